@@ -1,0 +1,199 @@
+"""The `autodiff` command: thin Click commands over one pipeline.
+
+Each command reads text, calls `Graph.run` and `Graph.differentiate`, and
+hands the result to one renderer.  Errors of the program and of the command
+line are turned into messages and exit codes here, in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import click
+
+from . import __version__
+from .errors import ProgramError, Source, UsageError
+
+FORMATS = ("table", "json")
+
+EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `eval` and `run` share, declared once so they cannot drift apart."""
+    decorators = [
+        click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
+        click.option(
+            "--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+            help="table: values and gradients for people; json: the documented contract for scripts.",
+        ),
+        click.option(
+            "--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True,
+            help="Significant digits in the table (JSON always round-trips exactly).",
+        ),
+    ]
+    return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
+
+
+class AutodiffGroup(click.Group):
+    """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and not sys.stdin.isatty():
+            args = ["eval", "-"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=AutodiffGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="autodiff")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Differentiate a small program of scalar assignments.
+
+    Every node's value and its gradient with respect to the output, in the
+    order backpropagation visits them.  A node used more than once gets the
+    sum of the gradients of all its uses.
+
+    \b
+    Examples:
+      autodiff eval "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+      autodiff eval --format json "a = 3; b = a + a"
+      printf 'a = 3\\nb = a * a\\n' | autodiff
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command("eval")
+@click.argument("program", required=False, default="-")
+@output_options
+def eval_command(program: str, of: str | None, output_format: str, precision: int) -> None:
+    """Evaluate and differentiate PROGRAM (`-` or nothing: read stdin).
+
+    \b
+    Example:
+      autodiff eval "x = 0.5; y = tanh(2*x) * x"
+      autodiff eval --of d "a = -2; b = 3; d = a*b; f = d*d"
+    """
+    from .sources import read_file
+
+    def load() -> Source:
+        return read_file("-") if program == "-" else Source("<eval>", program)
+
+    sys.exit(_run_one(load, of, output_format, precision))
+
+
+@cli.command("run")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@output_options
+def run_command(files: tuple[str, ...], of: str | None, output_format: str, precision: int) -> None:
+    """Evaluate each FILE as its own program (`-` is stdin).
+
+    With several files each result is headed by its file name; with
+    `--format json` each is one line of JSON with a "source" field.
+
+    \b
+    Example:
+      autodiff run examples/seed.ad
+      autodiff run --format json a.ad b.ad > results.jsonl
+    """
+    from .sources import read_file
+
+    worst = EXIT_OK
+    for path in files:
+        if len(files) > 1 and output_format == "table":
+            click.echo(f"==> {path} <==")
+        code = _run_one(
+            functools.partial(read_file, path), of, output_format, precision,
+            source_field=path if (len(files) > 1 or output_format == "json") else None,
+        )
+        worst = max(worst, code)
+        if len(files) > 1 and output_format == "table":
+            click.echo()
+    sys.exit(worst)
+
+
+def _run_one(
+    load: Callable[[], Source],
+    of: str | None,
+    output_format: str,
+    precision: int,
+    source_field: str | None = None,
+) -> int:
+    """Load, evaluate, differentiate and render one program; return its exit code."""
+    source = None
+    try:
+        source = load()
+        from .evaluate import Graph
+        from .parse import parse
+
+        graph = Graph(source)
+        graph.run(parse(source.text))
+        if graph.last is None and of is None:
+            click.echo(f"{source.name}: nothing to differentiate (the program has no statements)", err=True)
+            return EXIT_OK
+        result = graph.differentiate(of)
+    except ProgramError as error:
+        from .errors import format_error
+
+        click.echo(format_error(error, source), err=True)
+        return EXIT_PROGRAM
+    except UsageError as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_USAGE
+    _show(result, output_format, precision, source_field)
+    _warn_non_finite(result)
+    return EXIT_OK
+
+
+def _show(result: Any, output_format: str, precision: int, source_field: str | None) -> None:
+    stdout: TextIO = click.get_text_stream("stdout")
+    if output_format == "json":
+        from .render.json import write_json
+
+        write_json(result, stdout, source_field if source_field is not None else None)
+        stdout.flush()
+        return
+    from .render.table import render_table
+
+    console = _console()
+    console.print(render_table(result, precision, plain=not console.is_terminal))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(soft_wrap=False, highlight=False, no_color="NO_COLOR" in os.environ or None)
+
+
+def _warn_non_finite(result: Any) -> None:
+    bad = result.non_finite()
+    if bad:
+        labels = ", ".join(result.label(node) for node in bad[:10])
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        click.echo(
+            f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)",
+            err=True,
+        )
+
+
+def main() -> None:
+    """The console script: run the group; a closed stdout (`| head`) ends quietly."""
+    try:
+        cli.main(prog_name="autodiff", standalone_mode=True)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+def _quiet_broken_pipe() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_PROGRAM)

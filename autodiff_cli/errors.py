@@ -1,0 +1,96 @@
+"""One family of errors, each with a message and a span, and one way to show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Program text and the name it is shown under (a file name, `<eval>`, `<stdin>`)."""
+
+    name: str
+    text: str
+
+    def line_and_column(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
+
+class ProgramError(Exception):
+    """The program is wrong (exit code 1); `span` is (start, end) offsets, or None."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, span: tuple[int, int] | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+
+
+class ParseError(ProgramError):
+    """The text is not a program of the language."""
+
+
+class NameError_(ProgramError):
+    """A name that is not bound, or a function name used wrongly."""
+
+
+class EvaluationError(ProgramError):
+    """The forward pass left an operation's domain: division by zero, log(0), overflow."""
+
+
+class UsageError(Exception):
+    """The command line is wrong (exit code 2): a missing file, an unknown --of name."""
+
+    exit_code = 2
+
+
+_MAX_SHOWN_LINE = 120
+
+
+def format_error(error: ProgramError, source: Source | None) -> str:
+    """The error as the user sees it: message, `--> place`, the line and a caret."""
+    lines = [f"error: {error.message}"]
+    if source is not None and error.span is not None:
+        start, end = error.span
+        line_number, column = source.line_and_column(start)
+        lines.append(f" --> {source.name}:{line_number}:{column}")
+        line_start = start - (column - 1)
+        line_end = source.text.find("\n", line_start)
+        if line_end == -1:
+            line_end = len(source.text)
+        text = source.text[line_start:line_end].rstrip("\r")
+        caret_start = column - 1
+        caret_width = max(1, min(end, line_start + len(text)) - start)
+        text, caret_start, caret_width = _window(text, caret_start, caret_width)
+        text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text)
+        gutter = " " * len(str(line_number))
+        lines.append(f"{gutter} |")
+        lines.append(f"{line_number} | {text}")
+        lines.append(f"{gutter} | {' ' * caret_start}{'^' * caret_width}")
+    elif source is not None:
+        lines.append(f" --> {source.name}")
+    if error.hint:
+        lines.append(f"  = help: {error.hint}")
+    return "\n".join(lines)
+
+
+def _window(text: str, caret_start: int, caret_width: int) -> tuple[str, int, int]:
+    """Cut a long line down to the part around the caret, marking cuts with '…'."""
+    if len(text) <= _MAX_SHOWN_LINE:
+        return text, caret_start, caret_width
+    caret_width = min(caret_width, _MAX_SHOWN_LINE // 2)
+    left = max(0, caret_start - _MAX_SHOWN_LINE // 3)
+    right = min(len(text), left + _MAX_SHOWN_LINE)
+    window = text[left:right]
+    shift = left
+    if left > 0:
+        window = "…" + window
+        shift -= 1
+    if right < len(text):
+        window = window + "…"
+    return window, caret_start - shift, caret_width

@@ -1,0 +1,27 @@
+"""How numbers are written: shortest round-trip in JSON, rounded in tables."""
+
+from __future__ import annotations
+
+import math
+
+
+def json_number(x: float | None) -> str:
+    """A float as JSON: repr (round-trips), non-finite as the strings "nan", "inf", "-inf"."""
+    if x is None:
+        return "null"
+    if math.isfinite(x):
+        return repr(float(x))
+    return '"nan"' if math.isnan(x) else ('"inf"' if x > 0 else '"-inf"')
+
+
+def rounded(x: float | None, precision: int) -> str:
+    """A float to `precision` significant digits, as a person reads it."""
+    if x is None:
+        return "—"
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    return f"{x:.{precision}g}"
