@@ -9,8 +9,8 @@ policy of the design (PyTorch's choices) lives here and nowhere else.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class DomainError(ArithmeticError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..engine import CONSTANT, INPUT
 from ..evaluate import Result
 from .numbers import json_number
 
@@ -43,5 +42,3 @@ def write_json(result: Result, out: TextIO, source: str | None = None) -> None:
     write(", ".join(str(node.id) for node in result.order))
     write("]}\n")
 
-
-__all__ = ["write_json", "CONSTANT", "INPUT"]
