@@ -38,6 +38,10 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: Longest source text shown as a node's label (longer text ends in "…").
+LABEL_LIMIT = 60
+
+
 class Graph:
     """The nodes a program has built, their source spans, and its names."""
 
@@ -207,7 +211,13 @@ class Graph:
         name = self.labels.get(node.id)
         if name is not None:
             return name
-        return " ".join(self.source.text[self.starts[node.id] : self.ends[node.id]].split())
+        start, end = self.starts[node.id], self.ends[node.id]
+        # Cut before joining: slicing a 100,000-character expression for each of
+        # its 100,000 nodes made the labels alone quadratic.
+        text = " ".join(self.source.text[start : min(end, start + LABEL_LIMIT + 1)].split())
+        if end - start > LABEL_LIMIT:
+            text = text[:LABEL_LIMIT] + "…"
+        return text
 
     def span(self, node: Value) -> tuple[int, int]:
         return self.starts[node.id], self.ends[node.id]
