@@ -15,8 +15,19 @@ _LABEL_WIDTH = 32
 _ORDER_SHOWN = 60  # nodes shown in the order lines before eliding the middle
 
 
-def render_table(result: Result, precision: int = 6, plain: bool = False) -> RenderableType:
-    """The table, and under it the topological and backward orders, as one renderable."""
+#: Rows shown before the middle of a big table is elided (`--all` shows every row).
+ROW_LIMIT = 200
+
+
+def render_table(
+    result: Result, precision: int = 6, plain: bool = False, limit: int | None = ROW_LIMIT
+) -> RenderableType:
+    """The table, and under it the topological and backward orders, as one renderable.
+
+    A table of a million rows helps nobody on a terminal (and Rich needs about
+    a millisecond a row), so past `limit` rows only the first and last half
+    are shown, with a count of what was left out.
+    """
     graph = result.graph
     table = Table(
         box=None if plain else box.SIMPLE_HEAD,
@@ -31,7 +42,14 @@ def render_table(result: Result, precision: int = 6, plain: bool = False) -> Ren
     table.add_column("grad", justify="right", no_wrap=True, min_width=8)
     in_order = {node.id for node in result.order}
     rows = list(result.order) + [node for node in graph.nodes if node.id not in in_order]
+    hidden = 0
+    if limit is not None and len(rows) > limit:
+        hidden = len(rows) - limit
+        rows = rows[: limit // 2] + [None] + rows[len(rows) - (limit - limit // 2) :]
     for node in rows:
+        if node is None:
+            table.add_row("…", Text(f"{hidden} more rows (--all)", style="italic"), "", "", "")
+            continue
         label = Text(graph.label(node))
         if node is result.output:
             label.append(" (output)", style="bold")
