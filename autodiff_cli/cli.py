@@ -151,7 +151,7 @@ def _run_one(
 
 
 def _show(result: Any, output_format: str, precision: int, source_field: str | None) -> None:
-    stdout: TextIO = click.get_text_stream("stdout")
+    stdout: TextIO = sys.stdout
     if output_format == "json":
         from .render.json import write_json
 
