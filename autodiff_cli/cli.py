@@ -35,16 +35,24 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True,
             help="Significant digits in the table (JSON always round-trips exactly).",
         ),
+        click.option(
+            "--all", "show_all", is_flag=True,
+            help="Show every row of a big table (by default the middle of a table over 200 rows is elided).",
+        ),
     ]
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
+
+
+_GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
 
 
 class AutodiffGroup(click.Group):
     """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args and not sys.stdin.isatty():
-            args = ["eval", "-"]
+        if not sys.stdin.isatty() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
+            # Like `python`: piped stdin with no command (perhaps with options) is a program.
+            args = ["eval", *args, "-"]
         return super().parse_args(ctx, args)
 
 
@@ -71,7 +79,7 @@ def cli(ctx: click.Context) -> None:
 @cli.command("eval")
 @click.argument("program", required=False, default="-")
 @output_options
-def eval_command(program: str, of: str | None, output_format: str, precision: int) -> None:
+def eval_command(program: str, of: str | None, output_format: str, precision: int, show_all: bool) -> None:
     """Evaluate and differentiate PROGRAM (`-` or nothing: read stdin).
 
     \b
@@ -84,13 +92,15 @@ def eval_command(program: str, of: str | None, output_format: str, precision: in
     def load() -> Source:
         return read_file("-") if program == "-" else Source("<eval>", program)
 
-    sys.exit(_run_one(load, of, output_format, precision))
+    sys.exit(_run_one(load, of, output_format, precision, show_all=show_all))
 
 
 @cli.command("run")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @output_options
-def run_command(files: tuple[str, ...], of: str | None, output_format: str, precision: int) -> None:
+def run_command(
+    files: tuple[str, ...], of: str | None, output_format: str, precision: int, show_all: bool
+) -> None:
     """Evaluate each FILE as its own program (`-` is stdin).
 
     With several files each result is headed by its file name; with
@@ -110,6 +120,7 @@ def run_command(files: tuple[str, ...], of: str | None, output_format: str, prec
         code = _run_one(
             functools.partial(read_file, path), of, output_format, precision,
             source_field=path if (len(files) > 1 or output_format == "json") else None,
+            show_all=show_all,
         )
         worst = max(worst, code)
         if len(files) > 1 and output_format == "table":
@@ -123,6 +134,7 @@ def _run_one(
     output_format: str,
     precision: int,
     source_field: str | None = None,
+    show_all: bool = False,
 ) -> int:
     """Load, evaluate, differentiate and render one program; return its exit code."""
     source = None
@@ -145,12 +157,12 @@ def _run_one(
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_USAGE
-    _show(result, output_format, precision, source_field)
+    _show(result, output_format, precision, source_field, show_all)
     _warn_non_finite(result)
     return EXIT_OK
 
 
-def _show(result: Any, output_format: str, precision: int, source_field: str | None) -> None:
+def _show(result: Any, output_format: str, precision: int, source_field: str | None, show_all: bool = False) -> None:
     stdout: TextIO = sys.stdout
     if output_format == "json":
         from .render.json import write_json
@@ -158,10 +170,11 @@ def _show(result: Any, output_format: str, precision: int, source_field: str | N
         write_json(result, stdout, source_field if source_field is not None else None)
         stdout.flush()
         return
-    from .render.table import render_table
+    from .render.table import ROW_LIMIT, render_table
 
     console = _console()
-    console.print(render_table(result, precision, plain=not console.is_terminal))
+    limit = None if show_all else ROW_LIMIT
+    console.print(render_table(result, precision, plain=not console.is_terminal, limit=limit))
 
 
 def _console() -> Any:

@@ -148,3 +148,33 @@ def test_real_pipe_into_bare_command() -> None:
     assert done.returncode == 0, done.stderr
     assert "topological order: a → b" in done.stdout
     assert "─" not in done.stdout and "\x1b[" not in done.stdout  # plain on a pipe
+
+
+def test_big_table_is_elided_unless_all(run) -> None:
+    program = "\n".join(["x0 = 1"] + [f"x{i} = x{i - 1} * 2" for i in range(1, 301)])
+    short = run("eval", program).stdout
+    assert "more rows (--all)" in short and "x150 " not in short
+    full = run("eval", "--all", program).stdout
+    assert "x150 " in full and "more rows" not in full
+
+
+def test_options_with_piped_stdin_and_no_command() -> None:
+    done = subprocess.run(
+        [*_command(), "-f", "json"], input="a = 3\nb = a + a\n", capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["variables"]["a"]["grad"] == 2.0
+
+
+def test_closed_stdout_ends_quietly() -> None:
+    program = "\n".join(["x0 = 1"] + [f"x{i} = x{i - 1} * 1.5" for i in range(1, 3000)])
+    with subprocess.Popen(
+        [*_command(), "eval", "--all", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        process.stdin.write(program.encode())
+        process.stdin.close()
+        process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=60)
+    assert "Traceback" not in stderr
