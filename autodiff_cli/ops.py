@@ -148,7 +148,7 @@ _OPERATIONS = [
     ),
     Operation(
         "pow", 2, _pow,
-        lambda m, x, y, out: (y * m.pow(x, y - 1.0), m.exponent_rule(x, out)),
+        lambda m, x, y, out: (0.0 if y == 0.0 else y * m.pow(x, y - 1.0), m.exponent_rule(x, out)),
         ("y * x**(y-1)", "x**y * log(x)"), "**", "x ** y (also x ^ y and pow(x, y))",
     ),
     Operation("neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x"),

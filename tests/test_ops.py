@@ -67,6 +67,8 @@ def test_binary_derivative(name: str, x: float, y: float) -> None:
         pytest.param("x = 2; y = 2; min(x, y)", {"x": 0.5, "y": 0.5}, id="min-tie"),
         pytest.param("x = 0; y = 2; x ** y", {"x": 0.0, "y": 0.0}, id="pow-at-zero-base"),
         pytest.param("x = 0; y = 1; x ** y", {"x": 1.0, "y": 0.0}, id="pow-zero-base-exponent-1"),
+        pytest.param("x = 0; y = 0; x ** y", {"x": 0.0, "y": 0.0}, id="pow-zero-to-the-zero"),
+        pytest.param("x = 3; y = 0; x ** y", {"x": 0.0, "y": math.log(3)}, id="pow-exponent-zero"),
         pytest.param("x = -2; y = 2; x ** y", {"x": -4.0, "y": math.nan}, id="pow-negative-base"),
         pytest.param("x = 0; sqrt(x)", {"x": math.inf}, id="sqrt-at-0-is-inf"),
     ],
