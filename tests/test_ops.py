@@ -70,6 +70,10 @@ def test_binary_derivative(name: str, x: float, y: float) -> None:
         pytest.param("x = 0; y = 0; x ** y", {"x": 0.0, "y": 0.0}, id="pow-zero-to-the-zero"),
         pytest.param("x = 3; y = 0; x ** y", {"x": 0.0, "y": math.log(3)}, id="pow-exponent-zero"),
         pytest.param("x = -2; y = 2; x ** y", {"x": -4.0, "y": math.nan}, id="pow-negative-base"),
+        pytest.param("x = -1000; sigmoid(x)", {"x": 0.0}, id="sigmoid-saturates-without-overflow"),
+        pytest.param("x = 1000; sigmoid(x)", {"x": 0.0}, id="sigmoid-saturates-high"),
+        pytest.param("x = 800; tanh(x)", {"x": 0.0}, id="tanh-saturates"),
+        pytest.param("x = 3; max(x, x)", {"x": 1.0}, id="max-of-a-node-with-itself"),
         pytest.param("x = 0; sqrt(x)", {"x": math.inf}, id="sqrt-at-0-is-inf"),
     ],
 )
