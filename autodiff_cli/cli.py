@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import ProgramError, Source, UsageError
 
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "dot", "tree")
 
 EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +38,19 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--all", "show_all", is_flag=True,
             help="Show every row of a big table (by default the middle of a table over 200 rows is elided).",
+        ),
+        click.option("--explain", is_flag=True, help="Print the backward pass step by step, in backward order."),
+        click.option(
+            "--check", is_flag=True,
+            help="Compare every input's gradient with a central finite difference; exit 1 on disagreement.",
+        ),
+        click.option(
+            "--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+            help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|).",
+        ),
+        click.option(
+            "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),
+            help="Draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
         ),
     ]
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
@@ -79,7 +92,9 @@ def cli(ctx: click.Context) -> None:
 @cli.command("eval")
 @click.argument("program", required=False, default="-")
 @output_options
-def eval_command(program: str, of: str | None, output_format: str, precision: int, show_all: bool) -> None:
+def eval_command(
+    program: str, of: str | None, output_format: str, precision: int, show_all: bool, **views: Any
+) -> None:
     """Evaluate and differentiate PROGRAM (`-` or nothing: read stdin).
 
     \b
@@ -92,14 +107,14 @@ def eval_command(program: str, of: str | None, output_format: str, precision: in
     def load() -> Source:
         return read_file("-") if program == "-" else Source("<eval>", program)
 
-    sys.exit(_run_one(load, of, output_format, precision, show_all=show_all))
+    sys.exit(_run_one(load, of, output_format, precision, show_all=show_all, views=views))
 
 
 @cli.command("run")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @output_options
 def run_command(
-    files: tuple[str, ...], of: str | None, output_format: str, precision: int, show_all: bool
+    files: tuple[str, ...], of: str | None, output_format: str, precision: int, show_all: bool, **views: Any
 ) -> None:
     """Evaluate each FILE as its own program (`-` is stdin).
 
@@ -120,7 +135,7 @@ def run_command(
         code = _run_one(
             functools.partial(read_file, path), of, output_format, precision,
             source_field=path if (len(files) > 1 or output_format == "json") else None,
-            show_all=show_all,
+            show_all=show_all, views=views,
         )
         worst = max(worst, code)
         if len(files) > 1 and output_format == "table":
@@ -135,6 +150,7 @@ def _run_one(
     precision: int,
     source_field: str | None = None,
     show_all: bool = False,
+    views: dict[str, Any] | None = None,
 ) -> int:
     """Load, evaluate, differentiate and render one program; return its exit code."""
     source = None
@@ -159,7 +175,34 @@ def _run_one(
         return EXIT_USAGE
     _show(result, output_format, precision, source_field, show_all)
     _warn_non_finite(result)
-    return EXIT_OK
+    return _views(result, views or {}, precision)
+
+
+def _views(result: Any, views: dict[str, Any], precision: int) -> int:
+    """--explain, --render and --check after the main output; return the exit code."""
+    code = EXIT_OK
+    if views.get("explain"):
+        from .render.explain import render_explain
+
+        click.echo(render_explain(result))
+    if views.get("render_file"):
+        from .render.dot import RenderError, render_file
+
+        try:
+            render_file(result, views["render_file"])
+        except RenderError as error:
+            click.echo(f"error: {error}", err=True)
+            code = EXIT_PROGRAM
+    if views.get("check"):
+        from .check import DEFAULT_TOLERANCE, gradient_check, render_check
+
+        tolerance = views.get("tolerance")
+        rows = gradient_check(result, DEFAULT_TOLERANCE if tolerance is None else tolerance)
+        _console().print(render_check(rows, precision))
+        if any(row.status == "FAIL" for row in rows):
+            click.echo("error: gradient check failed", err=True)
+            code = EXIT_PROGRAM
+    return code
 
 
 def _show(result: Any, output_format: str, precision: int, source_field: str | None, show_all: bool = False) -> None:
@@ -169,6 +212,17 @@ def _show(result: Any, output_format: str, precision: int, source_field: str | N
 
         write_json(result, stdout, source_field if source_field is not None else None)
         stdout.flush()
+        return
+    if output_format == "dot":
+        from .render.dot import render_dot
+
+        stdout.write(render_dot(result))
+        stdout.flush()
+        return
+    if output_format == "tree":
+        from .render.tree import render_tree
+
+        _console().print(render_tree(result, precision))
         return
     from .render.table import ROW_LIMIT, render_table
 

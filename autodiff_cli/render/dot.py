@@ -1,0 +1,73 @@
+"""--format dot: the graph in Graphviz DOT, in the style of micrograd's draw_dot."""
+
+from __future__ import annotations
+
+from ..engine import CONSTANT
+
+_SPECIAL = {"\\": "\\\\", '"': '\\"', "{": "\\{", "}": "\\}", "|": "\\|", "<": "\\<", ">": "\\>", "\n": "\\n"}
+
+
+def escape(text: str) -> str:
+    """Escape every character DOT treats specially inside a quoted record label."""
+    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:.4f}"
+
+
+def render_dot(result) -> str:
+    out = ["digraph autodiff {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    label = result.label
+    for node in result.order:
+        attrs = "shape=record"
+        if node is result.output:
+            attrs += ', style="filled,bold", fillcolor="lightblue"'
+        elif node.op is CONSTANT:
+            attrs += ', color="gray", fontcolor="gray40"'
+        text = f"{{ {escape(label(node))} | data {_num(node.data)} | grad {_num(node.grad)} }}"
+        out.append(f'  n{node.id} [{attrs}, label="{text}"];')
+        if not isinstance(node.op, str):
+            name = node.op.symbol or node.op.name
+            out.append(f'  n{node.id}op [shape=ellipse, label="{escape(name)}"];')
+            out.append(f"  n{node.id}op -> n{node.id};")
+            for child in node.children:
+                out.append(f"  n{child.id} -> n{node.id}op;")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+class RenderError(Exception):
+    """Graphviz is missing, or could not draw the file."""
+
+
+def render_file(result, path: str) -> None:
+    """Draw the graph to FILE.svg / FILE.png with `dot` (no shell), via a temp file and rename."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if suffix not in ("svg", "png"):
+        raise RenderError(f"--render: cannot draw '{path}': the file must end in .svg or .png")
+    dot = shutil.which("dot")
+    if dot is None:
+        raise RenderError(
+            "--render needs Graphviz's `dot`, which is not installed "
+            "(apt install graphviz, or brew install graphviz); "
+            "or print the graph with --format dot"
+        )
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(suffix="." + suffix, dir=directory)
+    os.close(fd)
+    try:
+        done = subprocess.run(
+            [dot, f"-T{suffix}", "-o", temp], input=render_dot(result).encode(), capture_output=True, check=False
+        )
+        if done.returncode != 0:
+            raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
