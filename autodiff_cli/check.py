@@ -90,10 +90,7 @@ def gradient_check(result, tolerance: float = DEFAULT_TOLERANCE) -> list[CheckRo
         diff = abs(grad - fd)
         error = diff / max(abs(grad), abs(fd), 1e-300) if diff else 0.0
         ok = diff <= tolerance + tolerance * max(abs(grad), abs(fd))
-        if _near_kink(result, [plus, minus]):
-            status = "kink"
-        else:
-            status = "ok" if ok else "FAIL"
+        status = "kink" if _near_kink(result, [plus, minus]) else "ok" if ok else "FAIL"
         rows.append(CheckRow(result.label(node), grad, fd, error, status))
     return rows
 

@@ -19,7 +19,8 @@ def render_tree(result, precision: int = 6) -> Tree:
 
     def text(node) -> str:
         kind = "input" if node.op is INPUT else "const" if node.op is CONSTANT else node.op_name
-        return escape(f"#{numbers[node.id]} {label(node)} [{kind}] = {_num(node.data, precision)}  grad {_num(node.grad, precision)}")
+        value, grad = _num(node.data, precision), _num(node.grad, precision)
+        return escape(f"#{numbers[node.id]} {label(node)} [{kind}] = {value}  grad {grad}")
 
     root = result.output
     numbers[root.id] = 1

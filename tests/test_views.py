@@ -1,0 +1,117 @@
+"""The four views of the backward pass: --explain, --format dot/tree, --render, --check."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from autodiff_cli import ops
+from autodiff_cli.cli import cli
+
+ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
+SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+
+
+def run(*args: str):
+    return CliRunner(env=ENV).invoke(cli, list(args))
+
+
+def explain_lines(program: str) -> list[str]:
+    result = run("eval", "--format", "json", "--explain", program)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    return [" ".join(line.split()) for line in lines[1:]]
+
+
+def test_explain_twice_used_input():
+    assert explain_lines("a = 3; b = a + a") == [
+        "b = a + a b.grad = 1",
+        "a.grad += 1 * b.grad = 1 * 1 = 1 (a.grad: 0 -> 1)",
+        "a.grad += 1 * b.grad = 1 * 1 = 1 (a.grad: 1 -> 2)",
+    ]
+
+
+def test_explain_seed():
+    assert explain_lines(SEED) == [
+        "f = d * e f.grad = 1",
+        "d.grad += e * f.grad = 1 * 1 = 1 (d.grad: 0 -> 1)",
+        "e.grad += d * f.grad = -6 * 1 = -6 (e.grad: 0 -> -6)",
+        "e = a + b e.grad = -6",
+        "a.grad += 1 * e.grad = 1 * -6 = -6 (a.grad: 0 -> -6)",
+        "b.grad += 1 * e.grad = 1 * -6 = -6 (b.grad: 0 -> -6)",
+        "d = a * b d.grad = 1",
+        "a.grad += b * d.grad = 3 * 1 = 3 (a.grad: -6 -> -3)",
+        "b.grad += a * d.grad = -2 * 1 = -2 (b.grad: -6 -> -8)",
+    ]
+
+
+def test_dot_escapes_and_graphviz_accepts():
+    result = run("eval", "--format", "dot", SEED + "; g = f / (2 + max(a, b))")
+    assert result.exit_code == 0
+    assert "digraph" in result.stdout and "fillcolor" in result.stdout
+    assert "{ max(a, b) |" in result.stdout or "max(a, b)" in result.stdout
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is not installed")
+    done = subprocess.run(["dot", "-Tsvg"], input=result.stdout.encode(), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert b"<svg" in done.stdout
+
+
+def test_dot_escape():
+    from autodiff_cli.render.dot import escape
+
+    assert escape('a|b{c}<d>"e\\') == 'a\\|b\\{c\\}\\<d\\>\\"e\\\\'
+
+
+def test_render_without_dot(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = run("eval", "--render", str(tmp_path / "g.svg"), SEED)
+    assert result.exit_code == 1
+    assert "apt install graphviz" in result.stderr and "brew install graphviz" in result.stderr
+    assert "--format dot" in result.stderr
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_render_with_dot(tmp_path):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is not installed")
+    target = tmp_path / "g.svg"
+    result = run("eval", "--render", str(target), SEED)
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text().lstrip().startswith(("<?xml", "<svg"))
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+
+
+def test_tree_shared_is_linear():
+    program = "x0 = 1.0001; " + "; ".join(f"x{i} = x{i - 1} + x{i - 1}" for i in range(1, 31))
+    result = run("eval", "--format", "tree", program)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 + 2 * 30
+    assert sum("see #" in line for line in lines) == 30
+
+
+def test_check_passes():
+    for program in (SEED, "a = 3; b = a + a", "x = 0.5; y = tanh(2*x) * exp(x) / (1 + x**2)"):
+        result = run("eval", "--check", program)
+        assert result.exit_code == 0, result.output
+        assert "FAIL" not in result.stdout
+
+
+def test_check_kink_is_not_failure():
+    result = run("eval", "--check", "a = 0; b = relu(a) + abs(a)")
+    assert result.exit_code == 0, result.output
+    assert "kink" in result.stdout
+
+
+def test_check_fails_on_wrong_derivative(monkeypatch):
+    wrong = dataclasses.replace(ops.OPERATIONS["mul"], derivatives=lambda m, x, y, out: (y, 2 * x))
+    monkeypatch.setitem(ops.OPERATIONS, "mul", wrong)
+    result = run("eval", "--check", SEED)
+    assert result.exit_code == 1
+    assert "FAIL" in result.stdout
+    assert "gradient check failed" in result.stderr
