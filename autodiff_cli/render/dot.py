@@ -67,6 +67,10 @@ def render_file(result, path: str) -> None:
         )
         if done.returncode != 0:
             raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+        # mkstemp makes the file 0600; a drawing is an ordinary file, so honour the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
