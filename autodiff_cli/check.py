@@ -95,10 +95,15 @@ def gradient_check(result, tolerance: float = DEFAULT_TOLERANCE) -> list[CheckRo
     return rows
 
 
-def render_check(rows: list[CheckRow], precision: int = 6):
+def render_check(rows: list[CheckRow], precision: int = 6, plain: bool = False):
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="gradient check (central finite difference)")
+    table = Table(
+        title="gradient check (central finite difference)",
+        box=None if plain else box.SIMPLE_HEAD,
+        show_edge=False,
+    )
     for name in ("input", "gradient", "finite difference", "relative error", "ok"):
         table.add_column(name)
     for row in rows:

@@ -198,7 +198,8 @@ def _views(result: Any, views: dict[str, Any], precision: int) -> int:
 
         tolerance = views.get("tolerance")
         rows = gradient_check(result, DEFAULT_TOLERANCE if tolerance is None else tolerance)
-        _console().print(render_check(rows, precision))
+        console = _console()
+        console.print(render_check(rows, precision, plain=not console.is_terminal))
         if any(row.status == "FAIL" for row in rows):
             click.echo("error: gradient check failed", err=True)
             code = EXIT_PROGRAM
