@@ -86,7 +86,25 @@ def cli(ctx: click.Context) -> None:
       printf 'a = 3\\nb = a * a\\n' | autodiff
     """
     if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty():
+            from .repl import main as repl_main
+
+            sys.exit(repl_main())
         click.echo(ctx.get_help())
+
+
+@cli.command("repl")
+def repl_command() -> None:
+    """The interactive session (piped input: run it line by line).
+
+    \b
+    Example:
+      autodiff repl
+      printf 'a = 3\\nb = a * a\\n' | autodiff repl
+    """
+    from .repl import main as repl_main
+
+    sys.exit(repl_main())
 
 
 @cli.command("eval")

@@ -1,0 +1,328 @@
+"""The interactive session: a `Session` core over any stream, and a prompt_toolkit front end.
+
+The loop only reads a line, calls the same pipeline as the one-shot commands
+(`parse`, `Graph.run`, `Graph.differentiate`) and prints.  prompt_toolkit is
+imported only when the terminal front end starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from .errors import ParseError, ProgramError, Source, UsageError, format_error
+from .evaluate import Graph
+from .ops import FUNCTIONS
+from .parse import parse
+
+PROMPT = "autodiff> "
+CONTINUATION = "     ...> "
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+@dataclass
+class Command:
+    name: str
+    usage: str
+    help: str
+    handler: Callable[[Session, str], None]
+
+
+class Session:
+    """The names and graph of one session; `feed` takes one line at a time."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.of: str | None = None
+        self.done = False
+        self.reset()
+
+    # -- state
+    def reset(self) -> None:
+        self.text = ""
+        self.graph = Graph(Source("<repl>", ""))
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.graph.names)
+
+    def _print(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def _error(self, text: str) -> None:
+        print(text, file=self.err, flush=True)
+
+    # -- input
+    def needs_more(self, text: str) -> bool:
+        """True when `text` is a statement cut short (an unclosed parenthesis)."""
+        if text.lstrip().startswith(":") or not text.strip():
+            return False
+        try:
+            list(parse(text))
+        except ParseError as error:
+            return bool(getattr(error, "at_end", False)) and text.count("(") > text.count(")")
+        except ProgramError:
+            return False
+        return False
+
+    def feed(self, line: str) -> None:
+        """Run one line: a command (`:name ...`) or statements."""
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            return
+        if stripped.startswith(":"):
+            self.command(stripped)
+            return
+        self.run_text(line.rstrip("\n"), "<repl>")
+
+    def run_text(self, text: str, name: str, quiet: bool = False) -> bool:
+        offset = len(self.text)
+        self.text += text + "\n"
+        self.graph.source = Source("<repl>", self.text)
+        try:
+            statements = list(parse(text))
+            self.graph.run(statements, offset=offset)
+        except ProgramError as error:
+            if error.span is not None:
+                error.span = (error.span[0] - offset, error.span[1] - offset)
+            self._error(format_error(error, Source(name, text)))
+            return False
+        except (RecursionError, MemoryError, OverflowError, ValueError) as error:
+            self._error(f"error: {error}")
+            return False
+        if quiet or not statements:
+            return True
+        last = statements[-1]
+        if last.target is not None:
+            for statement in statements:
+                if statement.target is not None:
+                    self._print(f"{statement.target} = {_num(self.graph.names[statement.target].data)}")
+        else:
+            self._show_expression()
+        return True
+
+    def _show_expression(self) -> None:
+        try:
+            result = self.graph.differentiate(None)
+        except (ProgramError, UsageError) as error:
+            self._error(f"error: {getattr(error, 'message', error)}")
+            return
+        self._print(_num(result.value))
+        inputs = {id(node) for node in result.inputs()}
+        grads = [(name, node) for name, node in self.graph.names.items() if id(node) in inputs]
+        if grads:
+            self._print("  " + "  ".join(f"∂/∂{name} = {_num(node.grad)}" for name, node in grads))
+
+    def _result(self, of: str | None):
+        if self.graph.last is None:
+            self._error("nothing to differentiate yet: type a statement, e.g. a = 3")
+            return None
+        try:
+            return self.graph.differentiate(of)
+        except (ProgramError, UsageError) as error:
+            self._error(f"error: {getattr(error, 'message', error)}")
+            return None
+
+    # -- commands
+    def command(self, text: str) -> None:
+        name, _, argument = text[1:].partition(" ")
+        command = COMMANDS.get(name)
+        if command is None:
+            self._error(f"error: unknown command ':{name}' (type :help for the list)")
+            return
+        command.handler(self, argument.strip())
+
+    def run_stream(self, stream: Iterable[str]) -> int:
+        """Run lines from any stream (a pipe, a list); continues unclosed parentheses."""
+        pending = ""
+        for line in stream:
+            pending += line.rstrip("\n")
+            if self.needs_more(pending):
+                pending += "\n"
+                continue
+            self.feed(pending)
+            pending = ""
+            if self.done:
+                return 0
+        if pending.strip():
+            self.feed(pending)
+        return 0
+
+
+def _help(session: Session, argument: str) -> None:
+    session._print("Type statements (a = 3, b = a * a, tanh(b)) or a command:")
+    for command in COMMANDS.values():
+        session._print(f"  {command.usage:<12} {command.help}")
+
+
+def _vars(session: Session, argument: str) -> None:
+    if not session.graph.names:
+        session._print("no names yet")
+    for name, node in session.graph.names.items():
+        session._print(f"{name} = {_num(node.data)}")
+
+
+def _table(session: Session, argument: str) -> None:
+    result = session._result(session.of)
+    if result is None:
+        return
+    from rich.console import Console
+
+    from .render.table import render_table
+
+    console = Console(file=session.out, no_color=True, highlight=False)
+    console.print(render_table(result, 6, plain=not session.out.isatty()))
+
+
+def _grad(session: Session, argument: str) -> None:
+    if not argument:
+        session._error("usage: :grad NAME")
+        return
+    result = session._result(session.of)
+    if result is None:
+        return
+    node = session.graph.names.get(argument)
+    if node is None:
+        session._error(f"error: unknown name '{argument}'")
+        return
+    session._print(f"∂{result.output_name}/∂{argument} = {_num(node.grad)}")
+
+
+def _of(session: Session, argument: str) -> None:
+    if not argument:
+        session.of = None
+        session._print("differentiating the last statement")
+    elif argument not in session.graph.names:
+        session._error(f"error: unknown name '{argument}'")
+    else:
+        session.of = argument
+        session._print(f"differentiating {argument}")
+
+
+def _explain(session: Session, argument: str) -> None:
+    try:
+        from .render.explain import render_explain
+    except ImportError:
+        session._print(":explain is not available in this version")
+        return
+    result = session._result(session.of)
+    if result is not None:
+        session._print(str(render_explain(result)))
+
+
+def _load(session: Session, argument: str) -> None:
+    if not argument:
+        session._error("usage: :load FILE")
+        return
+    from .sources import read_file
+
+    try:
+        source = read_file(os.path.expanduser(argument))
+    except (UsageError, ProgramError, OSError) as error:
+        session._error(f"error: {getattr(error, 'message', error)}")
+        return
+    if session.run_text(source.text.rstrip("\n"), source.name, quiet=True):
+        session._print(f"loaded {source.name}: {len(session.graph.names)} names")
+        _vars(session, "")
+
+
+def _reset(session: Session, argument: str) -> None:
+    session.reset()
+    session.of = None
+    session._print("session cleared")
+
+
+def _quit(session: Session, argument: str) -> None:
+    session.done = True
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in [
+        Command("help", ":help", "this list", _help),
+        Command("vars", ":vars", "the names of the session and their values", _vars),
+        Command("table", ":table", "the full table of values and gradients", _table),
+        Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad),
+        Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
+        Command("explain", ":explain", "the backward pass step by step", _explain),
+        Command("load", ":load FILE", "run a program file into the session", _load),
+        Command("reset", ":reset", "forget every name", _reset),
+        Command("quit", ":quit", "leave (Ctrl-D too)", _quit),
+    ]
+}
+
+
+def history_path() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    path = Path(state) / "autodiff" / "history"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
+    return path
+
+
+def interactive(session: Session) -> int:
+    """The terminal front end: line editing, history, completion, continuation."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    class _Completer(Completer):
+        def get_completions(self, document, complete_event):  # type: ignore[no-untyped-def]
+            before = document.text_before_cursor
+            word = document.get_word_before_cursor(WORD=True)
+            if before.lstrip().startswith(":") and " " not in before.strip():
+                for name in COMMANDS:
+                    if (":" + name).startswith(word):
+                        yield Completion(":" + name, start_position=-len(word))
+                return
+            word = document.get_word_before_cursor()
+            if not word:
+                return
+            for name in [*session.names, *sorted(FUNCTIONS)]:
+                if name.startswith(word) and name != word:
+                    yield Completion(name, start_position=-len(word))
+
+    try:
+        history = FileHistory(str(history_path()))
+    except OSError:
+        history = InMemoryHistory()
+    prompt = PromptSession(history=history, completer=_Completer(), complete_while_typing=False)
+    print("autodiff REPL: type :help for commands, Ctrl-D to leave", flush=True)
+    while not session.done:
+        pending = ""
+        try:
+            while True:
+                line = prompt.prompt(CONTINUATION if pending else PROMPT)
+                pending += line
+                if session.needs_more(pending):
+                    pending += "\n"
+                    continue
+                break
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        try:
+            session.feed(pending)
+        except Exception as error:  # nothing a user types may end the session
+            print(f"internal error: {error!r}", file=sys.stderr, flush=True)
+    return 0
+
+
+def main() -> int:
+    session = Session()
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return interactive(session)
+    return session.run_stream(sys.stdin)
