@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -76,8 +77,14 @@ def spawn(tmp_path):
     return child
 
 
-def quit_(child) -> None:
+def ready(child) -> None:
+    """Wait for the prompt, then a moment for prompt_toolkit to put the terminal in raw mode."""
     child.expect(PROMPT)
+    time.sleep(0.2)
+
+
+def quit_(child) -> None:
+    ready(child)
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
     child.close()
@@ -99,6 +106,7 @@ def test_tty_session(tmp_path) -> None:
     child.expect(r"\^")
     child.sendline("alpha + 1")
     child.expect("4")
+    ready(child)
     child.send("be\t")  # Tab completes a session name
     child.sendline(" * 2")
     child.expect("18")
@@ -108,6 +116,7 @@ def test_tty_session(tmp_path) -> None:
     child.expect("d = 4")
     child.sendline(f":load {program}")
     child.expect("loaded")
+    ready(child)
     child.send("junk junk")
     child.sendcontrol("c")
     child.expect(PROMPT)
@@ -123,6 +132,7 @@ def test_history_after_restart(tmp_path) -> None:
     child.expect("zeta = 42")
     quit_(child)
     child = spawn(tmp_path)
+    time.sleep(0.2)
     child.send("\x1b[A")  # up arrow
     child.sendline("")
     child.expect("zeta = 42")
