@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+from collections.abc import Iterable, Iterator
 
 SHAPES = ("chain", "wide", "dag")
 
@@ -24,24 +25,23 @@ SHAPES = ("chain", "wide", "dag")
 #   ("tanh", a, b)          tanh(a - b)
 
 
-def statements(shape: str, n: int, seed: int = 0) -> list[tuple]:
-    """`n` statements of one shape (the last one is the output)."""
+def statements(shape: str, n: int, seed: int = 0) -> Iterator[tuple]:
+    """`n` statements of one shape (the last one is the output), lazily."""
     rng = random.Random(seed)
-    out: list[tuple] = []
     if shape == "chain":
         # A deep chain: each node used twice.
-        out.append(("x0", ("input", 0.5)))
+        yield ("x0", ("input", 0.5))
         for i in range(1, n):
-            out.append((f"x{i}", ("chain", f"x{i - 1}")))
+            yield (f"x{i}", ("chain", f"x{i - 1}"))
     elif shape == "wide":
         # A wide sum of products over many inputs.
         inputs = max(2, n // 2)
         for i in range(inputs):
-            out.append((f"a{i}", ("input", round(rng.uniform(-1, 1), 6))))
+            yield (f"a{i}", ("input", round(rng.uniform(-1, 1), 6)))
         previous = None
         for i in range(n - inputs):
             a, b = rng.randrange(inputs), rng.randrange(inputs)
-            out.append((f"s{i}", ("mac", previous, f"a{a}", f"a{b}")))
+            yield (f"s{i}", ("mac", previous, f"a{a}", f"a{b}"))
             previous = f"s{i}"
     elif shape == "dag":
         # A random DAG with heavy reuse: most operands come from the last 32
@@ -50,7 +50,7 @@ def statements(shape: str, n: int, seed: int = 0) -> list[tuple]:
         names = []
         for i in range(inputs):
             names.append(f"v{i}")
-            out.append((f"v{i}", ("input", round(rng.uniform(-1, 1), 6))))
+            yield (f"v{i}", ("input", round(rng.uniform(-1, 1), 6)))
         for i in range(inputs, n):
 
             def pick() -> str:
@@ -59,11 +59,10 @@ def statements(shape: str, n: int, seed: int = 0) -> list[tuple]:
                 return names[rng.randrange(len(names))]
 
             kind = rng.choice(("mean", "mul", "tanh"))
-            out.append((f"v{i}", (kind, pick(), pick())))
+            yield (f"v{i}", (kind, pick(), pick()))
             names.append(f"v{i}")
     else:
         raise ValueError(f"unknown shape {shape!r}; choose from {', '.join(SHAPES)}")
-    return out
 
 
 def _expression(expression: tuple) -> str:
@@ -117,7 +116,7 @@ def micrograd_value():
     return Value
 
 
-def build_micrograd(program: list[tuple]):
+def build_micrograd(program: Iterable[tuple]):
     """Build the same graph with micrograd; return its output Value."""
     Value = micrograd_value()
     env: dict[str, object] = {}
