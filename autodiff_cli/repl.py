@@ -89,8 +89,12 @@ class Session:
         self.text += text + "\n"
         self.graph.source = Source("<repl>", self.text)
         try:
-            statements = list(parse(text))
-            self.graph.run(statements, offset=offset)
+            statements = list(parse(text))  # spans relative to this line
+        except ProgramError as error:
+            self._error(format_error(error, Source(name, text)))
+            return False
+        try:
+            self.graph.run(statements, offset=offset)  # spans relative to the session text
         except ProgramError as error:
             if error.span is not None:
                 error.span = (error.span[0] - offset, error.span[1] - offset)

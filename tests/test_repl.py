@@ -137,3 +137,11 @@ def test_history_after_restart(tmp_path) -> None:
     child.sendline("")
     child.expect("zeta = 42")
     quit_(child)
+
+
+def test_syntax_error_after_earlier_lines_points_into_the_line() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(out=out, err=err)
+    session.run_stream(["a = 3", "b = a * 2", "c = a +* b"])
+    assert " --> <repl>:1:8" in err.getvalue()
+    assert "  |        ^" in err.getvalue()
