@@ -75,10 +75,7 @@ def _near_kink(result, perturbed: list[dict[int, float]]) -> bool:
 
 def gradient_check(result, tolerance: float = DEFAULT_TOLERANCE) -> list[CheckRow]:
     rows = []
-    dependent = {node.id for node in result.order}
-    for node in result.inputs():
-        if node.id not in dependent:
-            continue
+    for node in result.dependent_inputs():
         x = node.data
         h = RELATIVE_STEP * max(1.0, abs(x))
         plus, minus = {node.id: x + h}, {node.id: x - h}

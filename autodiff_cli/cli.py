@@ -41,6 +41,14 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--explain", is_flag=True, help="Print the backward pass step by step, in backward order."),
         click.option(
+            "--hessian", is_flag=True,
+            help="Also give the matrix of second derivatives of the output over its inputs.",
+        ),
+        click.option(
+            "--symbolic", is_flag=True,
+            help="Also give d(output)/d(input) for each input as a formula in the language.",
+        ),
+        click.option(
             "--check", is_flag=True,
             help="Compare every input's gradient with a central finite difference; exit 1 on disagreement.",
         ),
@@ -191,9 +199,36 @@ def _run_one(
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_USAGE
-    _show(result, output_format, precision, source_field, show_all)
+    views = views or {}
+    higher = _higher(result, views)
+    _show(result, output_format, precision, source_field, show_all, higher)
     _warn_non_finite(result)
-    return _views(result, views or {}, precision)
+    if output_format != "json":
+        _show_higher(result, higher, precision)
+    return _views(result, views, precision)
+
+
+def _higher(result: Any, views: dict[str, Any]) -> dict[str, Any]:
+    """--hessian and --symbolic, by input name, computed before anything is printed."""
+    higher: dict[str, Any] = {}
+    if views.get("hessian"):
+        inputs, rows = result.hessian()
+        higher["hessian"] = ([result.label(node) for node in inputs], rows)
+    if views.get("symbolic"):
+        higher["formulas"] = [(result.label(node), lines) for node, lines in result.formulas()]
+    return higher
+
+
+def _show_higher(result: Any, higher: dict[str, Any], precision: int) -> None:
+    from .render.higher import render_formulas, render_hessian
+
+    if "hessian" in higher:
+        console = _console()
+        console.print()
+        console.print(render_hessian(result.output_name, *higher["hessian"], precision, plain=not console.is_terminal))
+    if "formulas" in higher:
+        click.echo()
+        click.echo(render_formulas(result.output_name, higher["formulas"]))
 
 
 def _views(result: Any, views: dict[str, Any], precision: int) -> int:
@@ -224,12 +259,19 @@ def _views(result: Any, views: dict[str, Any], precision: int) -> int:
     return code
 
 
-def _show(result: Any, output_format: str, precision: int, source_field: str | None, show_all: bool = False) -> None:
+def _show(
+    result: Any,
+    output_format: str,
+    precision: int,
+    source_field: str | None,
+    show_all: bool = False,
+    higher: dict[str, Any] | None = None,
+) -> None:
     stdout: TextIO = sys.stdout
     if output_format == "json":
         from .render.json import write_json
 
-        write_json(result, stdout, source_field if source_field is not None else None)
+        write_json(result, stdout, source_field, **(higher or {}))
         stdout.flush()
         return
     if output_format == "dot":

@@ -20,6 +20,12 @@ from .errors import EvaluationError, NameError_, ProgramError, Source, UsageErro
 from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, DomainError
 from .parse import Statement, parse
 
+#: `grad(y, x)`: not an operation of the table but a graph of them (see derivative.py).
+GRAD = "grad"
+
+#: Every name a program may call; none of them can be assigned to.
+BUILTINS = (*FUNCTIONS, GRAD)
+
 
 @contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
@@ -52,6 +58,7 @@ class Graph:
         self.ends = array("q")
         self.names: dict[str, Value] = {}
         self.labels: dict[int, str] = {}  # node id -> the first name bound to it
+        self.formulas: dict[int, str] = {}  # node id -> the text of a node grad() built
         self.last: Value | None = None  # the node of the last statement
 
     # -- building
@@ -110,14 +117,14 @@ class Graph:
     def _bind(self, statement: Statement, node: Value, first_new: int, offset: int) -> None:
         target = statement.target
         assert target is not None and statement.target_span is not None
-        if target in FUNCTIONS:
+        if target in BUILTINS:
             start, end = statement.target_span
             raise NameError_(
                 f"cannot assign to '{target}': it is a built-in function",
                 (start + offset, end + offset),
                 "choose another name",
             )
-        if node.op is CONSTANT and node.id >= first_new:
+        if node.op is CONSTANT and node.id >= first_new and len(statement.code) == 1:
             # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.
             node.op = INPUT
             node.grad = 0.0
@@ -136,8 +143,9 @@ class Graph:
             return node
         if name in CONSTANTS:
             return self._node(Value(CONSTANTS[name], CONSTANT), start, end)
-        if name in FUNCTIONS:
-            raise NameError_(f"'{name}' is a function, not a value", (start, end), f"call it, as in {name}(x)")
+        if name in BUILTINS:
+            example = "grad(y, x)" if name == GRAD else f"{name}(x)"
+            raise NameError_(f"'{name}' is a function, not a value", (start, end), f"call it, as in {example}")
         raise NameError_(f"unknown name '{name}'", (start, end), self._suggest(name, self.names))
 
     def _call(
@@ -149,11 +157,13 @@ class Graph:
         operand_spans: tuple[tuple[int, int], ...],
         offset: int,
     ) -> Value:
+        if name == GRAD:
+            return self._grad(children, start, end, operand_spans, offset)
         operation = FUNCTIONS.get(name)
         if operation is None:
             if name in self.names or name in CONSTANTS:
                 raise NameError_(f"'{name}' is a value, not a function", (start, start + len(name)))
-            hint = self._suggest(name, FUNCTIONS) or "the functions are " + ", ".join(sorted(FUNCTIONS))
+            hint = self._suggest(name, BUILTINS) or "the functions are " + ", ".join(sorted(BUILTINS))
             raise NameError_(f"unknown function '{name}'", (start, start + len(name)), hint)
         if len(children) != operation.arity:
             wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
@@ -177,6 +187,52 @@ class Graph:
                 span = (operand_spans[1][0] + offset, operand_spans[1][1] + offset)
             raise EvaluationError(str(error), span) from None
         return self._node(node, start, end)
+
+    def _grad(
+        self,
+        children: tuple[Value, ...],
+        start: int,
+        end: int,
+        operand_spans: tuple[tuple[int, int], ...],
+        offset: int,
+    ) -> Value:
+        """`grad(y, x)`: dy/dx built as nodes of this graph, so it can be differentiated again."""
+        from .derivative import GraphMath, adopted, gradient
+
+        if len(children) != 2:
+            raise NameError_(f"grad() takes 2 arguments (grad(y, x)), not {len(children)}", (start, end))
+        for child, (arg_start, arg_end) in zip(children, operand_spans):
+            text = self.source.text[arg_start + offset : arg_end + offset]
+            if self.names.get(text) is not child:
+                raise NameError_(
+                    "grad() differentiates a named node with respect to a named node",
+                    (arg_start + offset, arg_end + offset),
+                    "bind it to a name first, as in: y = ...; grad(y, x)",
+                )
+        y, x = children
+        m = GraphMath()
+        with _no_cyclic_gc():
+            result = gradient(y, x, m)
+            for node in adopted(result, m):
+                self._node(node, start, end)
+                self.formulas[node.id] = self._formula_label(node)
+        if not math.isfinite(result.data):
+            raise EvaluationError(
+                f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a pole of a derivative",
+                (start, end),
+                "see the numeric policy in the README",
+            )
+        return result
+
+    def _formula_label(self, node: Value) -> str:
+        from .formula import fill, level, number, template
+
+        if node.op is CONSTANT:
+            return number(node.data)[0]
+        children = node.children
+        levels = [level(child, child.id in self.labels) for child in children]
+        pieces, _ = template(node.op, levels)  # type: ignore[arg-type]
+        return _capped(fill(pieces, [self.label(child) for child in children]))
 
     @staticmethod
     def _suggest(name: str, known: Iterable[str]) -> str:
@@ -211,16 +267,23 @@ class Graph:
         name = self.labels.get(node.id)
         if name is not None:
             return name
+        formula = self.formulas.get(node.id)
+        if formula is not None:
+            return formula
         start, end = self.starts[node.id], self.ends[node.id]
         # Cut before joining: slicing a 100,000-character expression for each of
         # its 100,000 nodes made the labels alone quadratic.
-        text = " ".join(self.source.text[start : min(end, start + LABEL_LIMIT + 1)].split())
-        if end - start > LABEL_LIMIT:
-            text = text[:LABEL_LIMIT] + "…"
-        return text
+        return _capped(" ".join(self.source.text[start : min(end, start + LABEL_LIMIT + 1)].split()), end - start)
 
     def span(self, node: Value) -> tuple[int, int]:
         return self.starts[node.id], self.ends[node.id]
+
+
+def _capped(text: str, length: int | None = None) -> str:
+    """`text` cut to LABEL_LIMIT characters, ending in "…" when it was longer."""
+    if (len(text) if length is None else length) > LABEL_LIMIT:
+        return text[:LABEL_LIMIT] + "…"
+    return text
 
 
 @dataclass(slots=True)
@@ -251,8 +314,46 @@ class Result:
         """Input nodes in creation order."""
         return [node for node in self.graph.nodes if node.op is INPUT]
 
+    def dependent_inputs(self) -> list[Value]:
+        """The inputs the output depends on, in creation order."""
+        reached = {node.id for node in self.order}
+        return [node for node in self.inputs() if node.id in reached]
+
     def label(self, node: Value) -> str:
         return self.graph.label(node)
+
+    def hessian(self) -> tuple[list[Value], list[list[float]]]:
+        """The dependent inputs and the matrix of second derivatives of the output over them."""
+        from .derivative import hessian
+
+        inputs = self.dependent_inputs()
+        with _no_cyclic_gc():
+            rows = hessian(self.output, inputs)
+            backward(self.output, self.order)  # each row's pass wrote over the first-order grads
+        return inputs, rows
+
+    def formulas(self) -> list[tuple[Value, list[str]]]:
+        """For each dependent input, d(output)/d(input) as statements of the language.
+
+        Written over the inputs only, so `inputs; formula` is a program whose
+        value is the derivative (at these values: branches such as relu's are
+        taken where the program is now).
+        """
+        from .derivative import gradient
+        from .formula import number, program
+
+        graph = self.graph
+        inputs = self.dependent_inputs()
+        reserved = {*graph.names, *BUILTINS, *CONSTANTS, *(graph.label(node) for node in inputs)}
+
+        def leaf(node: Value) -> str:
+            return graph.label(node) if node.op is INPUT else number(node.data)[0]
+
+        def preferred(node: Value) -> str | None:
+            return graph.labels.get(node.id) if node.id >= 0 else None
+
+        with _no_cyclic_gc():
+            return [(x, program(gradient(self.output, x), leaf, preferred, reserved)) for x in inputs]
 
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""

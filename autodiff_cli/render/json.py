@@ -13,8 +13,14 @@ from ..evaluate import Result
 from .numbers import json_number
 
 
-def write_json(result: Result, out: TextIO, source: str | None = None) -> None:
-    """Write one JSON document, on one line, for `result`."""
+def write_json(
+    result: Result,
+    out: TextIO,
+    source: str | None = None,
+    hessian: tuple[list[str], list[list[float]]] | None = None,
+    formulas: list[tuple[str, list[str]]] | None = None,
+) -> None:
+    """Write one JSON document, on one line, for `result` (and --hessian, --symbolic if given)."""
     graph = result.graph
     write = out.write
     write("{")
@@ -28,7 +34,24 @@ def write_json(result: Result, out: TextIO, source: str | None = None) -> None:
             for name, node in graph.names.items()
         )
     )
-    write('}, "nodes": [')
+    write("}")
+    if hessian is not None:
+        names, rows = hessian
+        write(', "hessian": {')
+        write(
+            ", ".join(
+                f"{json.dumps(name)}: {{"
+                + ", ".join(f"{json.dumps(column)}: {json_number(x)}" for column, x in zip(names, row))
+                + "}"
+                for name, row in zip(names, rows)
+            )
+        )
+        write("}")
+    if formulas is not None:
+        write(', "formulas": {')
+        write(", ".join(f"{json.dumps(name)}: {json.dumps('; '.join(lines))}" for name, lines in formulas))
+        write("}")
+    write(', "nodes": [')
     for node in graph.nodes:
         if node.id:
             write(", ")

@@ -1,0 +1,264 @@
+"""Derivatives as nodes: a backward pass that builds its result into the graph.
+
+`engine.backward` turns local derivatives into floats.  `gradient` runs the
+same pass over the same table of operations, but hands each rule `Term`s
+instead of floats and a `GraphMath` namespace instead of `FloatMath`, so the
+rule `y * m.pow(x, y - 1)` builds the nodes of that formula (PyTorch's
+`create_graph`).  The result is an ordinary `Value`: it can be shown,
+differentiated again (second and third derivatives), or printed as a formula.
+
+Branches in the rules (`relu'`, `max` ties, `x**0`) are taken at the current
+values, so the kink policy holds at every order: a piecewise-constant local
+derivative becomes a constant node, whose own derivative is 0.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Sequence
+
+from .engine import CONSTANT, Value, backward, topological_order
+from .ops import OPERATIONS, FloatMath, Operation
+
+Operand = "Term | float"
+
+# Forward values of the nodes a derivative is built from.  They never raise:
+# a pole gives inf or nan, as in `FloatMath`, and `grad()` reports it.
+_FORWARD: dict[str, Callable[..., float]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "neg": operator.neg,
+    "div": FloatMath.div,
+    "pow": FloatMath.pow,
+    "log": FloatMath.log,
+    "sin": FloatMath.sin,
+    "cos": FloatMath.cos,
+}
+
+
+def _is_constant(node: Value, value: float | None = None) -> bool:
+    return node.op is CONSTANT and (value is None or node.data == value)
+
+
+class GraphMath:
+    """`FloatMath`'s interface, building nodes: what the table's rules are written against.
+
+    Every node it makes is recorded in `created` (in creation order, which is
+    topological), so a caller can adopt the ones its result needs.  Building
+    folds constants and drops `* 1`, `+ 0` and `* 0` as it goes, which keeps
+    derivative graphs small and their formulas readable.
+    """
+
+    def __init__(self) -> None:
+        self.created: list[Value] = []
+
+    # -- making nodes
+    def constant(self, value: float) -> Value:
+        node = Value(value, CONSTANT)
+        self.created.append(node)
+        return node
+
+    def _make(self, name: str, *children: Value) -> Value:
+        data = _FORWARD[name](*[child.data for child in children])
+        if all(child.op is CONSTANT for child in children):
+            return self.constant(data)
+        node = Value(data, OPERATIONS[name], children)
+        self.created.append(node)
+        return node
+
+    def node(self, value: Operand) -> Value:
+        if isinstance(value, Term):
+            return value.node
+        return self.constant(float(value))
+
+    # -- arithmetic, simplified as it is built
+    def add(self, a: Value, b: Value) -> Value:
+        if _is_constant(a, 0.0):
+            return b
+        if _is_constant(b, 0.0):
+            return a
+        return self._make("add", a, b)
+
+    def sub(self, a: Value, b: Value) -> Value:
+        if _is_constant(b, 0.0):
+            return a
+        if _is_constant(a, 0.0):
+            return self.neg(b)
+        return self._make("sub", a, b)
+
+    def mul(self, a: Value, b: Value) -> Value:
+        # A zero factor wins even over an infinite one: nothing flows back
+        # through a node the output does not feel (as in engine.backward).
+        if _is_constant(a, 0.0) or _is_constant(b, 0.0):
+            return self.constant(0.0)
+        if _is_constant(a, 1.0):
+            return b
+        if _is_constant(b, 1.0):
+            return a
+        if _is_constant(a, -1.0):
+            return self.neg(b)
+        if _is_constant(b, -1.0):
+            return self.neg(a)
+        return self._make("mul", a, b)
+
+    def neg(self, a: Value) -> Value:
+        if a.op is OPERATIONS["neg"]:
+            return a.children[0]
+        return self._make("neg", a)
+
+    # -- the namespace the rules call (see ops.FloatMath)
+    def div(self, x: Operand, y: Operand) -> Term:
+        a, b = self.node(x), self.node(y)
+        if _is_constant(b, 1.0):
+            return Term(a, self)
+        if _is_constant(a, 0.0) and b.data != 0.0:
+            return Term(self.constant(0.0), self)
+        return Term(self._make("div", a, b), self)
+
+    def pow(self, x: Operand, y: Operand) -> Term:
+        a, b = self.node(x), self.node(y)
+        if _is_constant(b, 1.0):
+            return Term(a, self)
+        if _is_constant(b, 0.0):
+            return Term(self.constant(1.0), self)
+        return Term(self._make("pow", a, b), self)
+
+    def log(self, x: Operand) -> Term:
+        return Term(self._make("log", self.node(x)), self)
+
+    def sin(self, x: Operand) -> Term:
+        return Term(self._make("sin", self.node(x)), self)
+
+    def cos(self, x: Operand) -> Term:
+        return Term(self._make("cos", self.node(x)), self)
+
+    # Piecewise-constant rules: a constant at the current values.
+    def step(self, x: Term) -> float:
+        return FloatMath.step(x.node.data)
+
+    def sign(self, x: Term) -> float:
+        return FloatMath.sign(x.node.data)
+
+    def share(self, x: Term, y: Term) -> float:
+        return FloatMath.share(x.node.data, y.node.data)
+
+    def exponent_rule(self, x: Term, out: Term) -> Operand:
+        """d/dy x**y: x**y * log(x) for x > 0, 0 at x == 0, nan for x < 0 (as FloatMath)."""
+        if x.node.data > 0:
+            return out * self.log(x)
+        return 0.0 if x.node.data == 0 else math.nan
+
+
+class Term:
+    """A node in a rule's arithmetic: `1.0 - out * out` builds nodes, not a float.
+
+    Comparisons look at the current value, so a rule's branch (`y == 0.0`)
+    is taken where the graph is now, like every kink of the design.
+    """
+
+    __slots__ = ("node", "math")
+
+    def __init__(self, node: Value, math: GraphMath) -> None:
+        self.node = node
+        self.math = math
+
+    def _lift(self, other: Operand) -> Value:
+        return self.math.node(other)
+
+    def __add__(self, other: Operand) -> Term:
+        return Term(self.math.add(self.node, self._lift(other)), self.math)
+
+    def __radd__(self, other: Operand) -> Term:
+        return Term(self.math.add(self._lift(other), self.node), self.math)
+
+    def __sub__(self, other: Operand) -> Term:
+        return Term(self.math.sub(self.node, self._lift(other)), self.math)
+
+    def __rsub__(self, other: Operand) -> Term:
+        return Term(self.math.sub(self._lift(other), self.node), self.math)
+
+    def __mul__(self, other: Operand) -> Term:
+        return Term(self.math.mul(self.node, self._lift(other)), self.math)
+
+    def __rmul__(self, other: Operand) -> Term:
+        return Term(self.math.mul(self._lift(other), self.node), self.math)
+
+    def __neg__(self) -> Term:
+        return Term(self.math.neg(self.node), self.math)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Term):
+            return self.node.data == other.node.data
+        return self.node.data == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def gradient(y: Value, x: Value, m: GraphMath | None = None) -> Value:
+    """d(y)/d(x) as a node: the backward pass of `engine.backward`, building instead of computing.
+
+    Only nodes on a path from `x` to `y` are visited, and a node used more
+    than once sums the contributions of all its uses, as in the float pass.
+    New nodes are recorded in `m.created`; the result may also be a node
+    that already existed (d exp(a)/da is exp(a) itself).
+    """
+    m = m if m is not None else GraphMath()
+    if y is x:
+        return m.constant(1.0)
+    depends = {id(x)}
+    path = []
+    for node in topological_order(y):
+        if node is not x and any(id(child) in depends for child in node.children):
+            depends.add(id(node))
+            path.append(node)
+    if id(y) not in depends:
+        return m.constant(0.0)
+    grads: dict[int, Value] = {id(y): m.constant(1.0)}
+    for node in reversed(path):
+        grad = grads.pop(id(node), None)
+        if grad is None or _is_constant(grad, 0.0):
+            continue
+        op: Operation = node.op  # type: ignore[assignment]
+        children = node.children
+        local = op.derivatives(m, *[Term(child, m) for child in children], Term(node, m))
+        for child, derivative in zip(children, local):
+            if id(child) in depends:
+                contribution = m.mul(grad, m.node(derivative))
+                # Accumulate, never assign: a node used twice gets both uses.
+                earlier = grads.get(id(child))
+                grads[id(child)] = contribution if earlier is None else m.add(earlier, contribution)
+    return grads.get(id(x)) or m.constant(0.0)
+
+
+def adopted(result: Value, m: GraphMath) -> list[Value]:
+    """The nodes `m` created that `result` depends on, in topological order."""
+    live = {id(result)}
+    kept = []
+    for node in reversed(m.created):
+        if id(node) in live:
+            kept.append(node)
+            live.update(id(child) for child in node.children)
+    kept.reverse()
+    return kept
+
+
+def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
+    """Second derivatives of `output`, row i holding d/d(input j) of d(output)/d(input i).
+
+    Each row is one derivative graph and one float backward pass over it, so
+    the cost is rows x graph size, never exponential in depth.  The float
+    pass writes `grad` on the nodes it visits: callers re-run their own
+    backward afterwards.
+    """
+    rows = []
+    for x in inputs:
+        derivative = gradient(output, x)
+        if derivative.op is CONSTANT:
+            rows.append([0.0] * len(inputs))
+            continue
+        order = backward(derivative)
+        reached = {id(node) for node in order}
+        rows.append([float(xj.grad) if id(xj) in reached else 0.0 for xj in inputs])  # type: ignore[arg-type]
+    return rows

@@ -1,0 +1,126 @@
+"""Nodes written back as text in the tool's own language.
+
+Two uses: the label of a node that `grad()` built (it has no source text of
+its own), and `--symbolic`, which prints a derivative graph as a program that
+`autodiff eval` accepts.  Parentheses follow the grammar's precedence levels
+exactly, so the text parses back into the same operations in the same order
+and evaluates to the same floats.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from .engine import Value, topological_order
+from .ops import Operation
+
+# The grammar's levels, loosest first (see grammar/autodiff.lark).
+SUM, PRODUCT, UNARY, POWER, ATOM = range(1, 6)
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# A template is text pieces and child positions: ["(", 0, ")", " * ", 1].
+Template = list[str | int]
+
+
+def number(x: float) -> tuple[str, int]:
+    """A literal that reads back as exactly `x`, and its level (a negative one is unary)."""
+    text = repr(float(x))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text, UNARY if text.startswith("-") else ATOM
+
+
+def template(op: Operation, levels: Sequence[int]) -> tuple[Template, int]:
+    """How `op` is written around its operands, given each operand's level."""
+    def operand(index: int, parenthesize: bool) -> Template:
+        return ["(", index, ")"] if parenthesize else [index]
+
+    name = op.name
+    if name in ("add", "sub", "mul", "div"):
+        level = SUM if name in ("add", "sub") else PRODUCT
+        # Left-associative: a right operand at the same level keeps its
+        # parentheses, so a - (b - c) is not read as (a - b) - c.
+        return [*operand(0, levels[0] < level), f" {op.symbol} ", *operand(1, levels[1] <= level)], level
+    if name == "pow":
+        # The base is an atom; the exponent may be unary (2 ** -1) or a power (right-associative).
+        return [*operand(0, levels[0] < ATOM), " ** ", *operand(1, levels[1] < UNARY)], POWER
+    if name == "neg":
+        return ["-", *operand(0, levels[0] < POWER)], UNARY
+    pieces: Template = [name, "("]
+    for index in range(op.arity):
+        pieces += [", ", index] if index else [index]
+    return [*pieces, ")"], ATOM
+
+
+def fill(pieces: Template, operands: Sequence[str]) -> str:
+    return "".join(operands[p] if isinstance(p, int) else p for p in pieces)
+
+
+def level(node: Value, named: bool) -> int:
+    """The level of a node's text: a name is an atom; otherwise its operation decides."""
+    if named:
+        return ATOM
+    if isinstance(node.op, str):
+        return number(node.data)[1]
+    levels = [ATOM] * node.op.arity
+    return template(node.op, levels)[1]
+
+
+def program(
+    root: Value,
+    leaf: Callable[[Value], str],
+    preferred: Callable[[Value], str | None],
+    reserved: set[str],
+) -> list[str]:
+    """`root` as statements of the language; the last is an expression whose value is root's.
+
+    Inputs and constants are written by `leaf`.  A node used more than once
+    becomes its own statement, named by `preferred` (its name in the program)
+    when that is free, else `t1`, `t2`, ...; everything else is written inline.
+    Built from pieces and joined once, so a deep formula costs linear time.
+    """
+    order = topological_order(root)
+    uses = Counter(id(child) for node in order for child in node.children)
+    taken = set(reserved)
+    shown: dict[int, tuple[list[str | Value], int]] = {}
+    statements: list[tuple[str, list[str | Value]]] = []
+    temporaries = 0
+    for node in order:
+        if isinstance(node.op, str):
+            text = leaf(node)
+            shown[id(node)] = ([text], ATOM if _IDENTIFIER.fullmatch(text) else number(node.data)[1])
+            continue
+        children = node.children
+        pieces, node_level = template(node.op, [shown[id(child)][1] for child in children])
+        body: list[str | Value] = [children[p] if isinstance(p, int) else p for p in pieces]
+        if uses[id(node)] > 1 and node is not root:
+            name = preferred(node)
+            if name is None or name in taken or not _IDENTIFIER.fullmatch(name):
+                while True:
+                    temporaries += 1
+                    name = f"t{temporaries}"
+                    if name not in taken:
+                        break
+            taken.add(name)
+            statements.append((name, body))
+            shown[id(node)] = ([name], ATOM)
+        else:
+            shown[id(node)] = (body, node_level)
+    lines = [f"{name} = {_flatten(body, shown)}" for name, body in statements]
+    lines.append(_flatten(shown[id(root)][0], shown))
+    return lines
+
+
+def _flatten(pieces: list[str | Value], shown: dict[int, tuple[list[str | Value], int]]) -> str:
+    out: list[str] = []
+    stack = list(reversed(pieces))
+    while stack:
+        piece = stack.pop()
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            stack.extend(reversed(shown[id(piece)][0]))
+    return "".join(out)
