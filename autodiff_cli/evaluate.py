@@ -344,7 +344,7 @@ class Result:
 
         graph = self.graph
         inputs = self.dependent_inputs()
-        reserved = {*graph.names, *BUILTINS, *CONSTANTS, *(graph.label(node) for node in inputs)}
+        reserved = {*BUILTINS, *CONSTANTS, *(graph.label(node) for node in inputs)}
 
         def leaf(node: Value) -> str:
             return graph.label(node) if node.op is INPUT else number(node.data)[0]
@@ -353,7 +353,7 @@ class Result:
             return graph.labels.get(node.id) if node.id >= 0 else None
 
         with _no_cyclic_gc():
-            return [(x, program(gradient(self.output, x), leaf, preferred, reserved)) for x in inputs]
+            return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
 
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""

@@ -59,14 +59,16 @@ def fill(pieces: Template, operands: Sequence[str]) -> str:
     return "".join(operands[p] if isinstance(p, int) else p for p in pieces)
 
 
+_LEVELS = {"add": SUM, "sub": SUM, "mul": PRODUCT, "div": PRODUCT, "neg": UNARY, "pow": POWER}
+
+
 def level(node: Value, named: bool) -> int:
     """The level of a node's text: a name is an atom; otherwise its operation decides."""
     if named:
         return ATOM
     if isinstance(node.op, str):
-        return number(node.data)[1]
-    levels = [ATOM] * node.op.arity
-    return template(node.op, levels)[1]
+        return UNARY if node.data < 0 else ATOM
+    return _LEVELS.get(node.op.name, ATOM)
 
 
 def program(
@@ -74,12 +76,14 @@ def program(
     leaf: Callable[[Value], str],
     preferred: Callable[[Value], str | None],
     reserved: set[str],
+    avoid: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
     """`root` as statements of the language; the last is an expression whose value is root's.
 
     Inputs and constants are written by `leaf`.  A node used more than once
     becomes its own statement, named by `preferred` (its name in the program)
-    when that is free, else `t1`, `t2`, ...; everything else is written inline.
+    when that is free, else `t1`, `t2`, ... (never one of `reserved` or
+    `avoid`); everything else is written inline.
     Built from pieces and joined once, so a deep formula costs linear time.
     """
     order = topological_order(root)
@@ -102,7 +106,7 @@ def program(
                 while True:
                     temporaries += 1
                     name = f"t{temporaries}"
-                    if name not in taken:
+                    if name not in taken and name not in avoid:
                         break
             taken.add(name)
             statements.append((name, body))

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .errors import ParseError, ProgramError, Source, UsageError, format_error
-from .evaluate import Graph
-from .ops import FUNCTIONS
+from .evaluate import BUILTINS, Graph
 from .parse import parse
 
 PROMPT = "autodiff> "
@@ -294,7 +293,7 @@ def interactive(session: Session) -> int:
             word = document.get_word_before_cursor()
             if not word:
                 return
-            for name in [*session.names, *sorted(FUNCTIONS)]:
+            for name in [*session.names, *sorted(BUILTINS)]:
                 if name.startswith(word) and name != word:
                     yield Completion(name, start_position=-len(word))
 
