@@ -269,3 +269,12 @@ def test_hessian_table_view(run) -> None:
     for i, name in enumerate("ab"):
         cells = lines[start + 2 + i].split()
         assert cells[0] == name and [float(c) for c in cells[1:]] == [float(expected[i, 0]), float(expected[i, 1])]
+
+
+def test_an_output_that_depends_on_no_input(run) -> None:
+    result = run("eval", "--hessian", "--symbolic", "a = 1; b = 3 * 2")
+    assert result.exit_code == 0
+    assert "Hessian of b: b depends on no input" in result.output
+    assert "b depends on no input: no formulas" in result.output
+    document = _json(run, "--hessian", "--symbolic", "a = 1; b = 3 * 2")
+    assert document["hessian"] == {} and document["formulas"] == {}

@@ -16,6 +16,9 @@ def render_hessian(
     output: str, names: Sequence[str], rows: Sequence[Sequence[float]], precision: int = 6, plain: bool = False
 ) -> Group:
     """The matrix of second derivatives, rows and columns named by input."""
+    heading = f"Hessian of {output}"
+    if not names:
+        return Group(Text(f"{heading}: {output} depends on no input"))
     table = Table(
         box=None if plain else box.SIMPLE_HEAD,
         show_edge=False,
@@ -26,7 +29,7 @@ def render_hessian(
         table.add_column(name, justify="right", no_wrap=True)
     for name, row in zip(names, rows):
         table.add_row(name, *(rounded(x, precision) for x in row))
-    return Group(Text(f"Hessian of {output} (row i, column j: ∂²{output}/∂i∂j)"), table)
+    return Group(Text(f"{heading} (row i, column j: ∂²{output}/∂i∂j)"), table)
 
 
 def render_formulas(output: str, formulas: Sequence[tuple[str, Sequence[str]]]) -> str:
@@ -35,6 +38,8 @@ def render_formulas(output: str, formulas: Sequence[tuple[str, Sequence[str]]]) 
     Every line after the heading is a statement `autodiff eval` accepts, so
     the block can be pasted after the program's inputs.
     """
+    if not formulas:
+        return f"{output} depends on no input: no formulas"
     lines = []
     for name, statements in formulas:
         if len(statements) == 1:
