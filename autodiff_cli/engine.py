@@ -22,10 +22,12 @@ class Value:
     `op` is an `Operation`, or `INPUT` / `CONSTANT` for leaves.  A constant's
     grad stays None: it is a number of the program, not something to tune.
     `id` is the node's position in creation order, given by whoever builds
-    the graph; it keys everything kept outside the node (spans, labels).
+    the graph; it keys everything kept outside the node (source spans).
+    `name` is the first name a program bound to it, as micrograd's `label`
+    (a slot costs 8 bytes a node; a dict of names cost about 80 a named node).
     """
 
-    __slots__ = ("data", "grad", "op", "children", "id")
+    __slots__ = ("data", "grad", "op", "children", "id", "name")
 
     def __init__(
         self,
@@ -39,6 +41,7 @@ class Value:
         self.op = op
         self.children = children
         self.id = id
+        self.name: str | None = None
 
     @property
     def op_name(self) -> str:
@@ -62,26 +65,34 @@ def apply(op: Operation, children: tuple[Value, ...], id: int = -1) -> Value:
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after its inputs, inputs in argument order.
 
-    An explicit stack instead of micrograd's recursive build_topo: a chain of a
-    million nodes is as safe as a chain of three.
+    The order of a recursive depth-first search (micrograd's build_topo), from
+    an explicit stack instead: a chain of a million nodes is as safe as a
+    chain of three.  A node is pushed once to be expanded and once more, in a
+    1-tuple, to be emitted after everything pushed above it.
     """
     order: list[Value] = []
-    visited = {id(root)}
-    stack = [(root, 0)]
+    emit = order.append
+    seen: set[int] = set()
+    mark = seen.add
+    stack: list[Value | tuple[Value]] = [root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, next_child = stack[-1]
-        children = node.children
-        while next_child < len(children):
-            child = children[next_child]
-            next_child += 1
-            if id(child) not in visited:
-                visited.add(id(child))
-                stack[-1] = (node, next_child)
-                stack.append((child, 0))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = pop()
+        if node.__class__ is tuple:
+            emit(node[0])  # type: ignore[index]
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        mark(key)
+        children = node.children  # type: ignore[union-attr]
+        if not children:
+            emit(node)  # type: ignore[arg-type]
+            continue
+        push((node,))  # type: ignore[arg-type]
+        for child in reversed(children):
+            if id(child) not in seen:
+                push(child)
     return order
 
 
@@ -99,7 +110,7 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
     m = FloatMath
     for node in reversed(order):
         op = node.op
-        if isinstance(op, str):
+        if op.__class__ is str:
             continue
         grad = node.grad
         if grad == 0.0:
@@ -107,11 +118,18 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
             # where a local derivative is infinite (sqrt'(0)): 0 * inf would
             # poison every input with nan, which is never what a user means.
             continue
+        # Accumulate, never assign: a node used twice gets both uses.
         children = node.children
-        local = op.derivatives(m, *[child.data for child in children], node.data)
-        for child, derivative in zip(children, local):
-            if child.op is not CONSTANT:
-                # Accumulate, never assign: a node used twice gets both uses.
-                child.grad += derivative * grad
+        if len(children) == 2:
+            a, b = children
+            da, db = op.derivatives(m, a.data, b.data, node.data)  # type: ignore[union-attr]
+            if a.op is not CONSTANT:
+                a.grad += da * grad
+            if b.op is not CONSTANT:
+                b.grad += db * grad
+        else:
+            (a,) = children
+            (da,) = op.derivatives(m, a.data, node.data)  # type: ignore[union-attr]
+            if a.op is not CONSTANT:
+                a.grad += da * grad
     return list(order)
-

@@ -15,16 +15,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .engine import CONSTANT, INPUT, Value, apply, backward, topological_order
+from .engine import CONSTANT, INPUT, Value, backward, topological_order
 from .errors import EvaluationError, NameError_, ProgramError, Source, UsageError
-from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, DomainError
+from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, DomainError, Operation
 from .parse import Statement, parse
 
 #: `grad(y, x)`: not an operation of the table but a graph of them (see derivative.py).
 GRAD = "grad"
 
 #: Every name a program may call; none of them can be assigned to.
-BUILTINS = (*FUNCTIONS, GRAD)
+BUILTINS = frozenset({*FUNCTIONS, GRAD})
 
 
 @contextmanager
@@ -57,7 +57,6 @@ class Graph:
         self.starts = array("q")
         self.ends = array("q")
         self.names: dict[str, Value] = {}
-        self.labels: dict[int, str] = {}  # node id -> the first name bound to it
         self.formulas: dict[int, str] = {}  # node id -> the text of a node grad() built
         self.last: Value | None = None  # the node of the last statement
 
@@ -87,27 +86,56 @@ class Graph:
             raise failure
 
     def execute(self, statement: Statement, offset: int = 0) -> Value:
-        """Run one statement's postfix code; bind its target; return its node."""
+        """Run one statement's postfix code; bind its target; return its node.
+
+        The loop is the hot path of every program (a few microseconds a node),
+        so the common cases are inline and the rare ones (errors, `grad`,
+        constants) are methods.
+        """
         stack: list[Value] = []
-        first_new = len(self.nodes)
+        push, pop = stack.append, stack.pop
+        nodes, names = self.nodes, self.names
+        add_start, add_end = self.starts.append, self.ends.append
+        first_new = len(nodes)
         for instruction in statement.code:
             kind = instruction[0]
+            if kind == "name":
+                node = names.get(instruction[1])
+                push(node if node is not None else self._lookup(instruction[1], instruction[2] + offset, instruction[3] + offset))
+                continue
+            if kind == "number":
+                push(self._number(instruction[1], instruction[2] + offset, instruction[3] + offset))
+                continue
             if kind == "operator":
                 _, name, start, end, operand_spans = instruction
-                arity = len(operand_spans)
-                children = tuple(stack[-arity:])
-                del stack[-arity:]
-                stack.append(self._apply(name, children, start + offset, end + offset, operand_spans, offset))
-            elif kind == "name":
-                stack.append(self._lookup(instruction[1], instruction[2] + offset, instruction[3] + offset))
-            elif kind == "number":
-                _, text, start, end = instruction
-                stack.append(self._number(text, start + offset, end + offset))
+                op = OPERATIONS[name]
             else:  # call
                 _, name, count, start, end, operand_spans = instruction
-                children = tuple(stack[len(stack) - count :])
-                del stack[len(stack) - count :]
-                stack.append(self._call(name, children, start + offset, end + offset, operand_spans, offset))
+                op = FUNCTIONS.get(name)  # type: ignore[assignment]
+                if op is None or op.arity != count:
+                    children = tuple(stack[len(stack) - count :])
+                    del stack[len(stack) - count :]
+                    push(self._special_call(name, children, start + offset, end + offset, operand_spans, offset))
+                    continue
+            try:
+                if op.arity == 2:
+                    b = pop()
+                    a = pop()
+                    children = (a, b)
+                    data = op.forward(a.data, b.data)
+                else:
+                    a = pop()
+                    children = (a,)
+                    data = op.forward(a.data)
+            except (DomainError, OverflowError) as error:
+                raise self._domain_error(op, children, error, start, end, operand_spans, offset) from None
+            if not -math.inf < data < math.inf:
+                raise self._domain_error(op, children, None, start, end, operand_spans, offset)
+            node = Value(data, op, children, len(nodes))
+            nodes.append(node)
+            add_start(start + offset)
+            add_end(end + offset)
+            push(node)
         (node,) = stack
         if statement.target is not None:
             self._bind(statement, node, first_new, offset)
@@ -129,7 +157,8 @@ class Graph:
             node.op = INPUT
             node.grad = 0.0
         self.names[target] = node
-        self.labels.setdefault(node.id, target)
+        if node.name is None:
+            node.name = target
 
     def _number(self, text: str, start: int, end: int) -> Value:
         value = float(text)
@@ -148,7 +177,7 @@ class Graph:
             raise NameError_(f"'{name}' is a function, not a value", (start, end), f"call it, as in {example}")
         raise NameError_(f"unknown name '{name}'", (start, end), self._suggest(name, self.names))
 
-    def _call(
+    def _special_call(
         self,
         name: str,
         children: tuple[Value, ...],
@@ -157,36 +186,35 @@ class Graph:
         operand_spans: tuple[tuple[int, int], ...],
         offset: int,
     ) -> Value:
+        """A call that is not a plain function of the table: `grad`, or a mistake."""
         if name == GRAD:
             return self._grad(children, start, end, operand_spans, offset)
         operation = FUNCTIONS.get(name)
         if operation is None:
             if name in self.names or name in CONSTANTS:
                 raise NameError_(f"'{name}' is a value, not a function", (start, start + len(name)))
-            hint = self._suggest(name, BUILTINS) or "the functions are " + ", ".join(sorted(BUILTINS))
+            hint = self._suggest(name, sorted(BUILTINS)) or "the functions are " + ", ".join(sorted(BUILTINS))
             raise NameError_(f"unknown function '{name}'", (start, start + len(name)), hint)
-        if len(children) != operation.arity:
-            wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
-            raise NameError_(f"{name}() takes {wanted}, not {len(children)}", (start, end))
-        return self._apply(name, children, start, end, operand_spans, offset)
+        wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
+        raise NameError_(f"{name}() takes {wanted}, not {len(children)}", (start, end))
 
-    def _apply(
-        self,
-        name: str,
+    @staticmethod
+    def _domain_error(
+        op: Operation,
         children: tuple[Value, ...],
+        error: Exception | None,
         start: int,
         end: int,
         operand_spans: tuple[tuple[int, int], ...],
         offset: int,
-    ) -> Value:
-        try:
-            node = apply(OPERATIONS[name], children)
-        except DomainError as error:
-            span = (start, end)
-            if name == "div" and children[1].data == 0.0:
-                span = (operand_spans[1][0] + offset, operand_spans[1][1] + offset)
-            raise EvaluationError(str(error), span) from None
-        return self._node(node, start, end)
+    ) -> EvaluationError:
+        """The error for a forward step outside its domain, or one that overflowed."""
+        overflow = f"overflow: the result of {op.name} is too large for a double"
+        message = str(error) if isinstance(error, DomainError) else overflow
+        span = (start + offset, end + offset)
+        if op.name == "div" and children[1].data == 0.0:
+            span = (operand_spans[1][0] + offset, operand_spans[1][1] + offset)
+        return EvaluationError(message, span)
 
     def _grad(
         self,
@@ -230,7 +258,7 @@ class Graph:
         if node.op is CONSTANT:
             return number(node.data)[0]
         children = node.children
-        levels = [level(child, child.id in self.labels) for child in children]
+        levels = [level(child, child.name is not None) for child in children]
         pieces, _ = template(node.op, levels)  # type: ignore[arg-type]
         return _capped(fill(pieces, [self.label(child) for child in children]))
 
@@ -264,9 +292,8 @@ class Graph:
 
     def label(self, node: Value) -> str:
         """A node's name, or the source text it came from."""
-        name = self.labels.get(node.id)
-        if name is not None:
-            return name
+        if node.name is not None:
+            return node.name
         formula = self.formulas.get(node.id)
         if formula is not None:
             return formula
@@ -350,7 +377,7 @@ class Result:
             return graph.label(node) if node.op is INPUT else number(node.data)[0]
 
         def preferred(node: Value) -> str | None:
-            return graph.labels.get(node.id) if node.id >= 0 else None
+            return node.name
 
         with _no_cyclic_gc():
             return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
