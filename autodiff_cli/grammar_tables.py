@@ -2,7 +2,7 @@
 
 # ruff: noqa: E501
 
-CHECKSUM = 8159723990
+CHECKSUM = 3864756694
 
 TERMINALS = (
     ('NUMBER', '(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?'),

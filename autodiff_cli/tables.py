@@ -12,20 +12,11 @@ parse.py rebuilds them in memory (with Lark) rather than use stale ones.
 from __future__ import annotations
 
 import sys
-import zlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-#: Bumped when the layout of the generated data changes.
-FORMAT = 1
-
 GENERATED = Path(__file__).resolve().parent / "grammar_tables.py"
-
-
-def checksum(grammar: str) -> int:
-    """A cheap fingerprint of the grammar text (zlib, not hashlib: its import costs start-up time)."""
-    return zlib.crc32(grammar.encode("utf-8")) ^ (FORMAT << 32)
 
 
 def build(grammar: str) -> SimpleNamespace:
@@ -107,13 +98,15 @@ def _rule_row(rule: Any) -> tuple[str, int, str, bool, tuple[tuple[int, bool], .
 
 def render(grammar: str) -> str:
     """The text of grammar_tables.py for `grammar`."""
+    from .parse import grammar_checksum
+
     tables = build(grammar)
     lines = [
         '"""Generated from grammar/autodiff.lark by `python -m autodiff_cli.tables`: do not edit."""',
         "",
         "# ruff: noqa: E501",
         "",
-        f"CHECKSUM = {checksum(grammar)}",
+        f"CHECKSUM = {grammar_checksum(grammar)}",
         "",
         "TERMINALS = (",
         *(f"    ({name!r}, {pattern!r})," for name, pattern in tables.TERMINALS),
