@@ -7,13 +7,11 @@ commands build one per program; the REPL keeps one for the whole session.
 
 from __future__ import annotations
 
-import difflib
 import gc
 import math
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
 from .errors import EvaluationError, NameError_, ProgramError, Source, UsageError
@@ -264,6 +262,8 @@ class Graph:
 
     @staticmethod
     def _suggest(name: str, known: Iterable[str]) -> str:
+        import difflib
+
         close = difflib.get_close_matches(name, list(known)[-1000:], n=1)
         return f"did you mean '{close[0]}'?" if close else ""
 
@@ -313,7 +313,6 @@ def _capped(text: str, length: int | None = None) -> str:
     return text
 
 
-@dataclass(slots=True)
 class Result:
     """A differentiated program: the graph, its output, and backpropagation's order.
 
@@ -321,9 +320,12 @@ class Result:
     nodes off that path (dead statements, or after `--of`) have grad 0.
     """
 
-    graph: Graph
-    output: Value
-    order: list[Value]
+    __slots__ = ("graph", "output", "order")
+
+    def __init__(self, graph: Graph, output: Value, order: list[Value]) -> None:
+        self.graph = graph
+        self.output = output
+        self.order = order
 
     @property
     def value(self) -> float:
