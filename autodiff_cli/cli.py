@@ -203,7 +203,7 @@ def _run_one(
     higher = _higher(result, views)
     _show(result, output_format, precision, source_field, show_all, higher)
     _warn_non_finite(result)
-    if output_format != "json":
+    if higher and output_format != "json":
         _show_higher(result, higher, precision)
     return _views(result, views, precision)
 
@@ -285,17 +285,30 @@ def _show(
 
         _console().print(render_tree(result, precision))
         return
-    from .render.table import ROW_LIMIT, render_table
+    from .render.table import ROW_LIMIT, plain_table, render_table
 
-    console = _console()
     limit = None if show_all else ROW_LIMIT
-    console.print(render_table(result, precision, plain=not console.is_terminal, limit=limit))
+    if _plain():
+        click.echo(plain_table(result, precision, limit))
+        return
+    _console().print(render_table(result, precision, limit))
+
+
+def _plain() -> bool:
+    """Whether stdout wants plain text: not a terminal, as Rich decides, without importing Rich."""
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return False
+    return not sys.stdout.isatty()
 
 
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(soft_wrap=False, highlight=False, no_color="NO_COLOR" in os.environ or None)
+    # No markup or emoji codes: cells are program text and numbers, shown as
+    # they are (and Rich's emoji table alone costs 10 ms to import).
+    return Console(
+        soft_wrap=False, highlight=False, markup=False, emoji=False, no_color="NO_COLOR" in os.environ or None
+    )
 
 
 def _warn_non_finite(result: Any) -> None:

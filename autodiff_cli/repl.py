@@ -178,12 +178,14 @@ def _table(session: Session, argument: str) -> None:
     result = session._result(session.of)
     if result is None:
         return
+    from .render.table import plain_table, render_table
+
+    if not session.out.isatty():
+        session._print(plain_table(result, 6))
+        return
     from rich.console import Console
 
-    from .render.table import render_table
-
-    console = Console(file=session.out, no_color=True, highlight=False)
-    console.print(render_table(result, 6, plain=not session.out.isatty()))
+    Console(file=session.out, no_color=True, highlight=False).print(render_table(result, 6))
 
 
 def _grad(session: Session, argument: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,19 @@ def test_closed_stdout_ends_quietly() -> None:
         stderr = process.stderr.read().decode()
         process.wait(timeout=60)
     assert "Traceback" not in stderr
+
+
+def test_a_terminal_gets_the_rich_table_with_the_same_cells() -> None:
+    from click.testing import CliRunner
+
+    from autodiff_cli.cli import cli
+
+    program = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+    plain = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1"}).invoke(cli, ["eval", program])
+    rich = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1", "FORCE_COLOR": "1"}).invoke(cli, ["eval", program])
+    assert plain.exit_code == rich.exit_code == 0
+    assert "─" in rich.output and "─" not in plain.output  # box drawing only on a terminal
+    rows = [line.split() for line in plain.output.splitlines()[1:6]]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", rich.output)
+    rich_rows = [line.split() for line in text.splitlines() if line.split()[:1] in (["0"], ["1"], ["2"], ["3"], ["4"])]
+    assert rows == rich_rows
