@@ -184,13 +184,16 @@ def _run_one(
         source = load()
         from .evaluate import Graph
         from .parse import parse
+        from .progress import RunProgress
 
         graph = Graph(source)
-        graph.run(parse(source.text))
-        if graph.last is None and of is None:
-            click.echo(f"{source.name}: nothing to differentiate (the program has no statements)", err=True)
-            return EXIT_OK
-        result = graph.differentiate(of)
+        with RunProgress(len(source.text)) as progress:
+            graph.run(progress.track(parse(source.text)))
+            if graph.last is None and of is None:
+                click.echo(f"{source.name}: nothing to differentiate (the program has no statements)", err=True)
+                return EXIT_OK
+            progress.stage("differentiating")
+            result = graph.differentiate(of)
     except ProgramError as error:
         from .errors import format_error
 
