@@ -294,13 +294,16 @@ class Graph:
         """A node's name, or the source text it came from."""
         if node.name is not None:
             return node.name
-        formula = self.formulas.get(node.id)
-        if formula is not None:
-            return formula
+        if self.formulas:
+            formula = self.formulas.get(node.id)
+            if formula is not None:
+                return formula
         start, end = self.starts[node.id], self.ends[node.id]
+        if end - start <= LABEL_LIMIT:
+            return " ".join(self.source.text[start:end].split())
         # Cut before joining: slicing a 100,000-character expression for each of
         # its 100,000 nodes made the labels alone quadratic.
-        return _capped(" ".join(self.source.text[start : min(end, start + LABEL_LIMIT + 1)].split()), end - start)
+        return _capped(" ".join(self.source.text[start : start + LABEL_LIMIT + 1].split()), end - start)
 
     def span(self, node: Value) -> tuple[int, int]:
         return self.starts[node.id], self.ends[node.id]
