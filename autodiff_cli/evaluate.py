@@ -52,8 +52,9 @@ class Graph:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.nodes: list[Value] = []
-        self.starts = array("q")
-        self.ends = array("q")
+        # 4-byte offsets (a source over 4 GB could not be held in memory anyway).
+        self.starts = array("I")
+        self.ends = array("I")
         self.names: dict[str, Value] = {}
         self.formulas: dict[int, str] = {}  # node id -> the text of a node grad() built
         self.last: Value | None = None  # the node of the last statement
