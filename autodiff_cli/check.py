@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .engine import CONSTANT, INPUT
 from .ops import DomainError
 
 DEFAULT_TOLERANCE = 1e-6
@@ -30,41 +29,35 @@ class CheckRow:
     status: str  # "ok", "FAIL", "kink"
 
 
-def _forward(result, overrides: dict[int, float]) -> tuple[float, bool]:
-    """Output value with some inputs replaced; also whether a kink argument is within the step."""
+def _values(result, overrides: dict[int, float]) -> dict[int, float]:
+    """Every node's value with some inputs replaced; nan past a step outside a domain.
+
+    Re-run over graph.nodes in id order, which is creation order and so
+    topological, through the table of operations.
+    """
     values: dict[int, float] = {}
     for node in result.graph.nodes:
         if node.id in overrides:
-            values[node.id] = overrides[node.id]
-        elif node.op is INPUT or node.op is CONSTANT:
-            values[node.id] = node.data
+            value = overrides[node.id]
+        elif isinstance(node.op, str):
+            value = node.data
         else:
-            args = [values[c.id] for c in node.children]
-            values[node.id] = node.op.forward(*args)
-    return values[result.output.id], False
+            try:
+                value = node.op.forward(*[values[c.id] for c in node.children])
+            except (DomainError, ArithmeticError, ValueError):
+                value = math.nan
+        values[node.id] = value
+    return values
 
 
-def _near_kink(result, perturbed: list[dict[int, float]]) -> bool:
-    """A relu/abs/max/min whose kink lies between the perturbed evaluations."""
-    runs = []
-    for overrides in perturbed:
-        values: dict[int, float] = {}
-        for node in result.graph.nodes:
-            if node.id in overrides:
-                values[node.id] = overrides[node.id]
-            elif isinstance(node.op, str):
-                values[node.id] = node.data
-            else:
-                try:
-                    values[node.id] = node.op.forward(*[values[c.id] for c in node.children])
-                except (DomainError, ArithmeticError, ValueError):
-                    values[node.id] = math.nan
-        runs.append(values)
+def _near_kink(result, runs: list[dict[int, float]]) -> bool:
+    """A relu/abs/max/min whose kink lies between (or on) the evaluations."""
+    current = {node.id: node.data for node in result.graph.nodes}
     for node in result.order:
         if isinstance(node.op, str) or node.op.name not in _KINKED:
             continue
         signs = set()
-        for values in runs + [{n.id: n.data for n in result.graph.nodes}]:
+        for values in [*runs, current]:
             args = [values[c.id] for c in node.children]
             arg = args[0] if len(args) == 1 else args[0] - args[1]
             signs.add(0 if arg == 0 else (1 if arg > 0 else -1))
@@ -75,19 +68,17 @@ def _near_kink(result, perturbed: list[dict[int, float]]) -> bool:
 
 def gradient_check(result, tolerance: float = DEFAULT_TOLERANCE) -> list[CheckRow]:
     rows = []
+    output = result.output.id
     for node in result.dependent_inputs():
         x = node.data
         h = RELATIVE_STEP * max(1.0, abs(x))
-        plus, minus = {node.id: x + h}, {node.id: x - h}
-        try:
-            fd = (_forward(result, plus)[0] - _forward(result, minus)[0]) / (2 * h)
-        except (DomainError, ArithmeticError, ValueError):
-            fd = math.nan
+        runs = [_values(result, {node.id: x + h}), _values(result, {node.id: x - h})]
+        fd = (runs[0][output] - runs[1][output]) / (2 * h)
         grad = node.grad if node.grad is not None else 0.0
         diff = abs(grad - fd)
         error = diff / max(abs(grad), abs(fd), 1e-300) if diff else 0.0
         ok = diff <= tolerance + tolerance * max(abs(grad), abs(fd))
-        status = "kink" if _near_kink(result, [plus, minus]) else "ok" if ok else "FAIL"
+        status = "kink" if _near_kink(result, runs) else "ok" if ok else "FAIL"
         rows.append(CheckRow(result.label(node), grad, fd, error, status))
     return rows
 

@@ -18,13 +18,14 @@ from typing import TextIO
 from .errors import ParseError, ProgramError, Source, UsageError, format_error
 from .evaluate import BUILTINS, Graph
 from .parse import parse
+from .render.numbers import rounded
 
 PROMPT = "autodiff> "
 CONTINUATION = "     ...> "
 
 
-def _num(x: float) -> str:
-    return f"{x:.6g}"
+def _num(x: float | None) -> str:
+    return rounded(x, 6)
 
 
 @dataclass
