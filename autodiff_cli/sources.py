@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import BinaryIO
 
 from .errors import ProgramError, Source, UsageError
 
@@ -10,10 +11,10 @@ from .errors import ProgramError, Source, UsageError
 def read_file(path: str) -> Source:
     """A program file (or `-` for stdin) as a Source; UsageError if it cannot be opened."""
     if path == "-":
-        return decode(sys.stdin.buffer.read(), "<stdin>")
+        return decode(_read_text_bytes(sys.stdin.buffer, "<stdin>"), "<stdin>")
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = _read_text_bytes(handle, path)
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, not a program file") from None
     except FileNotFoundError:
@@ -23,6 +24,26 @@ def read_file(path: str) -> Source:
     except OSError as error:
         raise UsageError(f"{path}: cannot be read ({error.strerror or error})") from None
     return decode(data, path)
+
+
+_CHUNK = 1 << 16
+
+
+def _read_text_bytes(handle: BinaryIO, name: str) -> bytes:
+    """Read to the end in chunks, stopping at the first NUL byte.
+
+    A program never holds a NUL, so `/dev/zero`, `/dev/urandom` or a binary
+    stream fails at once instead of filling memory.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := handle.read(_CHUNK):
+        nul = chunk.find(b"\0")
+        if nul != -1:
+            raise ProgramError(f"{name}: binary content (a NUL byte at offset {size + nul}), not a program")
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def decode(data: bytes, name: str) -> Source:
