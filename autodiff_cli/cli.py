@@ -286,7 +286,13 @@ def _show(
     if output_format == "tree":
         from .render.tree import render_tree
 
-        _console().print(render_tree(result, precision))
+        if _plain():
+            # No wrapping on a pipe: a deep tree keeps one node a line.
+            _console(width=1_000_000).print(render_tree(result, precision), crop=False)
+            return
+        console = _console()
+        # Four columns a level: keep the deepest label on the screen.
+        console.print(render_tree(result, precision, depth_limit=max(4, (console.width - 30) // 4)))
         return
     from .render.table import ROW_LIMIT, plain_table, render_table
 
@@ -304,13 +310,14 @@ def _plain() -> bool:
     return not sys.stdout.isatty()
 
 
-def _console() -> Any:
+def _console(width: int | None = None) -> Any:
     from rich.console import Console
 
     # No markup or emoji codes: cells are program text and numbers, shown as
     # they are (and Rich's emoji table alone costs 10 ms to import).
     return Console(
-        soft_wrap=False, highlight=False, markup=False, emoji=False, no_color="NO_COLOR" in os.environ or None
+        soft_wrap=False, highlight=False, markup=False, emoji=False, no_color="NO_COLOR" in os.environ or None,
+        width=width,
     )
 
 
@@ -326,14 +333,22 @@ def _warn_non_finite(result: Any) -> None:
 
 
 def main() -> None:
-    """The console script: run the group; a closed stdout (`| head`) ends quietly."""
+    """The console script: run the group; a closed stdout (`| head`) ends quietly, Ctrl-C exits 130.
+
+    Click's standalone mode would turn Ctrl-C into "Aborted!" and exit 1, so
+    its exceptions are handled here instead.
+    """
     try:
-        cli.main(prog_name="autodiff", standalone_mode=True)
+        code = cli.main(prog_name="autodiff", standalone_mode=False)
     except BrokenPipeError:
         _quiet_broken_pipe()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 def _quiet_broken_pipe() -> None:

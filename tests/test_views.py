@@ -126,3 +126,26 @@ def test_check_fails_on_wrong_derivative(monkeypatch):
     assert result.exit_code == 1
     assert "FAIL" in result.stdout
     assert "gradient check failed" in result.stderr
+
+
+def test_tree_shows_brackets_as_written():
+    result = run("eval", "--format", "tree", "a = 3; b = a * a; c = b + b")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "#1 c [add] = 18  grad 1"
+    assert "\\" not in result.stdout
+
+
+def test_a_deep_tree_is_cut_short_with_a_count():
+    from autodiff_cli.render.tree import DEPTH_LIMIT
+
+    program = "; ".join(["x0 = 1"] + [f"x{i} = x{i - 1} + 1" for i in range(1, 500)])
+    result = run("eval", "--format", "tree", program)
+    assert result.exit_code == 0
+    # Each level adds a node and its constant; the last line counts the rest.
+    assert len(result.stdout.splitlines()) <= 2 * DEPTH_LIMIT + 2
+    cut = [line for line in result.stdout.splitlines() if "more nodes below" in line]
+    assert len(cut) == 1
+    shown = sum(1 for line in result.stdout.splitlines() if line.lstrip("│ ├└─").startswith("#"))
+    hidden = int(cut[0].split("… ")[1].split()[0])
+    assert shown + hidden == 999  # 500 statements: 500 nodes and 499 constants

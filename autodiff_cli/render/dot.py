@@ -59,7 +59,10 @@ def render_file(result, path: str) -> None:
             "or print the graph with --format dot"
         )
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(suffix="." + suffix, dir=directory)
+    try:
+        fd, temp = tempfile.mkstemp(suffix="." + suffix, dir=directory)
+    except OSError as error:
+        raise RenderError(f"--render: cannot write in {directory}: {error.strerror}") from None
     os.close(fd)
     try:
         done = subprocess.run(

@@ -1,18 +1,25 @@
-"""--format tree: a Rich tree from the output down to the inputs, shared nodes drawn once."""
+"""--format tree: a Rich tree from the output down to the inputs, shared nodes drawn once.
+
+Each level of a tree is drawn as one more column of guide lines on every line
+below it, so a deep chain costs depth squared characters: past `depth_limit`
+levels a branch ends in a line that counts what it leaves out.
+"""
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.tree import Tree
 
-from ..engine import CONSTANT, INPUT
+from ..engine import CONSTANT, INPUT, topological_order
+
+#: Levels drawn before a branch is cut short on a pipe (--format json or dot show everything).
+DEPTH_LIMIT = 40
 
 
 def _num(x: float | None, precision: int) -> str:
     return "—" if x is None else f"{x:.{precision}g}"
 
 
-def render_tree(result, precision: int = 6) -> Tree:
+def render_tree(result, precision: int = 6, depth_limit: int = DEPTH_LIMIT) -> Tree:
     """Iterative depth-first walk; a node seen before becomes a one-line reference."""
     label = result.label
     numbers: dict[int, int] = {}
@@ -20,20 +27,25 @@ def render_tree(result, precision: int = 6) -> Tree:
     def text(node) -> str:
         kind = "input" if node.op is INPUT else "const" if node.op is CONSTANT else node.op_name
         value, grad = _num(node.data, precision), _num(node.grad, precision)
-        return escape(f"#{numbers[node.id]} {label(node)} [{kind}] = {value}  grad {grad}")
+        return f"#{numbers[node.id]} {label(node)} [{kind}] = {value}  grad {grad}"
 
     root = result.output
     numbers[root.id] = 1
     tree = Tree(text(root))
-    stack = [(root, tree)]
+    stack = [(root, tree, 1)]
     while stack:
-        node, branch = stack.pop()
+        node, branch, depth = stack.pop()
+        if depth == depth_limit and node.children:
+            hidden = sum(1 for below in topological_order(node) if below.id not in numbers)
+            if hidden:
+                branch.add(f"… {hidden} more nodes below (--format json or dot shows them)")
+            continue
         children = []
         for child in node.children:
             if child.id in numbers:
-                branch.add(escape(f"{label(child)} → see #{numbers[child.id]}"))
+                branch.add(f"{label(child)} → see #{numbers[child.id]}")
             else:
                 numbers[child.id] = len(numbers) + 1
-                children.append((child, branch.add(text(child))))
+                children.append((child, branch.add(text(child)), depth + 1))
         stack.extend(reversed(children))
     return tree
