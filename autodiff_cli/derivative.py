@@ -256,7 +256,9 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
     for x in inputs:
         derivative = gradient(output, x)
         if derivative.op is CONSTANT:
-            rows.append([0.0] * len(inputs))
+            # A constant's derivative is 0, but a first derivative that is
+            # already nan or inf (a pole, x**y at x < 0) leaves none defined.
+            rows.append([0.0 if math.isfinite(derivative.data) else math.nan] * len(inputs))
             continue
         order = backward(derivative)
         reached = {id(node) for node in order}

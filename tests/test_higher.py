@@ -278,3 +278,10 @@ def test_an_output_that_depends_on_no_input(run) -> None:
     assert "b depends on no input: no formulas" in result.output
     document = _json(run, "--hessian", "--symbolic", "a = 1; b = 3 * 2")
     assert document["hessian"] == {} and document["formulas"] == {}
+
+
+def test_a_non_finite_first_derivative_leaves_its_hessian_row_undefined(run) -> None:
+    # d/db a**b is nan for a < 0 (the kink policy); its row is nan, not a row of zeros.
+    hessian = _json(run, "--hessian", "a = -2; b = 2; f = a ** b")["hessian"]
+    assert hessian["a"]["a"] == pytest.approx(_number(sympy.diff(X**2, X, 2), {X: -2}))
+    assert hessian["a"]["b"] == hessian["b"]["a"] == hessian["b"]["b"] == "nan"
