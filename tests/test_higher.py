@@ -47,7 +47,7 @@ def _number(expr: sympy.Expr, point: dict) -> float:
 def _json(run, *args: str) -> dict:
     result = run("eval", "--format", "json", *args)
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_sympy_tables_cover_every_operation() -> None:
