@@ -78,7 +78,7 @@ class AutodiffGroup(click.Group):
 
 
 @click.group(cls=AutodiffGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", "-V", prog_name="autodiff")
+@click.version_option(__version__, "--version", "-V", prog_name="autodiff", message="%(prog)s, version %(version)s")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Differentiate a small program of scalar assignments.
