@@ -540,11 +540,6 @@ def test_the_history_file_is_private_whatever_the_umask(tmp_path: Path, monkeypa
 # ---------------------------------------------------------------- --check on large values
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check.py: the step is relative to the input only, so rounding in a much larger output "
-    "(ulp(1e5) / 2e-6 = 7e-6 here) exceeds the default tolerance and a correct gradient is reported as FAIL",
-)
 @pytest.mark.parametrize("big", ["100000", "1e9"])
 def test_check_passes_a_sum_with_a_large_term(run, big: str) -> None:
     result = run("eval", "--check", f"a = 1; b = {big}; c = a + b")
