@@ -390,7 +390,7 @@ def _exact(node: Node, symbols: list, point: list[float]) -> complex:
     """The node's value at the point, by mpmath at 30 digits (nan where mpmath cannot say)."""
     constants: dict = {}
     expression = sympy_of(node, symbols, constants)
-    function = sp.lambdify([*symbols, *(symbol for symbol, _ in constants.values())], expression, modules="mpmath")
+    function = _lambdify([*symbols, *(symbol for symbol, _ in constants.values())], expression)
     with mpmath.workdps(30):
         try:
             values = [mpmath.mpf(repr(value)) for value in point] + [mpmath.mpf(text) for _, text in constants.values()]
@@ -429,13 +429,21 @@ class Exact:
     spread: list[float]  # change when every input moves by about 4 ulps: the conditioning of each entry
 
 
+def _lambdify(arguments: list, expression):
+    """An mpmath function of the expression; one that gives nan where SymPy cannot write it (zoo, from 1/0)."""
+    try:
+        return sp.lambdify(arguments, expression, modules="mpmath")
+    except KeyError:
+        return lambda *_: complex(math.nan, math.nan)
+
+
 def exact(program: Program, symbols: list) -> Exact:
     constants: dict = {}
     output = sympy_of(program.output, symbols, constants)
     entries = [output, *(output.diff(symbol) for symbol in symbols)]
     arguments = [*symbols, *(symbol for symbol, _ in constants.values())]
-    functions = [sp.lambdify(arguments, entry, modules="mpmath") for entry in entries]
     nan = complex(math.nan, math.nan)
+    functions = [_lambdify(arguments, entry) for entry in entries]
 
     def evaluate(function, point) -> complex:
         try:
