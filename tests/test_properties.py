@@ -410,8 +410,10 @@ def _confirm_with_sympy(failure: Failure, symbols: list, point: list[float]) -> 
     elif kind.startswith("zero cannot"):
         assert abs(args[0]) <= 1e-12 and args[1].real < 0, args
     elif kind.startswith("a negative base"):
+        # Either not real in exact arithmetic, or a base that is exactly 0 and negative only by
+        # rounding (tan(pi) is -1.2e-16 in doubles): the doubles decide at the edge.
         exact = _exact(failure.node, symbols, point)
-        assert args[0].real < 1e-12 and not _finite_real(exact), (args, exact)
+        assert abs(args[0]) <= 1e-12 or (args[0].real < 0 and not _finite_real(exact)), (args, exact)
     else:  # overflow: the exact result is beyond the largest double
         exact = _exact(failure.node, symbols, point)
         assert not math.isfinite(abs(exact)) or abs(exact) > 1e300, exact
@@ -491,7 +493,10 @@ def test_random_programs_agree_with_sympy_and_finite_differences(program: Progra
     oracle = exact(program, symbols)
     note(f"exact: {oracle.values}; spread: {oracle.spread}")
     assert _close(document["value"], value, 1e-12), "the output differs from a float replay of the program"
-    assert _finite_real(oracle.values[0])
+    if not _finite_real(oracle.values[0]):
+        # Floats step past an exact singularity: sin(pi) ** -pi is 1.2e-16 ** -pi in doubles, 0 ** -pi exactly.
+        event("exactly singular, finite in doubles: values not compared")
+        return
     assert _close(document["value"], oracle.values[0].real, 1e-9, 100 * oracle.spread[0]), "the output differs from SymPy"
 
     input_nodes = [node for node in document["nodes"] if node["op"] == "input"]
@@ -513,11 +518,14 @@ def test_random_programs_agree_with_sympy_and_finite_differences(program: Progra
             continue
         assert _close(grad, wanted.real, 1e-7, 100 * spread), f"d/d input {index}: autodiff {grad}, SymPy {wanted.real}"
         compared += 1
+        h = 1e-6 * max(1.0, abs(program.inputs[index]))
+        if abs(grad) * h > 1e-3 * max(1.0, abs(value)):
+            event("a step too large for a finite difference (sin of a huge argument)")
+            continue
         differences = [_central_difference(program, index, step) for step in (1e-6, 2e-6)]
         if None not in differences:
             # Slack: rounding in the output divided by the step, and the difference's own truncation error,
             # estimated by the change between the two steps.
-            h = 1e-6 * max(1.0, abs(program.inputs[index]))
             slack = (abs(value) * 1e-13 + oracle.spread[0] * 10) / h + 2 * abs(differences[0] - differences[1])
             difference = differences[0]
             assert _close(grad, difference, 1e-5, slack), f"d/d input {index}: autodiff {grad}, difference {difference}"
