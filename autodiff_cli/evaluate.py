@@ -174,7 +174,7 @@ class Graph:
         if name in BUILTINS:
             example = "grad(y, x)" if name == GRAD else f"{name}(x)"
             raise NameError_(f"'{name}' is a function, not a value", (start, end), f"call it, as in {example}")
-        raise NameError_(f"unknown name '{name}'", (start, end), self._suggest(name, self.names))
+        raise NameError_(f"unknown name '{_capped(name)}'", (start, end), self._suggest(name, self.names))
 
     def _special_call(
         self,
@@ -193,7 +193,7 @@ class Graph:
             if name in self.names or name in CONSTANTS:
                 raise NameError_(f"'{name}' is a value, not a function", (start, start + len(name)))
             hint = self._suggest(name, sorted(BUILTINS)) or "the functions are " + ", ".join(sorted(BUILTINS))
-            raise NameError_(f"unknown function '{name}'", (start, start + len(name)), hint)
+            raise NameError_(f"unknown function '{_capped(name)}'", (start, start + len(name)), hint)
         wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
         raise NameError_(f"{name}() takes {wanted}, not {len(children)}", (start, end))
 

@@ -108,3 +108,15 @@ def test_error_in_a_file_names_the_file(run, tmp_path) -> None:
     assert f" --> {path}:3:9" in result.stderr
     assert "3 | c = a / (b - b)" in result.stderr
     assert "  |         ^^^^^^^" in result.stderr
+
+
+def test_a_very_long_unknown_name_is_cut_in_the_message() -> None:
+    from click.testing import CliRunner
+
+    from autodiff_cli.cli import cli
+
+    name = "q" * 10_000
+    result = CliRunner().invoke(cli, ["eval", f"a = 1; b = {name} + a"])
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith("error: unknown name 'qqq") and first.endswith("…'") and len(first) < 100
