@@ -54,7 +54,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
-            help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|).",
+            help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|), plus the difference's own rounding error.",
         ),
         click.option(
             "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),

@@ -229,7 +229,8 @@ def gradient(y: Value, x: Value, m: GraphMath | None = None) -> Value:
                 # Accumulate, never assign: a node used twice gets both uses.
                 earlier = grads.get(id(child))
                 grads[id(child)] = contribution if earlier is None else m.add(earlier, contribution)
-    return grads.get(id(x)) or m.constant(0.0)
+    result = grads.get(id(x))
+    return result if result is not None else m.constant(0.0)
 
 
 def adopted(result: Value, m: GraphMath) -> list[Value]:

@@ -7,10 +7,9 @@ and an iterative topological sort, so depth never meets the recursion limit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from .ops import DomainError, FloatMath, Operation
+from .ops import FloatMath, Operation
 
 INPUT = "input"
 CONSTANT = "const"
@@ -49,17 +48,6 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r}, op={self.op_name!r})"
-
-
-def apply(op: Operation, children: tuple[Value, ...], id: int = -1) -> Value:
-    """Run `op` forward on `children`; raise DomainError outside its domain or on overflow."""
-    try:
-        data = op.forward(*[child.data for child in children])
-    except OverflowError:
-        raise DomainError(f"overflow: the result of {op.name} is too large for a double") from None
-    if not math.isfinite(data):
-        raise DomainError(f"overflow: the result of {op.name} is too large for a double")
-    return Value(data, op, children, id)
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -240,15 +240,16 @@ class Graph:
         m = GraphMath()
         with _no_cyclic_gc():
             result = gradient(y, x, m)
+            if not math.isfinite(result.data):
+                # Before adopting any node: a REPL session goes on with its graph as it was.
+                raise EvaluationError(
+                    f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a pole of a derivative",
+                    (start, end),
+                    "see the numeric policy in the README",
+                )
             for node in adopted(result, m):
                 self._node(node, start, end)
                 self.formulas[node.id] = self._formula_label(node)
-        if not math.isfinite(result.data):
-            raise EvaluationError(
-                f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a pole of a derivative",
-                (start, end),
-                "see the numeric policy in the README",
-            )
         return result
 
     def _formula_label(self, node: Value) -> str:

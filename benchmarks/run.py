@@ -237,31 +237,31 @@ def main() -> int:
     log("start-up ...")
     start_times = startup(config["startup_runs"])
 
+    def cases(section: str):
+        """(shape, statements, program file, repeats) for each size a section runs."""
+        for shape, sizes in config[section].items():
+            for n in sizes:
+                yield shape, n, program(shape, n), (3 if n <= 10_000 else 1)
+
     end_to_end = []
-    for shape, sizes in config["end_to_end"].items():
-        for n in sizes:
-            path = program(shape, n)
-            repeats = 3 if n <= 10_000 else 1
-            log(f"end to end: {shape} {n:,} ...")
-            wall, peak, _, _ = median_runs(lambda: run_child([autodiff, "run", "--format", "json", path]), repeats)
-            row = {"shape": shape, "n": n, "wall": wall, "peak": peak, "mg_wall": None, "mg_peak": None}
-            if n <= MICROGRAD_CAP:
-                mg_wall, mg_peak, info = median_runs(lambda: run_worker("micrograd-e2e", shape, n, path), repeats)
-                # The worker generated the statements twice (once alone, to time it).
-                row.update(mg_wall=mg_wall - 2 * info["generating"], mg_peak=mg_peak, mg_generating=info["generating"])
-            end_to_end.append(row)
+    for shape, n, path, repeats in cases("end_to_end"):
+        log(f"end to end: {shape} {n:,} ...")
+        wall, peak, _, _ = median_runs(lambda: run_child([autodiff, "run", "--format", "json", path]), repeats)
+        row = {"shape": shape, "n": n, "wall": wall, "peak": peak, "mg_wall": None, "mg_peak": None}
+        if n <= MICROGRAD_CAP:
+            mg_wall, mg_peak, info = median_runs(lambda: run_worker("micrograd-e2e", shape, n, path), repeats)
+            # The worker generated the statements twice (once alone, to time it).
+            row.update(mg_wall=mg_wall - 2 * info["generating"], mg_peak=mg_peak, mg_generating=info["generating"])
+        end_to_end.append(row)
 
     engine = []
-    for shape, sizes in config["engine"].items():
-        for n in sizes:
-            path = program(shape, n)
-            repeats = 3 if n <= 10_000 else 1
-            log(f"engine: {shape} {n:,} ...")
-            ours = median_runs(lambda: (lambda r: (r[2]["seconds"], r))(run_worker("autodiff-engine", shape, n, path)), repeats)[1][2]
-            theirs = median_runs(lambda: (lambda r: (r[2]["seconds"], r))(run_worker("micrograd-engine", shape, n, path)), repeats)[1][2]
-            if abs(ours["value"] - theirs["value"]) > 1e-9 * max(1.0, abs(theirs["value"])):
-                raise RuntimeError(f"{shape} {n}: autodiff {ours['value']} != micrograd {theirs['value']}")
-            engine.append({"shape": shape, "n": n, "ours": ours, "theirs": theirs})
+    for shape, n, path, repeats in cases("engine"):
+        log(f"engine: {shape} {n:,} ...")
+        ours = median_runs(lambda: (lambda r: (r[2]["seconds"], r))(run_worker("autodiff-engine", shape, n, path)), repeats)[1][2]
+        theirs = median_runs(lambda: (lambda r: (r[2]["seconds"], r))(run_worker("micrograd-engine", shape, n, path)), repeats)[1][2]
+        if abs(ours["value"] - theirs["value"]) > 1e-9 * max(1.0, abs(theirs["value"])):
+            raise RuntimeError(f"{shape} {n}: autodiff {ours['value']} != micrograd {theirs['value']}")
+        engine.append({"shape": shape, "n": n, "ours": ours, "theirs": theirs})
 
     memory = []
     n = config["memory"]

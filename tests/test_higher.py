@@ -285,3 +285,18 @@ def test_a_non_finite_first_derivative_leaves_its_hessian_row_undefined(run) -> 
     hessian = _json(run, "--hessian", "a = -2; b = 2; f = a ** b")["hessian"]
     assert hessian["a"]["a"] == pytest.approx(_number(sympy.diff(X**2, X, 2), {X: -2}))
     assert hessian["a"]["b"] == hessian["b"]["a"] == hessian["b"]["b"] == "nan"
+
+
+def test_a_failed_grad_leaves_a_session_graph_as_it_was() -> None:
+    import io
+
+    from autodiff_cli.repl import Session
+
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(out, err)
+    session.feed("a = 0")
+    session.feed("b = sqrt(a)")
+    before = len(session.graph.nodes)
+    session.feed("g = grad(b, a)")
+    assert "a pole of a derivative" in err.getvalue()
+    assert len(session.graph.nodes) == before and "g" not in session.graph.names
