@@ -141,6 +141,32 @@ def build_micrograd(program: Iterable[tuple]):
     return node
 
 
+def build_torch(program: Iterable[tuple]):
+    """Build the same graph with PyTorch scalar tensors (float64, autograd); return the output tensor."""
+    import torch
+
+    env: dict[str, object] = {}
+    node = None
+    for target, expression in program:
+        kind = expression[0]
+        if kind == "input":
+            node = torch.tensor(expression[1], dtype=torch.float64, requires_grad=True)
+        elif kind == "chain":
+            a = env[expression[1]]
+            node = a * 0.999 + torch.tanh(a) * 0.001
+        elif kind == "mac":
+            _, acc, a, b = expression
+            node = env[a] * env[b] if acc is None else env[acc] + env[a] * env[b]
+        elif kind == "mean":
+            node = (env[expression[1]] + env[expression[2]]) * 0.5
+        elif kind == "mul":
+            node = env[expression[1]] * env[expression[2]]
+        else:  # tanh
+            node = torch.tanh(env[expression[1]] - env[expression[2]])
+        env[target] = node
+    return node
+
+
 def main(argv: list[str]) -> int:
     if len(argv) not in (2, 3) or argv[0] not in SHAPES:
         print(f"usage: generate.py {{{'|'.join(SHAPES)}}} N [SEED]", file=sys.stderr)

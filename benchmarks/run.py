@@ -1,19 +1,29 @@
-"""Run every benchmark, side by side with micrograd, and write benchmarks/RESULTS.md.
+"""Run every benchmark, side by side with its references, and write benchmarks/RESULTS.md.
 
-    python benchmarks/run.py            # default sizes, a few minutes on 2 cores
-    python benchmarks/run.py --quick    # about a minute
+    python benchmarks/run.py            # everything, default sizes (see RESULTS.md for how long)
+    python benchmarks/run.py --quick    # small sizes, about a minute; prints, never writes RESULTS.md
 
-Every figure is measured in the same run as its reference, so the ratios hold
-on a noisy machine. Each measurement runs in a fresh subprocess (this file
-with `--worker`), so peak RSS (os.wait4's rusage) belongs to that one run.
+Every comparison runs its contenders interleaved (ours, micrograd, micrograd
+with its cyclic GC off, PyTorch when installed; round after round), so a
+busy machine slows both sides alike. Each figure is the median of the
+rounds with its min and max, and each ratio the median of the per-round
+ratios. Each measurement runs in a fresh subprocess (this file with
+`--worker`), so peak RSS (os.wait4's rusage) belongs to that one run.
+
+RESULTS.md keeps one `##` heading per comparison. A rerun replaces the
+sections this script writes and keeps every other one (sections written by
+other benchmarks), in place.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -32,17 +42,30 @@ import generate  # noqa: E402
 MICROGRAD_CAP = 100_000
 
 DEFAULT = {
-    "startup_runs": 15,
+    "rounds": 5,  # interleaved rounds up to 10,000 statements
+    "big_rounds": 3,  # above
+    "startup_runs": 21,
     "end_to_end": {"chain": [1_000, 10_000, 100_000, 1_000_000], "wide": [1_000, 10_000, 100_000], "dag": [1_000, 10_000, 100_000]},
     "engine": {"chain": [10_000, 100_000], "wide": [10_000, 100_000], "dag": [10_000, 100_000]},
-    "memory": 10_000,
+    "memory": 100_000,
+    "stages": 100_000,
 }
 QUICK = {
+    "rounds": 3,
+    "big_rounds": 1,
     "startup_runs": 7,
     "end_to_end": {"chain": [1_000, 10_000], "wide": [1_000, 10_000], "dag": [1_000, 10_000]},
     "engine": {"chain": [10_000], "wide": [10_000], "dag": [10_000]},
-    "memory": 2_000,
+    "memory": 10_000,
+    "stages": 10_000,
 }
+
+#: The sections this script writes, in order; any other `## ` section of RESULTS.md is kept.
+OWN_SECTIONS = ("Machine", "Targets", "Start-up", "End to end", "Engine alone", "Stages", "Memory")
+
+
+def have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 # ---------------------------------------------------------------- workers
@@ -72,22 +95,34 @@ def _micrograd_nodes(output) -> int:
     return len(seen)
 
 
+def _generating(shape: str, n: int) -> float:
+    start = time.perf_counter()
+    for _ in generate.statements(shape, n):
+        pass
+    return time.perf_counter() - start
+
+
 def worker(kind: str, shape: str, n: int, path: str) -> dict:
-    if kind == "micrograd-e2e":
+    if kind in ("micrograd-e2e", "micrograd-e2e-nogc"):
         # Build and backpropagate straight from the lazy generator; the time
-        # spent generating statements is measured alone and reported.
-        start = time.perf_counter()
-        for _ in generate.statements(shape, n):
-            pass
-        generating = time.perf_counter() - start
+        # spent generating statements is measured alone and subtracted.
+        generating = _generating(shape, n)
+        if kind.endswith("nogc"):
+            gc.disable()
 
         def build():
             output = generate.build_micrograd(generate.statements(shape, n))
             output.backward()
             return output.data
 
-        _in_big_stack(build)
-        return {"generating": generating}
+        value = _in_big_stack(build)
+        return {"generating": generating, "value": value}
+
+    if kind == "torch-e2e":
+        generating = _generating(shape, n)
+        output = generate.build_torch(generate.statements(shape, n))
+        output.backward()
+        return {"generating": generating, "value": output.item()}
 
     if kind == "autodiff-engine":
         from autodiff_cli.errors import Source
@@ -103,9 +138,11 @@ def worker(kind: str, shape: str, n: int, path: str) -> dict:
         seconds = time.perf_counter() - start
         return {"seconds": seconds, "value": result.value, "nodes": len(graph.nodes)}
 
-    if kind == "micrograd-engine":
+    if kind in ("micrograd-engine", "micrograd-engine-nogc"):
         program = list(generate.statements(shape, n))
         generate.micrograd_value()
+        if kind.endswith("nogc"):
+            gc.disable()
 
         def build():
             start = time.perf_counter()
@@ -129,9 +166,17 @@ def worker(kind: str, shape: str, n: int, path: str) -> dict:
         before = tracemalloc.get_traced_memory()[0]
         graph = Graph(Source(path, text))
         graph.run(statements)
+        built = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.reset_peak()
         result = graph.differentiate()
-        used = tracemalloc.get_traced_memory()[0] - before
-        return {"bytes": used, "nodes": len(graph.nodes), "value": result.value}
+        used, peak = tracemalloc.get_traced_memory()
+        return {
+            "bytes": used - before,
+            "built": built,
+            "transient": peak - used,
+            "nodes": len(graph.nodes),
+            "value": result.value,
+        }
 
     if kind == "micrograd-memory":
         import tracemalloc
@@ -149,69 +194,174 @@ def worker(kind: str, shape: str, n: int, path: str) -> dict:
         used, output = _in_big_stack(build)
         return {"bytes": used, "nodes": _micrograd_nodes(output), "value": output.data}
 
+    if kind == "autodiff-stages":
+        return stages(path)
+
     raise ValueError(kind)
+
+
+def stages(path: str) -> dict:
+    """Where one end-to-end run's time goes: parse, build, sort and backward, JSON, table."""
+    import io
+
+    from autodiff_cli.errors import Source
+    from autodiff_cli.evaluate import Graph
+    from autodiff_cli.options import Options
+    from autodiff_cli.parse import parse
+    from autodiff_cli.render.json import write_json
+    from autodiff_cli.render.table import plain_table
+    from autodiff_cli.report import build_report
+
+    text = Path(path).read_text()
+    gc.disable()  # as the command runs: the graph has no cycles
+    t0 = time.perf_counter()
+    statements = list(parse(text))
+    t1 = time.perf_counter()
+    graph = Graph(Source(path, text))
+    graph.run(statements)
+    t2 = time.perf_counter()
+    result = graph.differentiate()
+    t3 = time.perf_counter()
+    report = build_report(result, Options(format="json"))
+    sink = io.StringIO()
+    write_json(report, sink.write)
+    t4 = time.perf_counter()
+    plain_table(report)
+    t5 = time.perf_counter()
+    # The node array against the writer it replaced (tests/json_reference.py), alternately, in CPU time.
+    sys.path.insert(0, str(HERE.parent))
+    from autodiff_cli.render import json as writer
+    from tests import json_reference
+
+    ratios = []
+    for _ in range(3):
+        times = []
+        for module in (json_reference, writer):
+            begin = time.thread_time()
+            module._write_nodes(report, lambda text: None)
+            times.append(time.thread_time() - begin)
+        ratios.append(times[0] / times[1])
+    return {
+        "json_speedup": statistics.median(ratios),
+        "statements": len(statements),
+        "nodes": len(graph.nodes),
+        "parse": t1 - t0,
+        "build": t2 - t1,
+        "backward": t3 - t2,
+        "json": t4 - t3,
+        "table": t5 - t4,
+    }
 
 
 # ---------------------------------------------------------------- the parent
 
+LOADS: list[float] = []
 
-def run_child(argv: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, int, str]:
-    """Run one fresh process: (wall seconds, peak RSS bytes, exit status, stdout)."""
+
+def sample_load() -> None:
+    if hasattr(os, "getloadavg"):
+        LOADS.append(os.getloadavg()[0])
+
+
+def run_child(argv: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, str]:
+    """Run one fresh process: (wall seconds, peak RSS bytes, stdout)."""
     out = tempfile.TemporaryFile() if stdout is subprocess.PIPE else stdout
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     stderr = process.stderr.read().decode() if process.stderr else ""
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({process.returncode}):\n{stderr}")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({code}):\n{stderr}")
     text = ""
     if stdout is subprocess.PIPE:
         out.seek(0)
         text = out.read().decode()
     # ru_maxrss is in kilobytes on Linux, bytes on macOS.
     peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    return wall, peak, process.returncode, text
+    return wall, peak, text
 
 
 def run_worker(kind: str, shape: str, n: int, path: str) -> tuple[float, int, dict]:
-    wall, peak, _, text = run_child(
+    wall, peak, text = run_child(
         [sys.executable, str(Path(__file__).resolve()), "--worker", kind, shape, str(n), path], stdout=subprocess.PIPE
     )
     return wall, peak, json.loads(text)
 
 
 def log(message: str) -> None:
+    sample_load()
     print(message, file=sys.stderr, flush=True)
 
 
-def startup(runs: int) -> dict:
+class Series:
+    """One contender's figures over the rounds of a comparison."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.peaks: list[int] = []
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    def spread(self, scale: float = 1.0, unit: str = "s", digits: int = 3) -> str:
+        """`median (min–max)`."""
+        if not self.values:
+            return "—"
+        lo, mid, hi = (v * scale for v in (min(self.values), self.median, max(self.values)))
+        return f"{mid:.{digits}f} {unit} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
+class Ratio:
+    """Per-round ratios of two contenders: the median of the ratios, with min and max."""
+
+    def __init__(self, ours: Series, theirs: Series) -> None:
+        self.values = [a / b for a, b in zip(ours.values, theirs.values) if b > 0]
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.values) if self.values else None
+
+    def __str__(self) -> str:
+        if not self.values:
+            return "—"
+        return f"{self.median:.2f}x ({min(self.values):.2f}–{max(self.values):.2f})"
+
+
+def interleaved(contenders: dict, rounds: int) -> dict[str, Series]:
+    """Run each contender once per round, in turn; a contender is a function returning (seconds, peak)."""
+    series = {name: Series() for name in contenders}
+    for _ in range(rounds):
+        sample_load()
+        for name, function in contenders.items():
+            seconds, peak = function()
+            series[name].values.append(seconds)
+            series[name].peaks.append(peak)
+    return series
+
+
+def startup(runs: int) -> dict[str, Series]:
     autodiff = shutil.which("autodiff") or str(Path(sys.executable).with_name("autodiff"))
     commands = {
         "python": [sys.executable, "-c", "pass"],
+        "version": [autodiff, "--version"],
         "json": [autodiff, "eval", "--format", "json", "a=3; b=a+a"],
         "table": [autodiff, "eval", "a=3; b=a+a"],
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for name, argv in commands.items():  # warm the file cache (and Lark's cache)
+    if shutil.which("qalc"):
+        commands["qalc"] = ["qalc", "-t", "1+1"]
+    for argv in commands.values():  # warm the file cache
         run_child(argv)
-    for _ in range(runs):  # interleaved, so drift hits all three alike
-        for name, argv in commands.items():
-            times[name].append(run_child(argv)[0])
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
-def median_runs(function, repeats: int):
-    results = [function() for _ in range(repeats)]
-    results.sort(key=lambda r: r[0])
-    return results[len(results) // 2]
+    return interleaved({name: (lambda argv=argv: run_child(argv)[:2]) for name, argv in commands.items()}, runs)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: about a minute")
-    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute; prints only")
+    parser.add_argument("--output", type=Path, help="where to write the report (default RESULTS.md; none with --quick)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per comparison (overrides the default)")
     parser.add_argument("--worker", nargs=4, metavar=("KIND", "SHAPE", "N", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -219,72 +369,152 @@ def main() -> int:
         print(json.dumps(worker(kind, shape, int(n), path)), flush=True)
         os._exit(0)  # skip tearing down a huge graph (micrograd's would recurse)
 
-    config = QUICK if args.quick else DEFAULT
+    config = dict(QUICK if args.quick else DEFAULT)
+    if args.rounds:
+        config["rounds"] = config["big_rounds"] = args.rounds
+    output = args.output if args.output is not None else (None if args.quick else HERE / "RESULTS.md")
     began = time.perf_counter()
+    sample_load()
     autodiff = shutil.which("autodiff") or str(Path(sys.executable).with_name("autodiff"))
     workdir = Path(tempfile.mkdtemp(prefix="autodiff-bench-"))
     files: dict[tuple[str, int], str] = {}
+    with_torch = have("torch")
+    with_micrograd = have("micrograd")
 
     def program(shape: str, n: int) -> str:
         if (shape, n) not in files:
             path = workdir / f"{shape}-{n}.ad"
-            with path.open("w") as handle:
-                for target, expression in generate.statements(shape, n):
-                    handle.write(f"{target} = {generate._expression(expression)}\n")
+            path.write_text(generate.program_text(shape, n))
             files[shape, n] = str(path)
         return files[shape, n]
 
-    log("start-up ...")
-    start_times = startup(config["startup_runs"])
+    def rounds(n: int) -> int:
+        return config["rounds"] if n <= 10_000 else config["big_rounds"]
 
-    def cases(section: str):
-        """(shape, statements, program file, repeats) for each size a section runs."""
-        for shape, sizes in config[section].items():
-            for n in sizes:
-                yield shape, n, program(shape, n), (3 if n <= 10_000 else 1)
+    log("start-up ...")
+    start_series = startup(config["startup_runs"])
 
     end_to_end = []
-    for shape, n, path, repeats in cases("end_to_end"):
-        log(f"end to end: {shape} {n:,} ...")
-        wall, peak, _, _ = median_runs(lambda: run_child([autodiff, "run", "--format", "json", path]), repeats)
-        row = {"shape": shape, "n": n, "wall": wall, "peak": peak, "mg_wall": None, "mg_peak": None}
-        if n <= MICROGRAD_CAP:
-            mg_wall, mg_peak, info = median_runs(lambda: run_worker("micrograd-e2e", shape, n, path), repeats)
-            # The worker generated the statements twice (once alone, to time it).
-            row.update(mg_wall=mg_wall - 2 * info["generating"], mg_peak=mg_peak, mg_generating=info["generating"])
-        end_to_end.append(row)
+    for shape, sizes in config["end_to_end"].items():
+        for n in sizes:
+            path = program(shape, n)
+            log(f"end to end: {shape} {n:,} ...")
+            values: dict[str, float] = {}
+
+            def ours(path=path):
+                wall, peak, _ = run_child([autodiff, "run", "--format", "json", path])
+                return wall, peak
+
+            def reference(kind, shape=shape, n=n, path=path):
+                def run():
+                    wall, peak, info = run_worker(kind, shape, n, path)
+                    values[kind] = info["value"]
+                    # The worker generated the statements twice (once alone, to time it).
+                    return wall - 2 * info["generating"], peak
+
+                return run
+
+            contenders = {"autodiff": ours}
+            if n <= MICROGRAD_CAP and with_micrograd:
+                contenders["micrograd"] = reference("micrograd-e2e")
+                contenders["micrograd, GC off"] = reference("micrograd-e2e-nogc")
+            if n <= MICROGRAD_CAP and with_torch:
+                contenders["PyTorch"] = reference("torch-e2e")
+            series = interleaved(contenders, rounds(n) if n < 1_000_000 else 1)
+            end_to_end.append({"shape": shape, "n": n, "series": series})
 
     engine = []
-    for shape, n, path, repeats in cases("engine"):
-        log(f"engine: {shape} {n:,} ...")
-        ours = median_runs(lambda: (lambda r: (r[2]["seconds"], r))(run_worker("autodiff-engine", shape, n, path)), repeats)[1][2]
-        theirs = median_runs(lambda: (lambda r: (r[2]["seconds"], r))(run_worker("micrograd-engine", shape, n, path)), repeats)[1][2]
-        if abs(ours["value"] - theirs["value"]) > 1e-9 * max(1.0, abs(theirs["value"])):
-            raise RuntimeError(f"{shape} {n}: autodiff {ours['value']} != micrograd {theirs['value']}")
-        engine.append({"shape": shape, "n": n, "ours": ours, "theirs": theirs})
+    for shape, sizes in config["engine"].items():
+        if not with_micrograd:
+            break
+        for n in sizes:
+            path = program(shape, n)
+            log(f"engine: {shape} {n:,} ...")
+            found: dict[str, dict] = {}
+
+            def timed(kind, shape=shape, n=n, path=path):
+                def run():
+                    _, peak, info = run_worker(kind, shape, n, path)
+                    found[kind] = info
+                    return info["seconds"], peak
+
+                return run
+
+            series = interleaved(
+                {
+                    "autodiff": timed("autodiff-engine"),
+                    "micrograd": timed("micrograd-engine"),
+                    "micrograd, GC off": timed("micrograd-engine-nogc"),
+                },
+                rounds(n),
+            )
+            ours_value, theirs_value = found["autodiff-engine"]["value"], found["micrograd-engine"]["value"]
+            if abs(ours_value - theirs_value) > 1e-9 * max(1.0, abs(theirs_value)):
+                raise RuntimeError(f"{shape} {n}: autodiff {ours_value} != micrograd {theirs_value}")
+            engine.append({"shape": shape, "n": n, "series": series, "ours": found["autodiff-engine"], "theirs": found["micrograd-engine"]})
 
     memory = []
     n = config["memory"]
     for shape in generate.SHAPES:
         path = program(shape, n)
-        log(f"bytes per node: {shape} {n:,} ...")
-        ours = run_worker("autodiff-memory", shape, n, path)[2]
-        theirs = run_worker("micrograd-memory", shape, n, path)[2]
-        memory.append({"shape": shape, "n": n, "ours": ours, "theirs": theirs})
+        log(f"memory: {shape} {n:,} ...")
+        ours_memory = run_worker("autodiff-memory", shape, n, path)[2]
+        theirs_memory = run_worker("micrograd-memory", shape, n, path)[2] if with_micrograd else None
+        memory.append({"shape": shape, "n": n, "ours": ours_memory, "theirs": theirs_memory})
+
+    stage_rows = []
+    n = config["stages"]
+    for shape in generate.SHAPES:
+        log(f"stages: {shape} {n:,} ...")
+        path = program(shape, n)
+        found_stages: list[dict] = []
+
+        def staged(shape=shape, n=n, path=path):
+            wall, peak, info = run_worker("autodiff-stages", shape, n, path)
+            found_stages.append(info)
+            return wall, peak
+
+        interleaved({"stages": staged}, config["big_rounds"])
+        stage_rows.append({"shape": shape, "n": n, "runs": found_stages})
 
     shutil.rmtree(workdir, ignore_errors=True)
+    sample_load()
     elapsed = time.perf_counter() - began
-    report = render(args, start_times, end_to_end, engine, memory, elapsed)
-    args.output.write_text(report)
-    print(report)
-    log(f"wrote {args.output} in {elapsed:.0f} s")
+    sections = render(args, config, start_series, end_to_end, engine, memory, stage_rows, elapsed)
+    if output is None:
+        print(assemble(sections, ""))
+        log(f"done in {elapsed:.0f} s (printed only: --quick never writes RESULTS.md)")
+        return 0
+    previous = output.read_text() if output.exists() else ""
+    output.write_text(assemble(sections, previous))
+    log(f"wrote {output} in {elapsed:.0f} s")
     return 0
 
 
 # ---------------------------------------------------------------- the report
 
 
-def machine() -> list[str]:
+def split_sections(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """A markdown text as (what comes before the first `## `, [(heading, body)])."""
+    parts = re.split(r"^## (.+)\n", text, flags=re.MULTILINE)
+    head, rest = parts[0], parts[1:]
+    return head, [(rest[i].strip(), rest[i + 1]) for i in range(0, len(rest), 2)]
+
+
+def assemble(sections: list[tuple[str, str]], previous: str) -> str:
+    """Our sections first, in order, then every other section of the previous file, as it was."""
+    head = sections[0][1]
+    ours = sections[1:]
+    _, old = split_sections(previous)
+    own = {title for title, _ in ours} | set(OWN_SECTIONS)
+    kept = [(title, body) for title, body in old if title not in own]
+    text = head
+    for title, body in [*ours, *kept]:
+        text += f"## {title}\n{body.rstrip()}\n\n"
+    return text.rstrip() + "\n"
+
+
+def machine(config: dict) -> list[str]:
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -303,139 +533,204 @@ def machine() -> list[str]:
     import importlib.metadata as metadata
 
     versions = []
-    for package in ("autodiff-cli", "micrograd", "lark"):
+    for package in ("autodiff-cli", "micrograd", "torch", "lark"):
         try:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
-            pass
+            versions.append(f"{package} not installed")
+    qalc = shutil.which("qalc")
+    cores = os.cpu_count() or 0
+    load = (
+        f"- Load (1-minute average, sampled {len(LOADS)} times during the run): min {min(LOADS):.1f}, "
+        f"median {statistics.median(LOADS):.1f}, max {max(LOADS):.1f} on {cores} cores"
+        if LOADS
+        else "- Load: unknown"
+    )
     return [
-        f"- CPU: {cpu} ({os.cpu_count()} cores, `nproc` = {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()})",
+        f"- CPU: {cpu} ({cores} cores, `nproc` = {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else cores})",
+        load,
         f"- Memory: {memory}" if memory else "- Memory: unknown",
         f"- Python: {platform.python_version()} ({platform.python_implementation()}), {platform.system()} {platform.release()}",
-        f"- Packages: {', '.join(versions)}",
+        f"- Packages: {', '.join(versions)}; qalc {'at ' + qalc if qalc else 'not installed'}",
+        f"- Rounds: {config['rounds']} interleaved up to 10,000 statements, {config['big_rounds']} above "
+        "(one for the 1,000,000-statement chain)",
     ]
 
 
-def verdict(ratio: float, target: float, smaller_is_better: bool = True) -> str:
-    met = ratio <= target
-    return "**met**" if met else f"**not met** ({ratio / target:.2f}x the target)"
+def verdict(value: float | None, target: float) -> str:
+    if value is None:
+        return "not measured"
+    return "**met**" if value <= target else f"**not met** ({value / target:.2f}x the target)"
 
 
 def mb(value: int | None) -> str:
     return "—" if value is None else f"{value / 2**20:,.0f} MB"
 
 
-def seconds(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
-
-
-def render(args, start, end_to_end, engine, memory, elapsed) -> str:
+def render(args, config, start, end_to_end, engine, memory, stage_rows, elapsed) -> list[tuple[str, str]]:
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Made by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {elapsed:.0f} s. "
-        "Every figure is a ratio to a reference measured in the same run. Regenerate with the same command "
-        "(`--quick` for a one-minute run at small sizes).",
-        "",
-        "## Machine",
-        "",
-        *machine(),
-        "",
-    ]
+    head = (
+        "# Benchmarks\n\n"
+        "Run everything: `.venv/bin/python benchmarks/run.py` (micrograd and, optionally, PyTorch in the same "
+        "environment: `pip install -e '.[bench]'`, and `'.[bench-torch]'` for PyTorch, a 550 MB wheel; `qalc` on the PATH for the start-up reference). "
+        "`--quick` runs small sizes and only prints.\n\n"
+        f"This file: `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed:.0f} s. "
+        "Every comparison runs its contenders interleaved, round after round; a figure is the median of the "
+        "rounds (min–max), a ratio the median of the per-round ratios (min–max), so a busy machine moves "
+        "both sides alike. Sections other benchmarks write (one `##` heading each) follow the ones "
+        "`run.py` writes and are kept when it runs again.\n\n"
+    )
+    sections: list[tuple[str, str]] = [("", head)]
+    sections.append(("Machine", "\n" + "\n".join(machine(config)) + "\n"))
 
-    # Targets
-    json_ratio = start["json"] / start["python"]
-    table_ratio = start["table"] / start["python"]
-    targets = [
-        ("Start-up, JSON path ≤ 5x bare `python -c pass`", f"{json_ratio:.2f}x", verdict(json_ratio, 5)),
-        ("Start-up, table path ≤ 7x bare `python -c pass`", f"{table_ratio:.2f}x", verdict(table_ratio, 7)),
-    ]
-    if engine:
-        worst_time = max(e["ours"]["seconds"] / e["theirs"]["seconds"] for e in engine)
-        targets.append(("Engine time ≤ 1/3 of micrograd's (worst shape and size)", f"{worst_time:.2f}x", verdict(worst_time, 1 / 3)))
-    if memory:
-        worst_memory = max((m["ours"]["bytes"] / m["ours"]["nodes"]) / (m["theirs"]["bytes"] / m["theirs"]["nodes"]) for m in memory)
-        targets.append(("Engine memory per node ≤ 1/3 of micrograd's (worst shape)", f"{worst_memory:.2f}x", verdict(worst_memory, 1 / 3)))
-    chain = [r for r in end_to_end if r["shape"] == "chain" and r["n"] == 100_000 and r["mg_wall"]]
-    if chain:
-        r = chain[0]
-        targets.append(("End to end, 100,000-statement chain: time ≤ micrograd's", f"{r['wall'] / r['mg_wall']:.2f}x", verdict(r["wall"] / r["mg_wall"], 1)))
-        targets.append(("End to end, 100,000-statement chain: peak RSS ≤ 1/2 micrograd's", f"{r['peak'] / r['mg_peak']:.2f}x", verdict(r["peak"] / r["mg_peak"], 0.5)))
+    # -- targets
+    ratio_python = Ratio(start["json"], start["python"])
+    targets = []
+    if "qalc" in start:
+        ratio_qalc = Ratio(start["json"], start["qalc"])
+        targets.append(("Start-up of `eval --format json \"a=3; b=a+a\"` ≤ 0.75x `qalc -t 1+1`", str(ratio_qalc), verdict(ratio_qalc.median, 0.75)))
     else:
-        targets.append(("End to end, 100,000-statement chain (time, peak RSS)", "not run", "run without `--quick`"))
+        targets.append(("Start-up ≤ 0.75x `qalc -t 1+1`", "qalc not installed", "not measured"))
+    for row in end_to_end:
+        series = row["series"]
+        if row["n"] != 100_000 and not (args.quick and row["n"] == max(config["end_to_end"][row["shape"]])):
+            continue
+        for reference in ("micrograd", "PyTorch"):
+            if reference in series:
+                ratio = Ratio(series["autodiff"], series[reference])
+                targets.append((f"End to end, {row['shape']} {row['n']:,}: ≤ 0.8x {reference}", str(ratio), verdict(ratio.median, 0.8)))
+            else:
+                targets.append((f"End to end, {row['shape']} {row['n']:,}: ≤ 0.8x {reference}", f"{reference} not installed", "not measured"))
+    for m in memory:
+        per_node = m["ours"]["bytes"] / m["ours"]["nodes"]
+        targets.append((f"Retained after backward, {m['shape']} {m['n']:,}: ≤ 120 bytes a node", f"{per_node:.0f} B", verdict(per_node, 120)))
+    if stage_rows:
+        worst = min(statistics.median(r["json_speedup"] for r in row["runs"]) for row in stage_rows)
+        targets.append(("JSON node array ≥ 2x faster than the old writer (worst shape)", f"{worst:.2f}x", verdict(2 / worst, 1)))
+        worst_table = max(statistics.median(r["table"] / r["json"] for r in row["runs"]) for row in stage_rows)
+        targets.append(("Table path labels only what it prints: its time against the JSON document's (worst shape)", f"{worst_table:.2f}x", verdict(worst_table, 0.1)))
     million = [r for r in end_to_end if r["shape"] == "chain" and r["n"] == 1_000_000]
     if million:
-        r = million[0]
-        targets.append(("1,000,000-statement chain end to end within 2 GB", mb(r["peak"]), verdict(r["peak"] / 2**31, 1)))
-    lines += ["## Targets", "", "| Target | Measured | Verdict |", "|---|---|---|"]
-    lines += [f"| {t} | {m} | {v} |" for t, m, v in targets]
+        peak = max(million[0]["series"]["autodiff"].peaks)
+        targets.append(("1,000,000-statement chain: peak RSS ≤ 1 GB", mb(peak), verdict(peak / 2**30, 1)))
+    else:
+        targets.append(("1,000,000-statement chain: peak RSS ≤ 1 GB", "not run", "run without `--quick`"))
+    body = ["", "| Target | Measured | Verdict |", "|---|---|---|"]
+    body += [f"| {t} | {m} | {v} |" for t, m, v in targets]
+    sections.append(("Targets", "\n".join(body) + "\n"))
 
-    lines += [
+    # -- start-up
+    names = {
+        "python": "`python -c pass`",
+        "qalc": "`qalc -t 1+1`",
+        "version": "`autodiff --version`",
+        "json": '`autodiff eval --format json "a=3; b=a+a"`',
+        "table": '`autodiff eval "a=3; b=a+a"` (table)',
+    }
+    body = [
         "",
-        "## Start-up",
+        f"{config['startup_runs']} interleaved rounds after one warm-up run of each; wall time of a fresh process.",
         "",
-        f"Median wall time of {args and (QUICK if args.quick else DEFAULT)['startup_runs']} runs each, interleaved, after one warm-up run.",
-        "",
-        "| Command | Wall | Ratio to bare Python |",
-        "|---|---|---|",
-        f"| `python -c pass` | {start['python'] * 1000:.0f} ms | 1.00x |",
-        f"| `autodiff eval --format json \"a=3; b=a+a\"` | {start['json'] * 1000:.0f} ms | {json_ratio:.2f}x |",
-        f"| `autodiff eval \"a=3; b=a+a\"` (table) | {start['table'] * 1000:.0f} ms | {table_ratio:.2f}x |",
-        "",
-        "## End to end",
+        "| Command | Wall, median (min–max) | Ratio to `python -c pass` | Ratio to `qalc -t 1+1` |",
+        "|---|---|---|---|",
+    ]
+    for key in ("python", "qalc", "version", "json", "table"):
+        if key in start:
+            to_qalc = str(Ratio(start[key], start["qalc"])) if "qalc" in start else "—"
+            body.append(f"| {names[key]} | {start[key].spread(1000, 'ms', 0)} | {Ratio(start[key], start['python'])} | {to_qalc} |")
+    body.append("")
+    body.append(f"JSON path against bare Python: {ratio_python}.")
+    sections.append(("Start-up", "\n".join(body) + "\n"))
+
+    # -- end to end
+    references = ["micrograd", "micrograd, GC off", "PyTorch"]
+    body = [
         "",
         "`autodiff run --format json FILE > /dev/null` (parsing, evaluation, backward, JSON out) against a fresh "
-        "Python process that imports micrograd, builds the same graph and calls `backward()` "
-        f"(recursion limit raised, in a thread with a 1 GiB stack; run up to {MICROGRAD_CAP:,} statements). "
-        "micrograd's wall time excludes generating the statements in its process (measured, and subtracted). "
-        "Peak RSS from `os.wait4`. Median of 3 runs up to 10,000 statements, one run above.",
+        "Python process that builds the same graph from Python (no parsing, no output) and calls `backward()`: "
+        "micrograd 0.1.0 with the tanh of `generate.py` (recursion limit raised, in a thread with a 1 GiB stack), "
+        "the same with `gc.disable()`, and PyTorch scalar float64 tensors. References run up to "
+        f"{MICROGRAD_CAP:,} statements; their wall time excludes generating the statements (measured in "
+        "the process, subtracted). Peak RSS from `os.wait4`, the largest of the rounds. Ratios are autodiff's "
+        "time over the reference's, round by round.",
         "",
-        "| Shape | Statements | autodiff wall | micrograd wall | Time ratio | autodiff peak RSS | micrograd peak RSS | Memory ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Shape | Statements | autodiff | micrograd | micrograd, GC off | PyTorch | vs micrograd | vs GC off | vs PyTorch | autodiff RSS | micrograd RSS | PyTorch RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in end_to_end:
-        time_ratio = f"{r['wall'] / r['mg_wall']:.2f}x" if r["mg_wall"] else "—"
-        memory_ratio = f"{r['peak'] / r['mg_peak']:.2f}x" if r["mg_peak"] else "—"
-        lines.append(
-            f"| {r['shape']} | {r['n']:,} | {seconds(r['wall'])} | {seconds(r['mg_wall'])} | {time_ratio} | "
-            f"{mb(r['peak'])} | {mb(r['mg_peak'])} | {memory_ratio} |"
-        )
+    for row in end_to_end:
+        s = row["series"]
+        cells = [s["autodiff"].spread()]
+        cells += [s[ref].spread() if ref in s else "—" for ref in references]
+        cells += [str(Ratio(s["autodiff"], s[ref])) if ref in s else "—" for ref in references]
+        cells += [mb(max(s[ref].peaks)) if ref in s else "—" for ref in ("autodiff", "micrograd", "PyTorch")]
+        body.append(f"| {row['shape']} | {row['n']:,} | " + " | ".join(cells) + " |")
+    sections.append(("End to end", "\n".join(body) + "\n"))
 
-    lines += [
+    # -- engine
+    if engine:
+        body = [
+            "",
+            "Evaluate plus backward from an already parsed program (`list(parse(text))` first, then "
+            "`Graph.run` and `differentiate` timed) against micrograd building the same graph from an already "
+            "generated statement list and calling `backward()`, with its default GC and with it off. "
+            "Both outputs are checked equal.",
+            "",
+            "| Shape | Statements | autodiff nodes | autodiff | micrograd | micrograd, GC off | vs micrograd | vs GC off |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for e in engine:
+            s = e["series"]
+            body.append(
+                f"| {e['shape']} | {e['n']:,} | {e['ours']['nodes']:,} | {s['autodiff'].spread()} | {s['micrograd'].spread()} | "
+                f"{s['micrograd, GC off'].spread()} | {Ratio(s['autodiff'], s['micrograd'])} | {Ratio(s['autodiff'], s['micrograd, GC off'])} |"
+            )
+        sections.append(("Engine alone", "\n".join(body) + "\n"))
+
+    # -- stages
+    body = [
         "",
-        "## Engine alone",
+        "Where a run's time goes, in one process per round (median of the rounds): parse (`list(parse(text))`), "
+        "build (`Graph.run`), sort and backward (`differentiate`), the JSON document to a `StringIO`, and "
+        "the plain table (the one-shot default on a pipe: 200 rows shown). The speed-up of the JSON node array is the old writer's CPU time over the new one's on the same report (`tests/json_reference.py`, the writer before the node loop was reworked), median of three alternating pairs.",
         "",
-        "Evaluate plus backward from an already parsed program (`list(parse(text))` first, then "
-        "`Graph.run` and `differentiate` timed) against micrograd building the same graph from an already "
-        "generated statement list and calling `backward()`, with its default (cyclic GC on) settings. "
-        "Both outputs are checked equal.",
-        "",
-        "| Shape | Statements | autodiff nodes | autodiff | micrograd nodes | micrograd | Ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| Shape | Statements | Nodes | parse | build | sort + backward | JSON | JSON per node | node array: speed-up on the old writer | table |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for e in engine:
-        lines.append(
-            f"| {e['shape']} | {e['n']:,} | {e['ours']['nodes']:,} | {seconds(e['ours']['seconds'])} | "
-            f"{e['theirs']['nodes']:,} | {seconds(e['theirs']['seconds'])} | {e['ours']['seconds'] / e['theirs']['seconds']:.2f}x |"
-        )
+    for row in stage_rows:
+        runs = row["runs"]
 
-    lines += [
-        "",
-        "## Bytes per node",
+        def median(key, runs=runs):
+            return statistics.median(r[key] for r in runs)
+
+        nodes = runs[0]["nodes"]
+        body.append(
+            f"| {row['shape']} | {row['n']:,} | {nodes:,} | {median('parse'):.3f} s | {median('build'):.3f} s | "
+            f"{median('backward'):.3f} s | {median('json'):.3f} s | {median('json') / nodes * 1e6:.2f} µs | {median('json_speedup'):.2f}x | {median('table'):.3f} s |"
+        )
+    sections.append(("Stages", "\n".join(body) + "\n"))
+
+    # -- memory
+    body = [
         "",
         "`tracemalloc` growth over building and backpropagating the graph (the parsed statements or the "
-        "generated statement list already in memory), divided by the nodes in each graph. autodiff's figure "
-        "includes its span arrays, name table and result; micrograd's its name table.",
+        "generated statement list already in memory), divided by the graph's nodes: what stays after "
+        "backward (autodiff's includes its span arrays, name table and result; micrograd's its name table). "
+        "Transient: the peak during sort and backward above what stays.",
         "",
-        "| Shape | Statements | autodiff bytes/node | micrograd bytes/node | Ratio |",
-        "|---|---:|---:|---:|---:|",
+        "| Shape | Statements | Nodes | autodiff retained | of which building | autodiff transient | micrograd retained | Ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for m in memory:
-        ours = m["ours"]["bytes"] / m["ours"]["nodes"]
-        theirs = m["theirs"]["bytes"] / m["theirs"]["nodes"]
-        lines.append(f"| {m['shape']} | {m['n']:,} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f}x |")
-    return "\n".join(lines) + "\n"
+        ours = m["ours"]
+        per_node = ours["bytes"] / ours["nodes"]
+        theirs = m["theirs"]["bytes"] / m["theirs"]["nodes"] if m["theirs"] else None
+        body.append(
+            f"| {m['shape']} | {m['n']:,} | {ours['nodes']:,} | {per_node:.0f} B | {ours['built'] / ours['nodes']:.0f} B | "
+            f"{ours['transient'] / ours['nodes']:.0f} B | {'—' if theirs is None else f'{theirs:.0f} B'} | "
+            f"{'—' if theirs is None else f'{per_node / theirs:.2f}x'} |"
+        )
+    sections.append(("Memory", "\n".join(body) + "\n"))
+    return sections
 
 
 if __name__ == "__main__":
