@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import math
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
@@ -306,6 +306,32 @@ class Graph:
         # Cut before joining: slicing a 100,000-character expression for each of
         # its 100,000 nodes made the labels alone quadratic.
         return _capped(" ".join(self.source.text[start : start + LABEL_LIMIT + 1].split()), end - start)
+
+    def labels(self, nodes: Sequence[Value]) -> list[str]:
+        """`label` of each node, in one loop: the JSON document names every node."""
+        text = self.source.text
+        starts, ends = self.starts, self.ends
+        formulas = self.formulas
+        result: list[str] = []
+        add = result.append
+        for node in nodes:
+            name = node.name
+            if name is not None:
+                add(name)
+                continue
+            index = node.id
+            start, end = starts[index], ends[index]
+            if end - start > LABEL_LIMIT or (formulas and index in formulas):
+                add(self.label(node))
+                continue
+            label = text[start:end]
+            # A span starts and ends at a token, so " ".join(label.split()) can
+            # change it only where it holds two spaces or other whitespace, and
+            # every whitespace character but " " is unprintable.
+            if "  " in label or not label.isprintable():
+                label = " ".join(label.split())
+            add(label)
+        return result
 
     def span(self, node: Value) -> tuple[int, int]:
         return self.starts[node.id], self.ends[node.id]

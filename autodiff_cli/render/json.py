@@ -14,7 +14,7 @@ try:  # the C function behind json.dumps(str); importing it alone skips the json
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from ..engine import CONSTANT
+from ..engine import CONSTANT, Value
 from ..output import OutputContext
 from ..report import Report
 from .numbers import json_number
@@ -118,24 +118,85 @@ def _explain(report: Report, write: Callable[[str], object]) -> None:
 #: Nodes formatted per write: one call per node was a fifth of a big run's time.
 _CHUNK = 4096
 
+#: What repr() gives for a gradient JSON spells otherwise (a constant's None, non-finite
+#: numbers), as the text around it in a node. `quote` escapes every '"' inside a label, so
+#: these patterns, whose quotes are not escaped, can only be the document's own.
+_FIXES = (
+    ('"grad": None}', '"grad": null}'),
+    ('"grad": nan}', '"grad": "nan"}'),
+    ('"grad": inf}', '"grad": "inf"}'),
+    ('"grad": -inf}', '"grad": "-inf"}'),
+)
+
 
 def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
-    """The "nodes" array, the hot loop of a big document: about 1 µs a node."""
-    label = report.label
-    number = json_number  # a local: the loop runs once a node
-    nodes = report.result.graph.nodes
+    """The "nodes" array, the hot loop of a big document: no Python call per node.
+
+    repr() of a float is most of the cost, so each chunk remembers the reprs
+    it made: a gradient flows unchanged through every `+` (neighbouring nodes
+    share one) and constants repeat.  Labels come from one batch call; the
+    few values JSON spells differently are fixed in the chunk's text.
+    """
+    graph = report.result.graph
+    keys = report.keys
+    nodes = graph.nodes
     for start in range(0, len(nodes), _CHUNK):
-        parts = []
-        for node in nodes[start : start + _CHUNK]:
+        chunk = nodes[start : start + _CHUNK]
+        labels = graph.labels(chunk)
+        if keys:  # an input is named by its key
+            for index, node in enumerate(chunk):
+                key = keys.get(node.id)
+                if key is not None:
+                    labels[index] = key
+        parts: list[str] = []
+        add = parts.append
+        reprs: dict[float | None, str] = {None: "None"}
+        known = reprs.get
+        finite = True
+        for node, label in zip(chunk, map(quote, labels)):
             children = node.children
-            if not children:
-                inputs = ""
-            elif len(children) == 2:
-                inputs = f"{children[0].id}, {children[1].id}"
-            else:
+            if len(children) == 2:
+                a, b = children
+                inputs = f"{a.id}, {b.id}"
+            elif children:
                 inputs = ", ".join([str(child.id) for child in children])
-            parts.append(
-                f'{{"id": {node.id}, "label": {quote(label(node))}, "op": "{node.op_name}", '
-                f'"inputs": [{inputs}], "value": {number(node.data)}, "grad": {number(node.grad)}}}'
+            else:
+                inputs = ""
+            op = node.op
+            data = node.data
+            value = known(data)
+            if value is None:
+                if data - data != 0.0:  # not finite: JSON spells it otherwise
+                    finite = False
+                value = repr(data)
+                if data:  # never 0.0: it equals -0.0, whose repr differs
+                    reprs[data] = value
+            grad = node.grad
+            grad_text = known(grad)
+            if grad_text is None:
+                grad_text = repr(grad)
+                if grad:
+                    reprs[grad] = grad_text
+            add(
+                f'{{"id": {node.id}, "label": {label}, "op": "{op if op.__class__ is str else op.name}", '  # type: ignore[union-attr]
+                f'"inputs": [{inputs}], "value": {value}, "grad": {grad_text}}}'
             )
-        write((", " if start else "") + ", ".join(parts))
+        if not finite:  # never in a graph the evaluator built (it rejects such values); kept exact anyway
+            parts = [_node_text(node, label) for node, label in zip(chunk, map(quote, labels))]
+        text = ", ".join(parts)
+        for wrong, right in _FIXES:
+            if wrong in text:
+                text = text.replace(wrong, right)
+        write((", " if start else "") + text)
+
+
+def _inputs(children: tuple[Value, ...]) -> str:
+    return ", ".join([str(child.id) for child in children])
+
+
+def _node_text(node: Value, label: str) -> str:
+    """One node, every number through json_number: the exact path for a chunk with a value that is not finite."""
+    return (
+        f'{{"id": {node.id}, "label": {label}, "op": "{node.op_name}", '
+        f'"inputs": [{_inputs(node.children)}], "value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}'
+    )

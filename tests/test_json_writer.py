@@ -1,0 +1,99 @@
+"""The JSON writer's fast node loop writes the very document the plain one did.
+
+tests/json_reference.py is the writer before its per-node loop was batched;
+every program here must give the same bytes both ways, with every view the
+document can hold. The speed itself is measured by benchmarks/run.py, never
+asserted here.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from autodiff_cli.errors import Source
+from autodiff_cli.evaluate import Graph
+from autodiff_cli.options import Options
+from autodiff_cli.render import json as json_writer
+from autodiff_cli.report import build_report
+
+from . import json_reference
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import generate  # noqa: E402
+
+PROGRAMS = {
+    "seed": "a = -2; b = 3; d = a*b; e = a+b; f = d*e",
+    "constants and pi": "x = 2; y = 3 * x + pi * 0.5 - 1e-3",
+    "shadowed inputs": "a = 1; b = a * 2; a = 3; c = a * b",
+    "two shadowed on one line": "a = 1; a = 2; a = 3; b = a",
+    "infinite gradient": "a = 0; b = sqrt(a)",
+    "nan gradient": "a = 0; b = sqrt(a) - sqrt(a)",
+    "negative infinite gradient": "a = 0; b = -sqrt(a)",
+    "whitespace in a label": "a = 1\nb = (a   *\n\t 2 +\r\n a)\nc = b",
+    "comment with quotes in a label": 'a = 2\nb = (a # "grad": None} "value": nan,\n * a)',
+    "long label": "x = 1; y = " + " + ".join(f"x * {i}" for i in range(40)),
+    "grad() formulas": "x = 2; y = x ** 3; d = grad(y, x); e = d * x",
+    "unused statements": "a = 1; b = 2; c = a * 3; d = b + 1; c",
+    "unicode name in a comment": "a = 1 # é\nb = (a + # \u00a0 \u2003\n a)",
+    "functions": "x = 0.3; y = tanh(x) + sigmoid(x) * relu(x) - abs(-x) + max(x, 1) + min(x, 2) + exp(log(x + 1))",
+    "one node": "3",
+}
+
+VIEWS = {
+    "plain": Options(format="json"),
+    "every view": Options(format="json", explain=True, check=True, hessian=True, symbolic=True),
+    "of a node": Options(format="json", of="a"),
+}
+
+
+def documents(text: str, options: Options, source_field: str | None = None) -> tuple[str, str]:
+    graph = Graph(Source("<test>", text))
+    graph.run(__import__("autodiff_cli.parse", fromlist=["parse"]).parse(text))
+    result = graph.differentiate(options.of)
+    report = build_report(result, options, source_field)
+    ours, theirs = io.StringIO(), io.StringIO()
+    json_writer.write_json(report, ours.write)
+    json_reference.write_json(report, theirs.write)
+    return ours.getvalue(), theirs.getvalue()
+
+
+@pytest.mark.parametrize("options", VIEWS.values(), ids=VIEWS.keys())
+@pytest.mark.parametrize("text", PROGRAMS.values(), ids=PROGRAMS.keys())
+def test_same_document_as_the_reference(text: str, options: Options) -> None:
+    if options.of is not None and not text.startswith("a ="):
+        pytest.skip("--of a needs a program that binds a")
+    ours, theirs = documents(text, options, source_field="prog.ad")
+    assert ours == theirs
+    json.loads(ours)  # and it is JSON
+
+
+@pytest.mark.parametrize("shape", generate.SHAPES)
+def test_same_document_on_a_big_graph(shape: str) -> None:
+    """More nodes than one chunk of the writer, so chunk boundaries are covered."""
+    ours, theirs = documents(generate.program_text(shape, 3000), Options(format="json"))
+    assert ours == theirs
+    assert len(json.loads(ours)["nodes"]) > json_writer._CHUNK
+
+
+def test_non_finite_values_take_the_exact_path() -> None:
+    """A value that is not finite (never made by the evaluator, possible in a Graph built by hand)."""
+    text = "a = 1; b = a * 2; c = b + a"
+    graph = Graph(Source("<test>", text))
+    graph.run(__import__("autodiff_cli.parse", fromlist=["parse"]).parse(text))
+    result = graph.differentiate()
+    rng = random.Random(1)
+    for node in graph.nodes:
+        node.data = rng.choice([float("nan"), float("inf"), -float("inf"), 1.5])
+    graph.nodes[0].data = float("nan")
+    report = build_report(result, Options(format="json"))
+    ours, theirs = io.StringIO(), io.StringIO()
+    json_writer.write_json(report, ours.write)
+    json_reference.write_json(report, theirs.write)
+    assert ours.getvalue() == theirs.getvalue()
+    assert '"value": "nan"' in ours.getvalue()
