@@ -181,12 +181,9 @@ class _Tables:
 
     def __init__(self, tables: Any) -> None:
         names = [name for name, _ in tables.TERMINALS]
-        # Lark's lexer tries the terminals in this order at each position, as
-        # one alternation; a last, unnamed alternative matches any other
-        # character, so that a token with no name is an unexpected character.
-        alternatives = [f"(?P<{name}>{pattern})" for name, pattern in tables.TERMINALS]
-        self.tokens = re.compile("|".join([*alternatives, "(?s:.)"])).finditer
         self.ignore = frozenset(tables.IGNORE)
+        self.tokens = re.compile(_token_pattern(tables.TERMINALS, self.ignore)).finditer
+        self.leading_spaces = re.compile(f"(?:{_spaces(tables.TERMINALS, self.ignore) or '(?!)'})?").match
         self.terminals = frozenset(names)
         self.states: list[dict[str, int]] = list(tables.STATES)
         self.rules: tuple[tuple[str, int, str, bool, Any], ...] = tables.RULES
@@ -209,6 +206,55 @@ class _Tables:
             else:
                 result.append((origin, size, _reducer(callback, expand_single, include)))
         return result
+
+
+#: Terminals whose match also takes the spaces around them, so the loop sees
+#: fewer tokens (a whitespace token is a whole turn of it). A match starts
+#: with spaces only after a name, a number or ")" (every other terminal takes
+#: the spaces after it, and `parse` starts after the text's leading ones), so
+#: only operators that are binary there take spaces before them; an error
+#: reads the terminal's own group. Names, numbers and ")" take none.
+_SPACES_AROUND = frozenset({"STAR", "SLASH", "POW", "EQUAL", "COMMA", "PLUS", "MINUS"})
+_SPACES_AFTER = frozenset({"LPAR", "_SEP"})
+
+
+def _spaces(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str]) -> str:
+    """The ignored terminals that match a space, as one alternation ("" if none)."""
+    return "|".join(pattern for name, pattern in terminals if name in ignore and re.fullmatch(pattern, " "))
+
+
+def _token_pattern(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str]) -> str:
+    """Lark's terminals, in the order its lexer tries them at each position, as one alternation.
+
+    A last, unnamed alternative matches any other character, so a token with
+    no name is an unexpected character. The operators that take spaces stand
+    together, at the place of the first of them, behind one optional run of
+    spaces (no two terminals of the grammar start with the same character,
+    but for `**` before `*`, whose order stays); the ignored whitespace is
+    tried last, where nothing else matches.
+    """
+    spaces = _spaces(terminals, ignore)
+    if not spaces:
+        return "|".join([*(f"(?P<{name}>{pattern})" for name, pattern in terminals), "(?s:.)"])
+    around = f"(?:{spaces})?"
+    alternatives: list[str] = []
+    last: list[str] = []
+    spaced: list[str] = []
+    for name, pattern in terminals:
+        if name in ignore and re.fullmatch(pattern, " "):
+            last.append(f"(?P<{name}>{pattern})")
+        elif name in _SPACES_AROUND:
+            if not spaced:
+                alternatives.append("")  # the operators' place, filled below
+                spaced_at = len(alternatives) - 1
+            spaced.append(f"(?P<{name}>{pattern})")
+        elif name in _SPACES_AFTER:
+            alternatives.append(f"(?P<{name}>{pattern}){around}")
+        else:
+            alternatives.append(f"(?P<{name}>{pattern})")
+    if spaced:
+        alternatives[spaced_at] = f"{around}(?:{'|'.join(spaced)}){around}"
+    return "|".join([*alternatives, *last, "(?s:.)"])
 
 
 def _reducer(callback: Reducer, expand_single: bool, include: Any) -> Reducer:
@@ -273,9 +319,10 @@ def parse(text: str) -> Iterator[Statement]:
     values: list[Any] = []
     depth = 0  # open parentheses: a newline inside them continues the expression
 
-    for token in tables.tokens(text):
+    leading = tables.leading_spaces(text)  # matches always, perhaps nothing
+    for token in tables.tokens(text, leading.end() if leading else 0):
         kind = token.lastgroup
-        if depth and kind == "_SEP" and token.group() == "\n":
+        if depth and kind == "_SEP" and text[token.start()] == "\n":
             continue
         action = states[state].get(kind)  # type: ignore[arg-type]
         if action is None:
@@ -384,8 +431,8 @@ def _unexpected(kind: str, token: re.Match[str] | None, expected_symbols: Any, t
         message = "the program ends in the middle of an expression"
         span = (max(0, start - 1), max(1, start))
     else:
-        value = token.group()
-        start = token.start()
+        value = token.group(kind)  # the terminal alone, without the spaces its match took
+        start = token.start(kind)
         shown = "a newline" if value == "\n" else repr(value)
         message = f"unexpected {shown}"
         span = (start, start + max(1, len(value)))
