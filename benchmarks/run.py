@@ -40,13 +40,16 @@ import generate  # noqa: E402
 #: micrograd's recursive backward is run only up to these sizes (its graphs
 #: cost ~770 bytes a node and its cyclic GC dominates build time beyond them).
 MICROGRAD_CAP = 100_000
+#: PyTorch from this size up: below it, importing torch is most of its time.
+TORCH_FROM = 10_000
 
+#: Sized so that a default run ends within about half an hour on two busy cores.
 DEFAULT = {
-    "rounds": 5,  # interleaved rounds up to 10,000 statements
-    "big_rounds": 3,  # above
+    "rounds": 3,  # interleaved rounds up to 10,000 statements
+    "big_rounds": 2,  # above
     "startup_runs": 21,
     "end_to_end": {"chain": [1_000, 10_000, 100_000, 1_000_000], "wide": [1_000, 10_000, 100_000], "dag": [1_000, 10_000, 100_000]},
-    "engine": {"chain": [10_000, 100_000], "wide": [10_000, 100_000], "dag": [10_000, 100_000]},
+    "engine": {"chain": [10_000], "wide": [10_000], "dag": [10_000]},
     "memory": 100_000,
     "stages": 100_000,
 }
@@ -418,7 +421,7 @@ def main() -> int:
             if n <= MICROGRAD_CAP and with_micrograd:
                 contenders["micrograd"] = reference("micrograd-e2e")
                 contenders["micrograd, GC off"] = reference("micrograd-e2e-nogc")
-            if n <= MICROGRAD_CAP and with_torch:
+            if TORCH_FROM <= n <= MICROGRAD_CAP and with_torch:  # importing torch alone takes seconds
                 contenders["PyTorch"] = reference("torch-e2e")
             series = interleaved(contenders, rounds(n) if n < 1_000_000 else 1)
             end_to_end.append({"shape": shape, "n": n, "series": series})
