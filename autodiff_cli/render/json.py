@@ -132,10 +132,10 @@ _FIXES = (
 def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     """The "nodes" array, the hot loop of a big document: no Python call per node.
 
-    repr() of a float is most of the cost, so each chunk remembers the reprs
-    it made: a gradient flows unchanged through every `+` (neighbouring nodes
-    share one) and constants repeat.  Labels come from one batch call; the
-    few values JSON spells differently are fixed in the chunk's text.
+    Labels come from one batch call and numbers from repr(); the few values
+    JSON spells differently (a constant's null, a gradient that is not
+    finite) are fixed in the chunk's text.  repr() of the two floats is about
+    a third of the time, and both writers pay it.
     """
     graph = report.result.graph
     keys = report.keys
@@ -150,8 +150,6 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
                     labels[index] = key
         parts: list[str] = []
         add = parts.append
-        reprs: dict[float | None, str] = {None: "None"}
-        known = reprs.get
         finite = True
         for node, label in zip(chunk, map(quote, labels)):
             children = node.children
@@ -164,24 +162,13 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
                 inputs = ""
             op = node.op
             data = node.data
-            value = known(data)
-            if value is None:
-                if data - data != 0.0:  # not finite: JSON spells it otherwise
-                    finite = False
-                value = repr(data)
-                if data:  # never 0.0: it equals -0.0, whose repr differs
-                    reprs[data] = value
-            grad = node.grad
-            grad_text = known(grad)
-            if grad_text is None:
-                grad_text = repr(grad)
-                if grad:
-                    reprs[grad] = grad_text
+            if finite and (data - data != 0.0 or data.__class__ is not float):  # JSON spells it otherwise
+                finite = False
             add(
                 f'{{"id": {node.id}, "label": {label}, "op": "{op if op.__class__ is str else op.name}", '  # type: ignore[union-attr]
-                f'"inputs": [{inputs}], "value": {value}, "grad": {grad_text}}}'
+                f'"inputs": [{inputs}], "value": {data!r}, "grad": {node.grad!r}}}'
             )
-        if not finite:  # never in a graph the evaluator built (it rejects such values); kept exact anyway
+        if not finite:  # never in a graph the evaluator built (its values are finite floats); kept exact anyway
             parts = [_node_text(node, label) for node, label in zip(chunk, map(quote, labels))]
         text = ", ".join(parts)
         for wrong, right in _FIXES:
