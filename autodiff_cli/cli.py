@@ -26,7 +26,10 @@ EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `eval` and `run` share, declared once so they cannot drift apart."""
     decorators = [
-        click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
+        click.option(
+            "--of", "of", metavar="NAME[,NAME...]",
+            help="Differentiate this named node instead of the last statement; several names give the Jacobian.",
+        ),
         click.option(
             "--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
             help="table: values and gradients for people; json: the documented contract for scripts.",
@@ -55,6 +58,15 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
             help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|), plus the difference's own rounding error.",
+        ),
+        click.option(
+            "--mode", type=click.Choice(("reverse", "forward")), default=None,
+            help="How derivatives are computed: reverse (the default: one backward pass per output) or forward "
+            "(one forward pass per input). Without it a Jacobian takes whichever needs fewer passes.",
+        ),
+        click.option(
+            "--taylor", metavar="NAME:K",
+            help="Also give the first K derivatives of the output along input NAME, and its Taylor coefficients.",
         ),
         click.option(
             "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),
@@ -193,7 +205,13 @@ def _run_one(
                 click.echo(f"{source.name}: nothing to differentiate (the program has no statements)", err=True)
                 return EXIT_OK
             progress.stage("differentiating")
-            result = graph.differentiate(of)
+            from .mode_views import mode_views, split_outputs
+
+            views = views or {}
+            outputs = split_outputs(of)
+            result = graph.differentiate(outputs[0] if outputs else None)
+            higher = _higher(result, views)  # before forward mode writes the inputs' gradients
+            modes = mode_views(result, outputs, views.get("mode"), views.get("taylor"), bool(views.get("explain")))
     except ProgramError as error:
         from .errors import format_error
 
@@ -202,12 +220,23 @@ def _run_one(
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_USAGE
-    views = views or {}
-    higher = _higher(result, views)
+    explain = bool(views.get("explain"))
+    if output_format == "json":
+        from .render.modes import json_members
+
+        higher["members"] = json_members(result, modes, explain)
     _show(result, output_format, precision, source_field, show_all, higher)
     _warn_non_finite(result)
     if higher and output_format != "json":
         _show_higher(result, higher, precision)
+    if output_format != "json":
+        from .render.modes import sections
+
+        for section in sections(result, modes, precision, explain):
+            click.echo()
+            click.echo("\n".join("// " + line for line in section.splitlines()) if output_format == "dot" else section)
+    if modes.forward is not None and explain:
+        views = {**views, "explain": False}  # the forward passes were the explanation
     return _views(result, views, precision)
 
 

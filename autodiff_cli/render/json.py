@@ -6,7 +6,7 @@ million-node result never exists twice in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 try:  # the C function behind json.dumps(str); importing it alone skips the json package (~1.5 ms)
@@ -24,8 +24,12 @@ def write_json(
     source: str | None = None,
     hessian: tuple[list[str], list[list[float]]] | None = None,
     formulas: list[tuple[str, list[str]]] | None = None,
+    members: Sequence[str] = (),
 ) -> None:
-    """Write one JSON document, on one line, for `result` (and --hessian, --symbolic if given)."""
+    """Write one JSON document, on one line, for `result` (and --hessian, --symbolic if given).
+
+    `members` are more views, each already written as `"key": value`.
+    """
     graph = result.graph
     write = out.write
     write("{")
@@ -56,6 +60,8 @@ def write_json(
         write(', "formulas": {')
         write(", ".join(f"{quote(name)}: {quote('; '.join(lines))}" for name, lines in formulas))
         write("}")
+    for member in members:
+        write(", " + member)
     write(', "nodes": [')
     _write_nodes(result, write)
     write('], "order": [')
