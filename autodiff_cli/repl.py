@@ -43,6 +43,7 @@ class Session:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.of: str | None = None
+        self.mode = "reverse"  # or "forward": how gradients are computed (:mode)
         self.done = False
         self.reset()
 
@@ -120,6 +121,7 @@ class Session:
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return
+        self._in_mode(result)
         self._print(_num(result.value))
         inputs = {id(node) for node in result.inputs()}
         grads = [(name, node) for name, node in self.graph.names.items() if id(node) in inputs]
@@ -131,10 +133,18 @@ class Session:
             self._error("nothing to differentiate yet: type a statement, e.g. a = 3")
             return None
         try:
-            return self.graph.differentiate(of)
+            return self._in_mode(self.graph.differentiate(of))
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return None
+
+    def _in_mode(self, result):  # type: ignore[no-untyped-def]
+        """The result with its inputs' gradients recomputed by forward passes in forward mode."""
+        if self.mode == "forward":
+            from .mode_views import forward_view
+
+            forward_view(result, explain=False)
+        return result
 
     # -- commands
     def command(self, text: str) -> None:
@@ -215,6 +225,14 @@ def _of(session: Session, argument: str) -> None:
 
 
 def _explain(session: Session, argument: str) -> None:
+    if session.mode == "forward":
+        result = session._result(session.of)
+        if result is not None:
+            from .mode_views import forward_view
+            from .render.modes import forward_explain
+
+            session._print(forward_explain(result, forward_view(result, explain=True)))
+        return
     try:
         from .render.explain import render_explain
     except ImportError:
@@ -223,6 +241,35 @@ def _explain(session: Session, argument: str) -> None:
     result = session._result(session.of)
     if result is not None:
         session._print(str(render_explain(result)))
+
+
+def _mode(session: Session, argument: str) -> None:
+    if argument not in ("", "forward", "reverse"):
+        session._error("usage: :mode forward|reverse")
+        return
+    if argument:
+        session.mode = argument
+    session._print(f"{session.mode} mode")
+
+
+def _taylor(session: Session, argument: str) -> None:
+    name, _, count = argument.partition(" ")
+    if not name or not count.strip():
+        session._error("usage: :taylor NAME K   (the first K derivatives along input NAME)")
+        return
+    result = session._result(session.of)
+    if result is None:
+        return
+    from .mode_views import taylor_view
+    from .render.modes import taylor_section
+
+    try:
+        view = taylor_view(result, f"{name}:{count.strip()}")
+    except (ProgramError, UsageError) as error:
+        message = str(getattr(error, "message", error)).replace(f"--taylor {name}:{count.strip()}", ":taylor")
+        session._error(f"error: {message}")
+        return
+    session._print(taylor_section(result, view, 6))
 
 
 def _load(session: Session, argument: str) -> None:
@@ -259,7 +306,9 @@ COMMANDS: dict[str, Command] = {
         Command("table", ":table", "the full table of values and gradients", _table),
         Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad),
         Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
-        Command("explain", ":explain", "the backward pass step by step", _explain),
+        Command("explain", ":explain", "the backward pass step by step (forward passes in forward mode)", _explain),
+        Command("mode", ":mode MODE", "compute gradients by reverse (default) or forward mode", _mode),
+        Command("taylor", ":taylor NAME K", "the first K derivatives of the output along input NAME", _taylor),
         Command("load", ":load FILE", "run a program file into the session", _load),
         Command("reset", ":reset", "forget every name", _reset),
         Command("quit", ":quit", "leave (Ctrl-D too)", _quit),
