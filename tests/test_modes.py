@@ -148,7 +148,10 @@ def test_forward_explain_json_steps(run) -> None:
     assert [step["label"] for step in steps] == ["d", "e", "f"]
     assert [step["tangent"] for step in steps] == [-2.0, 1.0, -8.0]
     first = steps[0]["terms"]
-    assert [(t["child"], t["local"], t["tangent"], t["contribution"]) for t in first] == [(0, 3.0, 0.0, 0.0), (1, -2.0, 1.0, -2.0)]
+    assert [(t["child"], t["local"], t["tangent"], t["contribution"]) for t in first] == [
+        (0, 3.0, 0.0, 0.0),
+        (1, -2.0, 1.0, -2.0),
+    ]
 
 
 # ---------------------------------------------------------------- forward == reverse on every operation and at random
