@@ -18,36 +18,36 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from .engine import INPUT, Value, backward, topological_order
+from .engine import CONSTANT, INPUT, Value, backward, topological_order
 from .ops import FloatMath
 
 FORWARD, REVERSE = "forward", "reverse"
 MODES = (REVERSE, FORWARD)
 
 
-class TangentTerm(NamedTuple):
-    """One argument's share of a node's tangent: local derivative times the argument's tangent."""
-
-    child: Value
-    local: float
-    tangent: float  # the argument's tangent
-    contribution: float  # local * tangent, or 0 when the argument does not move
-
-
 class TangentStep(NamedTuple):
-    """A node's tangent in one forward pass, after summing the terms of its arguments."""
+    """A node's tangent in one forward pass: its arguments' local derivatives and tangents, and the sum.
+
+    The argument terms are `local[i] * moved[i]`, taken as 0 where `moved[i]`
+    is 0 (an argument that does not move contributes nothing, even through
+    an infinite local derivative).
+    """
 
     node: Value
-    terms: tuple[TangentTerm, ...]
+    local: tuple[float, ...]  # d(node)/d(argument i), from the table
+    moved: tuple[float, ...]  # argument i's tangent
     tangent: float
 
 
 def tangent_steps(order: Sequence[Value], seed: Value) -> Iterator[TangentStep]:
-    """THE forward-mode walk: one step per operation node of `order`, seeded with d(seed)/d(seed) = 1.
+    """THE forward-mode walk: one step per operation node of `order` that moves with `seed`.
 
     `order` is topological (every node after its arguments), so each tangent
-    is final when it is first read.  Leaves are not yielded: an input's tangent
-    is 1 if it is the seed, else 0, and a constant's is 0.
+    is final when it is first read.  Leaves are not yielded (the seed's
+    tangent is 1, every other leaf's 0), nor are nodes none of whose
+    arguments moves: their tangent is 0 even where a local derivative is
+    infinite, the transpose of `engine.backward` skipping a node whose
+    gradient is 0.
     """
     tangents: dict[int, float] = {seed.id: 1.0}
     get = tangents.get
@@ -57,24 +57,30 @@ def tangent_steps(order: Sequence[Value], seed: Value) -> Iterator[TangentStep]:
         if op.__class__ is str:
             continue
         children = node.children
-        moved = [get(child.id, 0.0) for child in children]
-        if not any(moved):
-            # Nothing moves this node: its tangent is 0 even where a local
-            # derivative is infinite (the transpose of backward's skip).
-            yield TangentStep(node, tuple(TangentTerm(c, 0.0, 0.0, 0.0) for c in children), 0.0)
-            continue
-        local = op.derivatives(m, *[child.data for child in children], node.data)  # type: ignore[union-attr]
-        terms = tuple(TangentTerm(child, d, t, d * t if t != 0.0 else 0.0) for child, d, t in zip(children, local, moved))
-        tangent = 0.0
-        for term in terms:
-            tangent += term.contribution
+        if len(children) == 2:
+            a, b = children
+            ta, tb = get(a.id, 0.0), get(b.id, 0.0)
+            if ta == 0.0 and tb == 0.0:
+                continue
+            local = op.derivatives(m, a.data, b.data, node.data)  # type: ignore[union-attr]
+            moved: tuple[float, ...] = (ta, tb)
+            tangent = (local[0] * ta if ta != 0.0 else 0.0) + (local[1] * tb if tb != 0.0 else 0.0)
+        else:
+            moved = tuple(get(child.id, 0.0) for child in children)
+            if not any(moved):
+                continue
+            local = op.derivatives(m, *[child.data for child in children], node.data)  # type: ignore[union-attr]
+            tangent = 0.0
+            for d, t in zip(local, moved):
+                if t != 0.0:
+                    tangent += d * t
         tangents[node.id] = tangent
-        yield TangentStep(node, terms, tangent)
+        yield TangentStep(node, local, moved, tangent)
 
 
 def tangents(order: Sequence[Value], seed: Value) -> dict[int, float]:
-    """d(node)/d(seed) for every node of `order`, by id (leaves included)."""
-    result = {node.id: (1.0 if node is seed else 0.0) for node in order if node.op.__class__ is str}
+    """d(node)/d(seed) by id for the nodes of `order` that move with `seed` (absent: 0)."""
+    result = {seed.id: 1.0}
     for step in tangent_steps(order, seed):
         result[step.node.id] = step.tangent
     return result
@@ -90,7 +96,7 @@ def forward_gradient(output: Value, inputs: Sequence[Value], order: Sequence[Val
         if x.id not in reached:
             gradient.append(0.0)
             continue
-        gradient.append(tangents(order, x)[output.id])
+        gradient.append(tangents(order, x).get(output.id, 0.0))
     return gradient
 
 
@@ -106,12 +112,7 @@ class Jacobian(NamedTuple):
 
 def jacobian_inputs(outputs: Sequence[Value]) -> list[Value]:
     """The inputs any of `outputs` depends on, in creation order."""
-    seen: dict[int, Value] = {}
-    for output in outputs:
-        for node in topological_order(output):
-            if node.op is INPUT:
-                seen[node.id] = node
-    return [seen[key] for key in sorted(seen)]
+    return sorted((node for node in _union_order(outputs) if node.op is INPUT), key=lambda node: node.id)
 
 
 def cheaper_mode(outputs: int, inputs: int) -> str:
@@ -144,17 +145,6 @@ def jacobian(outputs: Sequence[Value], inputs: Sequence[Value] | None = None, mo
 
 
 def _union_order(outputs: Sequence[Value]) -> list[Value]:
-    """Every node any output depends on, each after its arguments.
-
-    Each output's order is topological, and a node it shares with an earlier
-    output was already emitted (after its own arguments), so the concatenation
-    without repeats is topological too.
-    """
-    seen: set[int] = set()
-    order: list[Value] = []
-    for output in outputs:
-        for node in topological_order(output):
-            if id(node) not in seen:
-                seen.add(id(node))
-                order.append(node)
-    return order
+    """Every node any output depends on, each after its arguments: one walk from a root above them all."""
+    above = Value(0.0, CONSTANT, tuple(outputs))
+    return topological_order(above)[:-1]

@@ -9,9 +9,10 @@ try:
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from ..engine import CONSTANT
+from ..engine import CONSTANT, Value
 from ..evaluate import Result
 from ..mode_views import ForwardPass, ForwardView, JacobianView, ModeViews, TaylorView
+from ..modes import TangentStep
 from .explain import _num, _substitute
 from .numbers import json_number, rounded
 
@@ -56,7 +57,12 @@ def forward_footer(view: ForwardView) -> str:
     return f"gradients by forward mode: {count} pass{'es' if count != 1 else ''}, one per input"
 
 
-def _tangent_line(step, label: Callable, seed: str) -> str:
+def _primed(label: str) -> str:
+    """`a'`, or `(a * 2)'` for a node known by its source text."""
+    return f"{label}'" if label.isidentifier() else f"({label})'"
+
+
+def _tangent_line(step: TangentStep, label: Callable[[Value], str]) -> str:
     node = step.node
     op = node.op
     kids = node.children
@@ -69,12 +75,11 @@ def _tangent_line(step, label: Callable, seed: str) -> str:
         expression = f"{op.symbol}{label(kids[0])}"
     else:
         expression = f"{op.name}({', '.join(label(c) for c in kids)})"
-    moving = [(term, rule) for term, rule in zip(step.terms, op.rules) if term.child.op is not CONSTANT]
-    if not moving or all(term.tangent == 0.0 for term, _ in moving):
-        return f"{label(node)} = {expression}   {label(node)}' = 0   (no argument moves with {seed})"
-    rules = " + ".join(f"{_substitute(rule, names)} * {label(term.child)}'" for term, rule in moving)
-    numbers = " + ".join(f"{_num(term.local)} * {_num(term.tangent)}" for term, _ in moving)
-    return f"{label(node)} = {expression}   {label(node)}' = {rules} = {numbers} = {_num(step.tangent)}"
+    terms = [(child, rule, d, t) for child, rule, d, t in zip(kids, op.rules, step.local, step.moved) if child.op is not CONSTANT]
+    rules = " + ".join(f"{_substitute(rule, names)} * {_primed(label(child))}" for child, rule, _, _ in terms)
+    numbers = " + ".join(f"{_num(d)} * {_num(t)}" for _, _, d, t in terms)
+    statement = f"{label(node)} = {expression}" if node.name is not None else expression
+    return f"{statement}   {_primed(label(node))} = {rules} = {numbers} = {_num(step.tangent)}"
 
 
 def forward_explain(result: Result, view: ForwardView) -> str:
@@ -82,13 +87,17 @@ def forward_explain(result: Result, view: ForwardView) -> str:
     lines: list[str] = []
     passes: list[ForwardPass] = view.passes or []
     output = result.output_name
+    operations = sum(1 for node in result.order if node.op.__class__ is not str)
     for number, one in enumerate(passes, 1):
         if lines:
             lines.append("")
         x = one.input
         lines.append(f"forward pass {number} of {len(passes)}, along {x}  (v' = dv/d{x}; {x}' = 1, other inputs' = 0)")
         for step in one.steps:
-            lines.append("  " + _tangent_line(step, result.label, one.input))
+            lines.append("  " + _tangent_line(step, result.label))
+        still = operations - len(one.steps)
+        if still:
+            lines.append(f"  ({still} node{'s do' if still != 1 else ' does'} not move with {x}: tangent 0)")
         gradient = view.gradient[number - 1]
         lines.append(f"  => d{output}/d{one.input} = {_num(gradient)}")
     if not passes:
@@ -109,9 +118,9 @@ def forward_explain_json(result: Result, view: ForwardView) -> str:
         steps = []
         for step in one.steps:
             terms = ", ".join(
-                f'{{"child": {term.child.id}, "local": {json_number(term.local)}, '
-                f'"tangent": {json_number(term.tangent)}, "contribution": {json_number(term.contribution)}}}'
-                for term in step.terms
+                f'{{"child": {child.id}, "local": {json_number(d)}, "tangent": {json_number(t)}, '
+                f'"contribution": {json_number(d * t if t != 0.0 else 0.0)}}}'
+                for child, d, t in zip(step.node.children, step.local, step.moved)
             )
             steps.append(
                 f'{{"node": {step.node.id}, "label": {quote(label(step.node))}, "op": "{step.node.op_name}", '
