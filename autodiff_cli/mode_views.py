@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .engine import INPUT, Value, backward
+from .engine import CONSTANT, INPUT, Value, backward
 from .errors import EvaluationError, UsageError
 from .evaluate import Graph, Result
 from .modes import FORWARD, REVERSE, TangentStep, cheaper_mode, forward_gradient, jacobian, tangent_steps
@@ -77,7 +77,11 @@ def jacobian_view(result: Result, names: list[str], mode: str | None) -> Jacobia
     chosen = mode or cheaper_mode(len(outputs), len(inputs))
     matrix = jacobian(outputs, inputs, chosen)
     if chosen == REVERSE:
-        backward(result.output, result.order)  # each row's pass wrote over the main output's grads
+        # Each row's pass wrote grads, some on nodes the main output does not reach: as before them.
+        for node in graph.nodes:
+            if node.op is not CONSTANT:
+                node.grad = 0.0
+        backward(result.output, result.order)
     return JacobianView(names, [keys[x.id] for x in inputs], matrix.rows, matrix.mode, matrix.passes)
 
 

@@ -83,6 +83,14 @@ def test_jacobian_keys_inputs_uniquely_and_keeps_the_main_gradients(run) -> None
     assert doc["output"] == "z" and doc["variables"]["y"]["grad"] == 3.0
 
 
+def test_jacobian_leaves_the_main_view_as_it_was(run) -> None:
+    program = "x = 0.5; y = 2; u = x * y; v = sin(x) + y"
+    alone, together = document(run, "--of", "u", program), document(run, "--of", "u,v", program)
+    assert together["jacobian_mode"] == REVERSE
+    assert together["variables"] == alone["variables"] and together["nodes"] == alone["nodes"]
+    assert together["variables"]["v"]["grad"] == 0.0  # off the path of u, whatever v's own pass wrote
+
+
 def test_one_name_is_unchanged(run) -> None:
     with_of, without = document(run, "--of", "f", SEED), document(run, SEED)
     assert "jacobian" not in with_of and with_of == without

@@ -86,7 +86,7 @@ def forward_explain(result: Result, view: ForwardView) -> str:
     """The forward passes, node by node in the order of the program: tangents moving up."""
     lines: list[str] = []
     passes: list[ForwardPass] = view.passes or []
-    output = result.output_name
+    output = result.output_name if result.output_name.isidentifier() else f"({result.output_name})"
     operations = sum(1 for node in result.order if node.op.__class__ is not str)
     for number, one in enumerate(passes, 1):
         if lines:
