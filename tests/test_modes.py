@@ -264,3 +264,40 @@ def test_random_programs_same_in_both_modes(program: Program) -> None:
         for r, f in zip(row_r, row_f):
             assert r == f or math.isclose(r, f, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(r) and math.isnan(f))
     event(f"inputs: {min(len(inputs), 3)}")
+
+
+# ---------------------------------------------------------------- the documentation's examples are real output
+
+
+def _console_examples() -> list[tuple[str, str]]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "modes.md").read_text()
+    blocks = re.findall(r"```console\n\$ autodiff (.*?)\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 8
+    return blocks
+
+
+@pytest.mark.parametrize(("command", "stdout"), _console_examples(), ids=lambda value: value[:40])
+def test_docs_examples(command: str, stdout: str) -> None:
+    import shlex
+
+    from click.testing import CliRunner
+
+    from autodiff_cli.cli import cli
+
+    result = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1"}).invoke(cli, shlex.split(command))
+    assert result.stdout == stdout
+
+
+@pytest.mark.parametrize(
+    ("program", "reverse", "forward"),
+    [
+        pytest.param("x = -1; y = sqrt(relu(x))", "nan", 0.0, id="pole-above-a-zero"),
+        pytest.param("x = 0; s = sqrt(x); y = s - s", 0.0, "nan", id="pole-below-a-cancelling-sum"),
+    ],
+)
+def test_where_the_modes_part_as_documented(run, program: str, reverse, forward) -> None:
+    assert document(run, program)["variables"]["x"]["grad"] == reverse
+    assert document(run, "--mode", "forward", program)["variables"]["x"]["grad"] == forward
