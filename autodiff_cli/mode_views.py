@@ -6,12 +6,15 @@ maths is in `modes.py` and `taylor.py`, the text in `render/modes.py`.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .engine import CONSTANT, INPUT, Value, backward
 from .errors import EvaluationError, UsageError
-from .evaluate import Graph, Result
-from .modes import FORWARD, REVERSE, TangentStep, cheaper_mode, forward_gradient, jacobian, tangent_steps
+from .modes import FORWARD, REVERSE, TangentStep, cheaper_mode, forward_gradient, jacobian, jacobian_inputs, tangent_steps
+
+if TYPE_CHECKING:
+    from .evaluate import Result
+    from .report import Report
 
 
 class JacobianView(NamedTuple):
@@ -53,26 +56,18 @@ def split_outputs(of: str | None) -> list[str] | None:
     return names
 
 
-def input_keys(graph: Graph) -> dict[int, str]:
-    """Every input's unique key by node id: its name, or NAME@LINE where the name was bound to several inputs."""
-    inputs = [node for node in graph.nodes if node.op is INPUT]
-    labels = [graph.label(node) for node in inputs]
-    keys = {}
-    for node, label in zip(inputs, labels):
-        if labels.count(label) > 1:
-            line = graph.source.text.count("\n", 0, graph.span(node)[0]) + 1
-            label = f"{label}@{line}"
-        keys[node.id] = label
-    return keys
+def first_output(of: str) -> str:
+    """The output of the main view for `--of f,g,...`: the first name (the list checked as split_outputs does)."""
+    names = split_outputs(of)
+    assert names is not None
+    return names[0]
 
 
-def jacobian_view(result: Result, names: list[str], mode: str | None) -> JacobianView:
+def jacobian_view(report: Report, names: list[str], mode: str | None) -> JacobianView:
     """The Jacobian of the named outputs over every input any of them depends on."""
+    result = report.result
     graph = result.graph
     outputs = [graph.output(name) for name in names]
-    keys = input_keys(graph)
-    from .modes import jacobian_inputs
-
     inputs = jacobian_inputs(outputs)
     chosen = mode or cheaper_mode(len(outputs), len(inputs))
     matrix = jacobian(outputs, inputs, chosen)
@@ -82,24 +77,29 @@ def jacobian_view(result: Result, names: list[str], mode: str | None) -> Jacobia
             if node.op is not CONSTANT:
                 node.grad = 0.0
         backward(result.output, result.order)
-    return JacobianView(names, [keys[x.id] for x in inputs], matrix.rows, matrix.mode, matrix.passes)
+    return JacobianView(names, [report.input_key(x) for x in inputs], matrix.rows, matrix.mode, matrix.passes)
 
 
-def forward_view(result: Result, explain: bool) -> ForwardView:
-    """d(output)/d(input) for every input the output depends on, by forward passes.
+def forward_gradients(result: Result) -> tuple[list[Value], list[float]]:
+    """d(output)/d(input) for every input the output depends on, by forward passes, written as their `grad`.
 
-    The inputs' `grad` in the result become the forward-mode numbers, so the
-    table and the JSON `variables` show them.
+    So the table, the JSON `variables` and --check show the forward-mode numbers.
     """
-    keys = input_keys(result.graph)
     inputs = result.dependent_inputs()
     gradient = forward_gradient(result.output, inputs, result.order)
     for node, value in zip(inputs, gradient):
         node.grad = value
+    return inputs, gradient
+
+
+def forward_view(report: Report, explain: bool) -> ForwardView:
+    """Forward mode's gradients, and with --explain every pass's steps."""
+    result = report.result
+    inputs, gradient = forward_gradients(result)
     passes = None
     if explain:
-        passes = [ForwardPass(keys[x.id], list(tangent_steps(result.order, x))) for x in inputs]
-    return ForwardView([keys[x.id] for x in inputs], gradient, passes)
+        passes = [ForwardPass(report.input_key(x), list(tangent_steps(result.order, x))) for x in inputs]
+    return ForwardView([report.input_key(x) for x in inputs], gradient, passes)
 
 
 def parse_taylor(text: str) -> tuple[str, int]:
@@ -118,12 +118,12 @@ def parse_taylor(text: str) -> tuple[str, int]:
     return name, k
 
 
-def _taylor_input(result: Result, name: str, option: str) -> Value:
-    keys = input_keys(result.graph)
-    by_key = {key: node_id for node_id, key in keys.items()}
+def _taylor_input(report: Report, name: str, option: str) -> Value:
+    by_key = {key: node_id for node_id, key in report.keys.items()}
+    graph = report.result.graph
     if name in by_key:
-        return result.graph.nodes[by_key[name]]
-    node = result.graph.names.get(name)
+        return graph.nodes[by_key[name]]
+    node = graph.names.get(name)
     if node is None:
         raise UsageError(f"--taylor {option}: the program binds no name '{name}'")
     if node.op is not INPUT:
@@ -131,29 +131,32 @@ def _taylor_input(result: Result, name: str, option: str) -> Value:
     return node
 
 
-def taylor_view(result: Result, option: str) -> TaylorView:
+def taylor_view(report: Report, option: str) -> TaylorView:
     """The first K derivatives of the output along one input, by Taylor arithmetic."""
     from .taylor import SeriesDomainError, derivatives, taylor_series
 
     name, k = parse_taylor(option)
-    x = _taylor_input(result, name, option)
+    x = _taylor_input(report, name, option)
+    result = report.result
     try:
         coefficients = taylor_series(result.output, x, k, result.order)
     except SeriesDomainError as error:
         span = result.graph.span(error.node) if error.node is not None else None
         raise EvaluationError(f"--taylor: {error.message}", span) from None
-    return TaylorView(input_keys(result.graph)[x.id], x.data, coefficients, derivatives(coefficients))
+    return TaylorView(report.input_key(x), x.data, coefficients, derivatives(coefficients))
 
 
-class ModeViews(NamedTuple):
-    jacobian: JacobianView | None = None
-    forward: ForwardView | None = None
-    taylor: TaylorView | None = None
+def add_mode_views(report: Report) -> None:
+    """Every view of this module the options ask for, as attributes of the report.
 
-
-def mode_views(result: Result, outputs: list[str] | None, mode: str | None, taylor: str | None, explain: bool) -> ModeViews:
-    """Every view of this module the command line asked for (ProgramError/UsageError on bad input)."""
-    jac = jacobian_view(result, outputs, mode) if outputs is not None and len(outputs) > 1 else None
-    fwd = forward_view(result, explain) if mode == FORWARD else None
-    tay = taylor_view(result, taylor) if taylor is not None else None
-    return ModeViews(jac, fwd, tay)
+    The Jacobian's reverse passes come first (they restore the main output's
+    gradients), then forward mode, which writes the inputs' gradients.
+    """
+    options = report.options
+    outputs = split_outputs(options.of)
+    if outputs is not None and len(outputs) > 1:
+        report.jacobian = jacobian_view(report, outputs, options.mode)
+    if options.mode == FORWARD:
+        report.forward = forward_view(report, options.explain)
+    if options.taylor is not None:
+        report.taylor = taylor_view(report, options.taylor)

@@ -1,25 +1,31 @@
-"""Text sections and JSON members of the mode views: Jacobian, forward mode, Taylor."""
+"""The mode views as text sections and JSON members: Jacobian, forward mode, Taylor.
+
+Numbers go through the one formatter of each kind (`rounded` at the run's
+precision in text, `json_number` in JSON); inputs are named by their keys.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-try:
+try:  # the C function behind json.dumps(str)
     from _json import encode_basestring_ascii as quote
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from ..engine import CONSTANT, Value
-from ..evaluate import Result
-from ..mode_views import ForwardPass, ForwardView, JacobianView, ModeViews, TaylorView
-from ..modes import TangentStep
-from .explain import _num, _substitute
+from ..engine import CONSTANT
+from .grid import write_grid
 from .numbers import json_number, rounded
 
+if TYPE_CHECKING:
+    from ..mode_views import JacobianView
+    from ..modes import TangentStep
+    from ..output import OutputContext
+    from ..report import Report
 
-def _columns(rows: list[list[str]], right: list[bool]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(row, widths, right)).rstrip() for row in rows]
+
+def _plural(count: int, word: str, many: str = "") -> str:
+    return f"{count} {word if count == 1 else (many or word + 'es')}"
 
 
 # ------------------------------------------------------------------ Jacobian
@@ -27,159 +33,148 @@ def _columns(rows: list[list[str]], right: list[bool]) -> list[str]:
 
 def jacobian_footer(view: JacobianView) -> str:
     if view.mode == "reverse":
-        how = f"{view.passes} reverse pass{'es' if view.passes != 1 else ''}, one per output"
+        how = f"{_plural(view.passes, 'reverse pass')}, one per output"
     else:
-        how = f"{view.passes} forward pass{'es' if view.passes != 1 else ''}, one per input"
-    return f"jacobian mode: {view.mode} ({how}; {len(view.outputs)} outputs, {len(view.inputs)} inputs)"
+        how = f"{_plural(view.passes, 'forward pass')}, one per input"
+    outputs, inputs = _plural(len(view.outputs), "output", "outputs"), _plural(len(view.inputs), "input", "inputs")
+    return f"jacobian mode: {view.mode} ({how}; {outputs}, {inputs})"
 
 
-def jacobian_section(view: JacobianView, precision: int) -> str:
-    heading = "Jacobian (row: output, column: input)"
+def write_jacobian(report: Report, out: OutputContext) -> None:
+    view = report.jacobian
+    assert view is not None
+    title = "Jacobian (row: output, column: input)"
     if not view.inputs:
-        return f"{heading}: no output depends on an input\n{jacobian_footer(view)}"
-    rows = [["", *view.inputs]] + [[name, *(rounded(x, precision) for x in row)] for name, row in zip(view.outputs, view.rows)]
-    return "\n".join([heading, *_columns(rows, [False] + [True] * len(view.inputs)), jacobian_footer(view)])
-
-
-def jacobian_json(view: JacobianView) -> str:
-    rows = ", ".join(
-        f"{quote(name)}: {{" + ", ".join(f"{quote(key)}: {json_number(x)}" for key, x in zip(view.inputs, row)) + "}"
-        for name, row in zip(view.outputs, view.rows)
-    )
-    return f'"jacobian": {{{rows}}}, "jacobian_mode": {quote(view.mode)}'
+        out.line(f"{title}: no output depends on an input")
+    else:
+        precision = report.options.precision
+        rows = [[name, *(rounded(x, precision) for x in row)] for name, row in zip(view.outputs, view.rows)]
+        write_grid(out, title, ["", *view.inputs], rows, [False, *([True] * len(view.inputs))])
+    out.line(jacobian_footer(view))
 
 
 # ------------------------------------------------------------------ forward mode
 
 
-def forward_footer(view: ForwardView) -> str:
-    count = len(view.inputs)
-    return f"gradients by forward mode: {count} pass{'es' if count != 1 else ''}, one per input"
-
-
 def _primed(label: str) -> str:
     """`a'`, or `(a * 2)'` for a node known by its source text."""
-    return f"{label}'" if label.isidentifier() else f"({label})'"
+    from .sections import atomic
+
+    return f"{atomic(label)}'"
 
 
-def _tangent_line(step: TangentStep, label: Callable[[Value], str]) -> str:
+def _tangent_line(report: Report, step: TangentStep) -> str:
+    from .sections import _RULE_WORD, atomic
+
+    precision = report.options.precision
+    label = report.label
     node = step.node
     op = node.op
-    kids = node.children
-    names = {"out": label(node)}
-    for key, child in zip(("x", "y"), kids):
-        names[key] = label(child)
-    if op.symbol and len(kids) == 2:
-        expression = f"{label(kids[0])} {op.symbol} {label(kids[1])}"
-    elif op.symbol:
-        expression = f"{op.symbol}{label(kids[0])}"
+    children = node.children
+    operands = [atomic(label(child)) for child in children]
+    if op.symbol and len(children) == 2:  # type: ignore[union-attr]
+        expression = f"{operands[0]} {op.symbol} {operands[1]}"  # type: ignore[union-attr]
+    elif op.symbol:  # type: ignore[union-attr]
+        expression = f"{op.symbol}{operands[0]}"  # type: ignore[union-attr]
     else:
-        expression = f"{op.name}({', '.join(label(c) for c in kids)})"
-    terms = [(child, rule, d, t) for child, rule, d, t in zip(kids, op.rules, step.local, step.moved) if child.op is not CONSTANT]
-    rules = " + ".join(f"{_substitute(rule, names)} * {_primed(label(child))}" for child, rule, _, _ in terms)
-    numbers = " + ".join(f"{_num(d)} * {_num(t)}" for _, _, d, t in terms)
-    statement = f"{label(node)} = {expression}" if node.name is not None else expression
-    return f"{statement}   {_primed(label(node))} = {rules} = {numbers} = {_num(step.tangent)}"
+        expression = f"{op.name}({', '.join(operands)})"  # type: ignore[union-attr]
+    head = f"{label(node)} = {expression}" if node.name is not None or label(node) != expression else expression
+    words = {"out": atomic(label(node)), "x": operands[0] if operands else "", "y": operands[1] if len(operands) > 1 else ""}
+    terms = [
+        (child, rule, d, t)
+        for child, rule, d, t in zip(children, op.rules, step.local, step.moved)  # type: ignore[union-attr]
+        if child.op is not CONSTANT
+    ]
+    rules = " + ".join(
+        f"{atomic(_RULE_WORD.sub(lambda m: words[m.group(1)], rule))} * {_primed(label(child))}" for child, rule, _, _ in terms
+    )
+    numbers = " + ".join(f"{rounded(d, precision)} * {rounded(t, precision)}" for _, _, d, t in terms)
+    return f"{head}   {_primed(label(node))} = {rules} = {numbers} = {rounded(step.tangent, precision)}"
 
 
-def forward_explain(result: Result, view: ForwardView) -> str:
-    """The forward passes, node by node in the order of the program: tangents moving up."""
-    lines: list[str] = []
-    passes: list[ForwardPass] = view.passes or []
-    output = result.output_name if result.output_name.isidentifier() else f"({result.output_name})"
-    operations = sum(1 for node in result.order if node.op.__class__ is not str)
-    for number, one in enumerate(passes, 1):
-        if lines:
-            lines.append("")
+def forward_lines(report: Report) -> list[str]:
+    """How the gradients were computed and, with --explain, each forward pass node by node."""
+    view = report.forward
+    assert view is not None
+    lines = [f"gradients by forward mode: {_plural(len(view.inputs), 'pass')}, one per input"]
+    if view.passes is None:
+        return lines
+    precision = report.options.precision
+    output = _primed(report.output_name)[:-1]
+    operations = sum(1 for node in report.result.order if node.op.__class__ is not str)
+    for number, one in enumerate(view.passes, 1):
         x = one.input
-        lines.append(f"forward pass {number} of {len(passes)}, along {x}  (v' = dv/d{x}; {x}' = 1, other inputs' = 0)")
-        for step in one.steps:
-            lines.append("  " + _tangent_line(step, result.label))
+        lines += ["", f"forward pass {number} of {len(view.passes)}, along {x}  (v' = dv/d{x}; {x}' = 1, other inputs' = 0)"]
+        lines += ["  " + _tangent_line(report, step) for step in one.steps]
         still = operations - len(one.steps)
         if still:
-            lines.append(f"  ({still} node{'s do' if still != 1 else ' does'} not move with {x}: tangent 0)")
-        gradient = view.gradient[number - 1]
-        lines.append(f"  => d{output}/d{one.input} = {_num(gradient)}")
-    if not passes:
-        lines.append(f"forward mode: {output} depends on no input")
-    return "\n".join(lines)
+            lines.append(f"  ({_plural(still, 'node', 'nodes')} {'does' if still == 1 else 'do'} not move with {x}: tangent 0)")
+        lines.append(f"  => d{output}/d{x} = {rounded(view.gradient[number - 1], precision)}")
+    return lines
 
 
-def forward_json(view: ForwardView) -> str:
-    gradient = ", ".join(f"{quote(key)}: {json_number(x)}" for key, x in zip(view.inputs, view.gradient))
-    return f'"mode": "forward", "forward": {{"passes": {len(view.inputs)}, "gradient": {{{gradient}}}}}'
-
-
-def forward_explain_json(result: Result, view: ForwardView) -> str:
-    """Structured steps: per pass, per node, its tangent and each argument's term."""
-    label = result.label
-    passes = []
-    for one in view.passes or []:
-        steps = []
-        for step in one.steps:
-            terms = ", ".join(
-                f'{{"child": {child.id}, "local": {json_number(d)}, "tangent": {json_number(t)}, '
-                f'"contribution": {json_number(d * t if t != 0.0 else 0.0)}}}'
-                for child, d, t in zip(step.node.children, step.local, step.moved)
-            )
-            steps.append(
-                f'{{"node": {step.node.id}, "label": {quote(label(step.node))}, "op": "{step.node.op_name}", '
-                f'"tangent": {json_number(step.tangent)}, "terms": [{terms}]}}'
-            )
-        passes.append(f'{{"input": {quote(one.input)}, "steps": [{", ".join(steps)}]}}')
-    return f'"explain": {{"mode": "forward", "passes": [{", ".join(passes)}]}}'
+def write_forward(report: Report, out: OutputContext) -> None:
+    for line in forward_lines(report):
+        out.line(line)
 
 
 # ------------------------------------------------------------------ Taylor
 
 
-def taylor_section(result: Result, view: TaylorView, precision: int) -> str:
-    output, x = result.output_name, view.input
-    k_max = len(view.coefficients) - 1
-    heading = f"Taylor series of {output} in {x} at {x} = {rounded(view.at, precision)} (K = {k_max})"
-    rows = [["k", f"d^k {output}/d{x}^k", "coefficient"]]
-    rows += [
+def write_taylor(report: Report, out: OutputContext) -> None:
+    view = report.taylor
+    assert view is not None
+    precision = report.options.precision
+    output, x = report.output_name, view.input
+    title = f"Taylor series of {output} in {x} at {x} = {rounded(view.at, precision)} (K = {len(view.coefficients) - 1})"
+    rows = [
         [str(k), rounded(d, precision), rounded(c, precision)]
         for k, (d, c) in enumerate(zip(view.derivatives, view.coefficients))
     ]
-    return "\n".join([heading, *_columns(rows, [True, True, True])])
+    write_grid(out, title, ["k", f"d^k {output}/d{x}^k", "coefficient"], rows, [True, True, True])
 
 
-def taylor_json(view: TaylorView) -> str:
-    derivatives = ", ".join(json_number(x) for x in view.derivatives)
-    coefficients = ", ".join(json_number(x) for x in view.coefficients)
-    return (
-        f'"taylor": {{"input": {quote(view.input)}, "at": {json_number(view.at)}, '
-        f'"derivatives": [{derivatives}], "coefficients": [{coefficients}]}}'
-    )
+# ------------------------------------------------------------------ JSON
 
 
-# ------------------------------------------------------------------ all of them
-
-
-def sections(result: Result, views: ModeViews, precision: int, explain: bool) -> list[str]:
-    """The text sections, in the order they are printed after the main view."""
-    out = []
-    if views.forward is not None:
-        out.append(forward_footer(views.forward))
-        if explain:
-            out.append(forward_explain(result, views.forward))
-    if views.jacobian is not None:
-        out.append(jacobian_section(views.jacobian, precision))
-    if views.taylor is not None:
-        out.append(taylor_section(result, views.taylor, precision))
-    return out
-
-
-def json_members(result: Result, views: ModeViews, explain: bool) -> list[str]:
-    """The JSON members ("key": value text), in document order."""
+def json_members(report: Report) -> list[str]:
+    """The members of these views (`"key": value`), in document order."""
     members = []
-    if views.forward is not None:
-        members.append(forward_json(views.forward))
-        if explain:
-            members.append(forward_explain_json(result, views.forward))
-    if views.jacobian is not None:
-        members.append(jacobian_json(views.jacobian))
-    if views.taylor is not None:
-        members.append(taylor_json(views.taylor))
+    if report.jacobian is not None:
+        view = report.jacobian
+        rows = ", ".join(
+            f"{quote(name)}: {{" + ", ".join(f"{quote(key)}: {json_number(x)}" for key, x in zip(view.inputs, row)) + "}"
+            for name, row in zip(view.outputs, view.rows)
+        )
+        members.append(f'"jacobian": {{{rows}}}, "jacobian_mode": {quote(view.mode)}')
+    if report.forward is not None:
+        forward = report.forward
+        gradient = ", ".join(f"{quote(key)}: {json_number(x)}" for key, x in zip(forward.inputs, forward.gradient))
+        members.append(f'"mode": "forward", "forward": {{"passes": {len(forward.inputs)}, "gradient": {{{gradient}}}}}')
+        if forward.passes is not None:
+            members.append(_forward_explain(report))
+    if report.taylor is not None:
+        taylor = report.taylor
+        members.append(
+            f'"taylor": {{"input": {quote(taylor.input)}, "at": {json_number(taylor.at)}, '
+            f'"derivatives": [{", ".join(json_number(x) for x in taylor.derivatives)}], '
+            f'"coefficients": [{", ".join(json_number(x) for x in taylor.coefficients)}]}}'
+        )
     return members
+
+
+def _forward_explain(report: Report) -> str:
+    """--explain in forward mode: per pass, per node, its tangent and each argument's term."""
+    assert report.forward is not None and report.forward.passes is not None
+    passes = []
+    for one in report.forward.passes:
+        steps = []
+        for step in one.steps:
+            terms = ", ".join(
+                f'{{"from": {child.id}, "rule": {quote(rule)}, "local": {json_number(d)}, "tangent": {json_number(t)}, '
+                f'"contribution": {json_number(d * t if t != 0.0 else 0.0)}}}'
+                for child, rule, d, t in zip(step.node.children, step.node.op.rules, step.local, step.moved)  # type: ignore[union-attr]
+            )
+            steps.append(f'{{"node": {step.node.id}, "tangent": {json_number(step.tangent)}, "terms": [{terms}]}}')
+        passes.append(f'{{"input": {quote(one.input)}, "steps": [{", ".join(steps)}]}}')
+    return f'"explain": {{"mode": "forward", "passes": [{", ".join(passes)}]}}'

@@ -1,0 +1,26 @@
+"""What a person asked for: one object made once from the command line, shared with the REPL."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Options(NamedTuple):
+    """Every choice that shapes a run's output (a NamedTuple: `dataclasses` costs start-up time).
+
+    Commands build it once from their options; the REPL keeps one and replaces
+    fields (`options._replace(of="d")`).  Views are off unless asked for.
+    """
+
+    of: str | None = None
+    format: str = "table"
+    precision: int = 6
+    show_all: bool = False
+    explain: bool = False
+    check: bool = False
+    tolerance: float = 1e-6
+    hessian: bool = False
+    symbolic: bool = False
+    render: str | None = None
+    mode: str | None = None  # "reverse" or "forward"; None: reverse, and a Jacobian takes the one with fewer passes
+    taylor: str | None = None  # "NAME:K": the first K derivatives along input NAME
