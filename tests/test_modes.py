@@ -301,3 +301,84 @@ def test_docs_examples(command: str, stdout: str) -> None:
 def test_where_the_modes_part_as_documented(run, program: str, reverse, forward) -> None:
     assert document(run, program)["variables"]["x"]["grad"] == reverse
     assert document(run, "--mode", "forward", program)["variables"]["x"]["grad"] == forward
+
+
+# ---------------------------------------------------------------- `run` and the REPL
+
+
+def test_run_files_with_jacobian_and_taylor(run, tmp_path) -> None:
+    first, second = tmp_path / "one.ad", tmp_path / "two.ad"
+    first.write_text("x = 2\ny = 3\nu = x * y\nv = x + y\n")
+    second.write_text("x = 1\ny = 5\nu = x - y\nv = x / y\n")
+    result = run("run", "-f", "json", "--of", "u,v", "--taylor", "x:2", str(first), str(second))
+    assert result.exit_code == 0, result.stderr
+    one, two = (json.loads(line) for line in result.stdout.splitlines())
+    assert one["jacobian"] == {"u": {"x": 3.0, "y": 2.0}, "v": {"x": 1.0, "y": 1.0}}
+    assert two["jacobian"] == {"u": {"x": 1.0, "y": -1.0}, "v": {"x": 0.2, "y": -0.04}}
+    assert one["taylor"]["derivatives"] == [6.0, 3.0, 0.0] and two["taylor"]["derivatives"] == [-4.0, 1.0, 0.0]
+
+
+def drive(lines: list[str]) -> tuple[str, str]:
+    import io
+
+    from autodiff_cli.repl import Session
+
+    out, err = io.StringIO(), io.StringIO()
+    Session(out, err).run_stream(line + "\n" for line in lines)
+    return out.getvalue(), err.getvalue()
+
+
+def test_repl_mode_and_taylor() -> None:
+    out, err = drive(["a = -2", "b = 3", "f = a * b * (a + b)", ":mode forward", "f", ":explain", ":taylor a 3", ":mode"])
+    assert "forward mode\n" in out and "∂/∂a = -3  ∂/∂b = -8" in out
+    assert "forward pass 2 of 2, along b" in out and "=> df/db = -8" in out and ".grad +=" not in out
+    lines = out.splitlines()
+    start = lines.index("Taylor series of f in a at a = -2 (K = 3)")
+    assert [line.split() for line in lines[start + 2 : start + 6]] == [
+        ["0", "-6", "-6"],
+        ["1", "-3", "-3"],
+        ["2", "6", "3"],
+        ["3", "0", "0"],
+    ]
+    assert lines[-1] == "forward mode" and not err
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        pytest.param(":mode sideways", "usage: :mode forward|reverse", id="mode"),
+        pytest.param(":taylor a", "usage: :taylor NAME K", id="taylor-without-K"),
+        pytest.param(":taylor f 3", "error: :taylor: 'f' is not an input", id="taylor-not-an-input"),
+        pytest.param(":taylor a 0", "error: :taylor: K must be between 1 and 170", id="taylor-zero"),
+    ],
+)
+def test_repl_mode_errors(line: str, message: str) -> None:
+    out, err = drive(["a = 2", "f = a * a", line, "f + 1"])
+    assert err.startswith(message) and "5\n" in out  # the session goes on
+
+
+def test_repl_taylor_on_a_terminal(tmp_path) -> None:
+    import os
+    import sys
+    import time
+
+    pexpect = pytest.importorskip("pexpect")
+    env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="dumb", NO_COLOR="1")
+    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=10, encoding="utf-8")
+    for line, wanted in [
+        ("x = 0.5", "x = 0.5"),
+        ("y = 1 / (1 - x)", "y = 2"),
+        (":taylor x 3", r"3\s+96\s+16"),  # d^3 = 3! 2^4, c_3 = 2^4
+        (":mode forward", "forward mode"),
+        ("y * 1", r"∂/∂x = 4"),
+    ]:
+        child.expect("autodiff>")
+        time.sleep(0.2)
+        child.sendline(line)
+        child.expect(wanted)
+    child.expect("autodiff>")
+    time.sleep(0.2)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
