@@ -7,7 +7,8 @@ and an iterative topological sort, so depth never meets the recursion limit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from .ops import FloatMath, Operation
 
@@ -122,3 +123,51 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
             if a.op is not CONSTANT:
                 a.grad += da * grad
     return order if isinstance(order, list) else list(order)
+
+
+class Step(NamedTuple):
+    """One edge of the backward pass: `node` passed `contribution` (= local * node.grad) to `child`.
+
+    `before` is `child.grad` before the contribution was added, so the steps
+    into one child, summed in the order they come, rebuild its gradient exactly.
+    """
+
+    node: Value
+    child: Value
+    local: float
+    contribution: float
+    before: float
+
+
+def backward_steps(root: Value, order: Sequence[Value] | None = None) -> Iterator[Step]:
+    """The backward pass, one yielded `Step` per edge, after its contribution is added.
+
+    The same walk as `backward` (gradients reset, the output seeded with 1, nodes
+    in reversed topological order, a node with gradient 0 passes nothing on),
+    so `--why` and `--explain` show the very additions that made each gradient.
+    """
+    if order is None:
+        order = topological_order(root)
+    for node in order:
+        if node.op is not CONSTANT:
+            node.grad = 0.0
+    root.grad = 1.0
+    m = FloatMath
+    for node in reversed(order):
+        op = node.op
+        if isinstance(op, str):
+            continue
+        grad = node.grad
+        if grad == 0.0:
+            continue
+        assert grad is not None
+        children = node.children
+        local = op.derivatives(m, *[child.data for child in children], node.data)
+        for child, derivative in zip(children, local):
+            if child.op is CONSTANT:
+                continue
+            before = child.grad
+            assert before is not None
+            contribution = derivative * grad
+            child.grad = before + contribution
+            yield Step(node, child, derivative, contribution, before)

@@ -1,0 +1,42 @@
+"""Where each gradient comes from: the steps of the one backward walk, grouped by the node they reach."""
+
+from __future__ import annotations
+
+from ..engine import CONSTANT, Step, Value, backward_steps
+from ..evaluate import Result
+
+
+def contributions(result: Result) -> dict[int, list[Step]]:
+    """For every node with a gradient on the output's path, the steps into it, in the walk's order.
+
+    The walk is `engine.backward_steps`, the backward pass itself: it leaves
+    every gradient as `backward` did, and each node's steps, summed from 0 in
+    this order, give its gradient bit for bit.
+    """
+    into: dict[int, list[Step]] = {node.id: [] for node in result.order if node.op is not CONSTANT}
+    for step in backward_steps(result.output, result.order):
+        into[step.child.id].append(step)
+    return into
+
+
+def users(result: Result, node: Value) -> list[tuple[Value, int]]:
+    """Each use of `node` on the output's path: (the node using it, argument position), in backward order."""
+    uses = []
+    for user in reversed(result.order):
+        for position, child in enumerate(user.children):
+            if child is node:
+                uses.append((user, position))
+    return uses
+
+
+def argument_positions(steps: list[Step]) -> list[int]:
+    """The argument position of each step's child in its node (`a * a` gives two steps into a: 0, then 1)."""
+    seen: dict[tuple[int, int], int] = {}
+    positions = []
+    for step in steps:
+        key = (step.node.id, step.child.id)
+        start = seen.get(key, -1) + 1
+        position = next(i for i in range(start, len(step.node.children)) if step.node.children[i] is step.child)
+        seen[key] = position
+        positions.append(position)
+    return positions
