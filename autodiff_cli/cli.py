@@ -57,11 +57,39 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|), plus the difference's own rounding error.",
         ),
         click.option(
+            "--compare", metavar="[MISTAKES]", is_flag=False, flag_value="all", default=None,
+            help="Also run the classic wrong backward passes (overwrite, no-sort, no-reset; comma-separated, "
+            "default all) and show where each gets a gradient wrong, and why.",
+        ),
+        click.option(
+            "--why", metavar="NAME", multiple=True,
+            help="Show NAME's gradient as the sum of its uses (repeatable); JSON gets every node's \"contributions\".",
+        ),
+        click.option(
             "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),
             help="Draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
         ),
     ]
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
+
+
+class OutputCommand(click.Command):
+    """A command whose `--compare` takes an optional value: `--compare PROGRAM` means all mistakes."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from .teaching.mistakes import parse_variants
+
+        args = list(args)
+        for index, arg in enumerate(args[:-1]):
+            if arg == "--":
+                break
+            if arg == "--compare":
+                try:
+                    parse_variants(args[index + 1])
+                except ValueError:
+                    if not args[index + 1].replace(",", "").replace("-", "").isalpha():
+                        args[index] = "--compare=all"  # the next word is the program or a file, not a mistake
+        return super().parse_args(ctx, args)
 
 
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
@@ -115,7 +143,7 @@ def repl_command() -> None:
     sys.exit(repl_main())
 
 
-@cli.command("eval")
+@cli.command("eval", cls=OutputCommand)
 @click.argument("program", required=False, default="-")
 @output_options
 def eval_command(
@@ -136,7 +164,7 @@ def eval_command(
     sys.exit(_run_one(load, of, output_format, precision, show_all=show_all, views=views))
 
 
-@cli.command("run")
+@cli.command("run", cls=OutputCommand)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @output_options
 def run_command(
@@ -169,6 +197,41 @@ def run_command(
     sys.exit(worst)
 
 
+@cli.command("quiz")
+@click.argument("program", metavar="PROGRAM|FILE")
+@click.option("--of", "of", metavar="NAME", help="Ask about the gradients of this named node instead of the last statement.")
+@click.option("--answers", metavar="FILE", help="Grade FILE's answers (`a = -3` a line) instead of asking: exit 0 all right, 1 otherwise.")
+@click.option(
+    "--worksheet", type=click.Choice(["md", "tex"]), default=None,
+    help="Write a worksheet instead (program, forward values, blank gradients) as Markdown or LaTeX, on stdout.",
+)
+@click.option("--answer-key", is_flag=True, help="With --worksheet: write its answer key, gradients and where each comes from.")
+@click.option("--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits shown.")
+@click.option(
+    "--tolerance", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+    help="An answer is right when |answer - grad| <= tol * max(1, |grad|).",
+)
+def quiz_command(
+    program: str, of: str | None, answers: str | None, worksheet: str | None, answer_key: bool, precision: int,
+    tolerance: float,
+) -> None:
+    """Practise backpropagation: find each gradient of PROGRAM (text or a file), in backward order.
+
+    On a terminal it asks, checks each answer (a number or a fraction like
+    -3/2) and explains a wrong one. --answers grades a file instead;
+    --worksheet writes a handout to fill in (--answer-key: its key).
+
+    \b
+    Example:
+      autodiff quiz "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+      autodiff quiz seed.ad --answers alice.txt
+      autodiff quiz seed.ad --worksheet tex --answer-key > key.tex
+    """
+    from .teaching.practice import quiz_main
+
+    sys.exit(quiz_main(program, of, answers, worksheet, answer_key, precision, tolerance))
+
+
 def _run_one(
     load: Callable[[], Source],
     of: str | None,
@@ -194,6 +257,7 @@ def _run_one(
                 return EXIT_OK
             progress.stage("differentiating")
             result = graph.differentiate(of)
+        teaching = _teaching(result, views or {}, precision)
     except ProgramError as error:
         from .errors import format_error
 
@@ -204,11 +268,26 @@ def _run_one(
         return EXIT_USAGE
     views = views or {}
     higher = _higher(result, views)
-    _show(result, output_format, precision, source_field, show_all, higher)
+    _show(result, output_format, precision, source_field, show_all, {**higher, **teaching.json()})
     _warn_non_finite(result)
     if higher and output_format != "json":
         _show_higher(result, higher, precision)
-    return _views(result, views, precision)
+    code = _views(result, views, precision)
+    if output_format != "json":
+        for text in teaching.sections():
+            click.echo()
+            click.echo(text)
+    return code
+
+
+def _teaching(result: Any, views: dict[str, Any], precision: int) -> Any:
+    """--compare and --why (and --explain's contributions in JSON), computed before anything is printed."""
+    from .teaching.views import teaching_views
+
+    try:
+        return teaching_views(result, views.get("compare"), tuple(views.get("why") or ()), bool(views.get("explain")), precision)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _higher(result: Any, views: dict[str, Any]) -> dict[str, Any]:

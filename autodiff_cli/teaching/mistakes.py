@@ -148,14 +148,14 @@ class Comparison(NamedTuple):
     reasons: dict[str, dict[int, str]]  # variant -> node id -> one line of why
 
 
-def compare(result: Result, variants: Sequence[str] = VARIANTS) -> Comparison:
+def compare(result: Result, variants: Sequence[str] = VARIANTS, precision: int = 6) -> Comparison:
     from .reasons import reason
 
     walks = {variant: RUN[variant](result) for variant in variants}
     reasons: dict[str, dict[int, str]] = {}
     for variant, walk in walks.items():
         reasons[variant] = {
-            node.id: reason(result, walk, node)
+            node.id: reason(result, walk, node, precision)
             for node in reversed(result.order)
             if node.op is not CONSTANT and not same(walk.grads[node.id], node.grad)
         }
