@@ -77,13 +77,13 @@ class OutputCommand(click.Command):
     """A command whose `--compare` takes an optional value: `--compare PROGRAM` means all mistakes."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        from .teaching.mistakes import parse_variants
-
         args = list(args)
         for index, arg in enumerate(args[:-1]):
             if arg == "--":
                 break
             if arg == "--compare":
+                from .teaching.mistakes import parse_variants
+
                 try:
                     parse_variants(args[index + 1])
                 except ValueError:
@@ -200,7 +200,9 @@ def run_command(
 @cli.command("quiz")
 @click.argument("program", metavar="PROGRAM|FILE")
 @click.option("--of", "of", metavar="NAME", help="Ask about the gradients of this named node instead of the last statement.")
-@click.option("--answers", metavar="FILE", help="Grade FILE's answers (`a = -3` a line) instead of asking: exit 0 all right, 1 otherwise.")
+@click.option(
+    "--answers", metavar="FILE", help="Grade FILE's answers (`a = -3` a line) instead of asking: exit 0 all right, 1 otherwise."
+)
 @click.option(
     "--worksheet", type=click.Choice(["md", "tex"]), default=None,
     help="Write a worksheet instead (program, forward values, blank gradients) as Markdown or LaTeX, on stdout.",

@@ -28,8 +28,10 @@ def seed_gradients() -> dict[str, sympy.Expr]:
     f = d * e
     at = {a: -2, b: 3}
     return {
-        "a": sympy.diff(f, a).subs(at), "b": sympy.diff(f, b).subs(at),
-        "d": e.subs(at), "e": d.subs(at),  # f = d*e, so df/dd = e and df/de = d
+        "a": sympy.diff(f, a).subs(at),
+        "b": sympy.diff(f, b).subs(at),
+        "d": e.subs(at),
+        "e": d.subs(at),  # f = d*e, so df/dd = e and df/de = d
     }
 
 
@@ -149,13 +151,19 @@ def test_latex_worksheet_structure(tmp_path, key: bool) -> None:
     assert ("$-6 \\times 10^{-9}$" in tex) == key
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed (Debian texlive-latex-base + texlive-latex-recommended; .ci/run installs them)")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None,
+    reason="pdflatex not installed (Debian texlive-latex-base + texlive-latex-recommended; .ci/run installs them)",
+)
 @pytest.mark.parametrize("key", [False, True], ids=["worksheet", "answer-key"])
 def test_latex_worksheet_compiles(tmp_path, key: bool) -> None:
     (tmp_path / "sheet.tex").write_text(run("quiz", HOSTILE, "--worksheet", "tex", *(["--answer-key"] if key else [])).stdout)
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "sheet.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "sheet.pdf").stat().st_size > 1000

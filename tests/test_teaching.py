@@ -258,7 +258,9 @@ def test_correct_gradients_agree_with_sympy_and_micrograd(statements) -> None:
             return symbols[x] if isinstance(x, str) else sympy.Float(x)
 
         a = term(left)
-        symbols[target] = sympy.tanh(a) if op == "tanh" else {"+": a + term(right), "-": a - term(right), "*": a * term(right)}[op]
+        symbols[target] = (
+            sympy.tanh(a) if op == "tanh" else {"+": a + term(right), "-": a - term(right), "*": a * term(right)}[op]
+        )
     output = symbols[statements[-1][0]]
     correct = buggy_gradients(statements, "correct")
     for target, op, *_ in statements:
@@ -290,7 +292,13 @@ def test_contributions_add_up_exactly_to_each_gradient(statements) -> None:
 
 
 def test_seed_two_no_reset_is_what_micrograd_gives_after_two_calls() -> None:
-    statements = [("a", "input", -2.0, None), ("b", "input", 3.0, None), ("d", "*", "a", "b"), ("e", "+", "a", "b"), ("f", "*", "d", "e")]
+    statements = [
+        ("a", "input", -2.0, None),
+        ("b", "input", 3.0, None),
+        ("d", "*", "a", "b"),
+        ("e", "+", "a", "b"),
+        ("f", "*", "d", "e"),
+    ]
     expected = buggy_gradients(statements, "no-reset")
     doc = document("--compare", SEED_2)
     ids = ids_by_name(doc)
@@ -353,7 +361,9 @@ def test_why_lines_are_the_uses_in_backward_order_and_sum_to_the_gradient() -> N
     [
         pytest.param(SEED_2, "f", "f.grad = 1   (the output: backpropagation starts here with 1)", id="output"),
         pytest.param("a = 1; z = 5; f = a*2", "z", "z.grad = 0   (f does not depend on z)", id="unused-input"),
-        pytest.param("a = 1; d = a*0; f = d*0 + a", "a", "(also used by d, whose gradient is 0: nothing flows back)", id="zero-user"),
+        pytest.param(
+            "a = 1; d = a*0; f = d*0 + a", "a", "(also used by d, whose gradient is 0: nothing flows back)", id="zero-user"
+        ),
     ],
 )
 def test_why_special_cases(program: str, name: str, expected: str) -> None:

@@ -89,7 +89,9 @@ def render_why(result: Result, node: Value, steps: list[Step], precision: int = 
         indent = " " * len(head)
         for index, (amount, via, local, user_grad) in enumerate(rows):
             sign = "=" if index == 0 else "+"
-            lines.append(f"{indent} {sign} {amount.rjust(widths[0])}   {via.ljust(widths[1])}   ({local.ljust(widths[2])}  {user_grad}")
+            lines.append(
+                f"{indent} {sign} {amount.rjust(widths[0])}   {via.ljust(widths[1])}   ({local.ljust(widths[2])}  {user_grad}"
+            )
     reached = {step.node.id for step in steps}
     idle = [user for user, _ in users(result, node) if user.id not in reached]
     if idle:

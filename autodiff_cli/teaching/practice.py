@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -24,7 +25,12 @@ def load_program(argument: str) -> Source:
 
 
 def quiz_main(
-    argument: str, of: str | None, answers: str | None, worksheet: str | None, answer_key: bool, precision: int,
+    argument: str,
+    of: str | None,
+    answers: str | None,
+    worksheet: str | None,
+    answer_key: bool,
+    precision: int,
     tolerance: float,
 ) -> int:
     """Run the quiz, grade an answer file or write a worksheet; return the exit code."""
@@ -94,10 +100,8 @@ def _ask(result, steps, precision: int, tolerance: float) -> int:  # type: ignor
     def say(line: str) -> None:
         click.echo(line)
 
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing for input() on a terminal)
-    except ImportError:
-        pass
     try:
         score = run_quiz(result, ask, say, steps, precision, tolerance)
     except KeyboardInterrupt:

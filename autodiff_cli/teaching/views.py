@@ -47,9 +47,7 @@ def find_node(result: Result, name: str, option: str = "--why") -> Value:
     return node
 
 
-def teaching_views(
-    result: Result, compare: str | None, why: tuple[str, ...], explain: bool, precision: int
-) -> TeachingViews:
+def teaching_views(result: Result, compare: str | None, why: tuple[str, ...], explain: bool, precision: int) -> TeachingViews:
     """Compute what --compare, --why and --explain ask for; ValueError for a bad mistake name or --why name."""
     from .contributions import contributions
     from .mistakes import compare as run_compare

@@ -13,12 +13,14 @@ from ..evaluate import Result
 from ..render.numbers import rounded
 from .quiz import forward_lines, questions
 
+_Row = tuple[str, str, list[tuple[str, str, str, str]]]
 
-def _rows(result: Result, steps: dict[int, list[Step]], precision: int) -> list[tuple[str, str, list[tuple[str, str, str, str]]]]:
+
+def _rows(result: Result, steps: dict[int, list[Step]], precision: int) -> list[_Row]:
     """Per node in backward order: its key, its gradient, and (via, local, user's grad, amount) per step."""
     from ..render.teaching import expression
 
-    rows = [(result.output_name, "1", [])]
+    rows: list[_Row] = [(result.output_name, "1", [])]
     for node, key in questions(result):
         parts = [
             (
@@ -29,8 +31,8 @@ def _rows(result: Result, steps: dict[int, list[Step]], precision: int) -> list[
             )
             for step in steps.get(node.id, [])
         ]
-        rows.append((key, rounded(node.grad, precision), parts))  # type: ignore[arg-type]
-    return rows  # type: ignore[return-value]
+        rows.append((key, rounded(node.grad, precision), parts))
+    return rows
 
 
 def markdown(result: Result, steps: dict[int, list[Step]], key: bool, precision: int = 6) -> str:
@@ -65,8 +67,17 @@ def _md(text: str) -> str:
 
 
 _TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "…": r"\ldots{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "…": r"\ldots{}",
 }
 
 
