@@ -70,7 +70,7 @@ def _grade(result, steps, path: str, precision: int, tolerance: float) -> int:  
     from ..render.numbers import rounded
     from ..render.teaching import render_why
     from ..sources import read_file
-    from .quiz import AnswerFileError, grade, read_answers
+    from .quiz import AnswerFileError, grad_of, grade, read_answers
 
     text = read_file(path).text
     try:
@@ -83,7 +83,7 @@ def _grade(result, steps, path: str, precision: int, tolerance: float) -> int:  
         return EXIT_OK
     node, key = outcome.first_wrong
     answered = "no answer" if outcome.answer is None else f"answered {rounded(outcome.answer, precision)}"
-    click.echo(f"first wrong, in backward order: {key}.grad ({answered}; it is {rounded(node.grad, precision)})")
+    click.echo(f"first wrong, in backward order: {grad_of(key)} ({answered}; it is {rounded(node.grad, precision)})")
     click.echo(render_why(result, node, steps.get(node.id, []), precision))
     return EXIT_WRONG
 

@@ -64,6 +64,11 @@ def questions(result: Result) -> list[Question]:
     return [Question(node, key) for node, key in zip(nodes, keys)]
 
 
+def grad_of(key: str) -> str:
+    """`a.grad`, `a@3.grad`, or `(x*w + 1).grad` for a key that is not a plain name."""
+    return f"{key}.grad" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(@[0-9]+)?", key) else f"({key}).grad"
+
+
 def _squeeze(label: str) -> str:
     """A key as an answer file may write it: spaces ignored, `a.grad` and `(x*w).grad` as `a` and `x*w`."""
     label = "".join(label.split())
@@ -137,7 +142,7 @@ def run_quiz(
     right = 0
     for index, (node, key) in enumerate(items):
         while True:
-            reply = ask(f"{key}.grad = ? ")
+            reply = ask(f"{grad_of(key)} = ? ")
             if reply is None:
                 say("")
                 score = Score(right, index, len(items))
@@ -156,7 +161,7 @@ def run_quiz(
             right += 1
             say("  right")
         else:
-            say(f"  not quite: {key}.grad = {rounded(node.grad, precision)}. Where it comes from:")
+            say(f"  not quite: {grad_of(key)} = {rounded(node.grad, precision)}. Where it comes from:")
             for line in render_why(result, node, steps.get(node.id, []), precision).splitlines():
                 say(f"    {line}")
     score = Score(right, len(items), len(items))
