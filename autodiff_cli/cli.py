@@ -270,12 +270,12 @@ def _run_one(
         return EXIT_USAGE
     views = views or {}
     higher = _higher(result, views)
-    _show(result, output_format, precision, source_field, show_all, {**higher, **teaching.json()})
+    _show(result, output_format, precision, source_field, show_all, {**higher, **teaching.json()}, teaching.sections)
     _warn_non_finite(result)
     if higher and output_format != "json":
         _show_higher(result, higher, precision)
     code = _views(result, views, precision)
-    if output_format != "json":
+    if output_format not in ("json", "dot"):
         for text in teaching.sections():
             click.echo()
             click.echo(text)
@@ -350,6 +350,7 @@ def _show(
     source_field: str | None,
     show_all: bool = False,
     higher: dict[str, Any] | None = None,
+    sections: Callable[[], list[str]] | None = None,
 ) -> None:
     stdout: TextIO = sys.stdout
     if output_format == "json":
@@ -361,7 +362,13 @@ def _show(
     if output_format == "dot":
         from .render.dot import render_dot
 
-        stdout.write(render_dot(result))
+        dot = render_dot(result)
+        comments = [line for text in (sections() if sections else []) for line in ["", *text.splitlines()]]
+        if comments:
+            # The views go inside the document, as comment lines, so the output stays one valid graph.
+            closing = dot.rstrip().rindex("}")
+            dot = dot[:closing] + "".join(f"  // {line}".rstrip() + "\n" for line in comments) + dot[closing:]
+        stdout.write(dot)
         stdout.flush()
         return
     if output_format == "tree":

@@ -379,3 +379,20 @@ def test_explain_in_json_carries_contributions() -> None:
 def test_compare_may_read_the_program_from_stdin() -> None:
     result = run("eval", "--compare", input=SEED_1)
     assert result.exit_code == 0 and "overwrite kept only" in result.stdout
+
+
+def test_dot_keeps_the_views_inside_the_graph_as_comments() -> None:
+    result = run("eval", "--format", "dot", "--why", "a", "--compare=overwrite", SEED_1)
+    body = result.stdout.rstrip()
+    assert body.endswith("}") and body.count("}") == body.count("{")
+    assert "  // a.grad = 2" in body and "  // overwrite:" in body
+    assert body.index("// a.grad") < body.rindex("}")
+
+
+def test_run_json_lines_carry_compare_per_file(tmp_path) -> None:
+    first, second = tmp_path / "one.ad", tmp_path / "two.ad"
+    first.write_text(SEED_1)
+    second.write_text(SEED_2.replace("; ", "\n"))
+    result = run("run", "--format", "json", "--compare", "no-reset", str(first), str(second))
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [set(doc["compare"]) for doc in docs] == [{"no-reset"}, {"no-reset"}]
