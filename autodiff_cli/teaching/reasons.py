@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..engine import Value
 from ..evaluate import Result
 from ..render.numbers import rounded
 from .mistakes import Received, Walk, same
 
+#: Items named in one list of a reason before the rest is counted ("and 997 more").
+SHOWN = 4
+
 
 def _and(words: list[str]) -> str:
+    if len(words) > SHOWN:
+        words = [*words[: SHOWN - 1], f"{len(words) - SHOWN + 1:,} more"]
     if len(words) <= 2:
         return " and ".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
@@ -16,25 +23,30 @@ def _and(words: list[str]) -> str:
 
 def _used_by(labels: list[str]) -> str:
     """`used by d and by e`, `used twice by b`, `used by b twice and by c`."""
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
+    counts = Counter(labels)
     words = {1: "", 2: " twice", 3: " three times"}
-    parts = [f"by {label}{words.get(count, f' {count} times')}" for label, count in counts.items()]
-    if len(parts) == 1 and counts[labels[0]] > 1:
-        return f"used{words.get(counts[labels[0]], f' {counts[labels[0]]} times')} by {labels[0]}"
+
+    def times(count: int) -> str:
+        return words.get(count, f" {count:,} times")
+
+    if len(counts) == 1:
+        return f"used{times(len(labels))} by {labels[0]}"
+    parts = [f"by {label}{times(count)}" for label, count in counts.items()]
+    if len(parts) > SHOWN:
+        return f"used by {len(counts):,} nodes"
     return "used " + _and(parts)
 
 
 def _owners(labels: list[str]) -> list[str]:
     """Whose contribution each was: `d's`, or `b's first` / `b's second` when b uses it twice."""
     ordinals = ["first", "second", "third", "fourth"]
-    seen: dict[str, int] = {}
+    counts = Counter(labels)
+    seen: Counter[str] = Counter()
     owners = []
     for label in labels:
-        index = seen.get(label, -1) + 1
-        seen[label] = index
-        if labels.count(label) == 1:
+        index = seen[label]
+        seen[label] += 1
+        if counts[label] == 1:
             owners.append(f"{label}'s")
         else:
             owners.append(f"{label}'s {ordinals[index] if index < len(ordinals) else f'use #{index + 1}'}")
@@ -80,7 +92,7 @@ def reason(result: Result, walk: Walk, node: Value, precision: int = 6) -> str:
                 return (
                     f"{label(user)} passed its gradient on to {n} when it held {num(received.user_grad)}; "
                     f"{amounts} arrived after (depth first from the output reached {label(user)} "
-                    f"before {_and(sorted({label(r.user) for r in late}))})"
+                    f"before {_and(list(dict.fromkeys(label(r.user) for r in late)))})"
                 )
         return wrong_user()
 
