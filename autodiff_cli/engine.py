@@ -86,50 +86,12 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
-    """Set every node's grad to d(root)/d(node), summing over all uses; return the order.
-
-    Gradients are reset first, so a second backward never adds onto stale ones.
-    """
-    if order is None:
-        order = topological_order(root)
-    for node in order:
-        if node.op is not CONSTANT:
-            node.grad = 0.0
-    root.grad = 1.0
-    m = FloatMath
-    for node in reversed(order):
-        op = node.op
-        if op.__class__ is str:
-            continue
-        grad = node.grad
-        if grad == 0.0:
-            # Nothing flows back through a node the output does not feel, even
-            # where a local derivative is infinite (sqrt'(0)): 0 * inf would
-            # poison every input with nan, which is never what a user means.
-            continue
-        # Accumulate, never assign: a node used twice gets both uses.
-        children = node.children
-        if len(children) == 2:
-            a, b = children
-            da, db = op.derivatives(m, a.data, b.data, node.data)  # type: ignore[union-attr]
-            if a.op is not CONSTANT:
-                a.grad += da * grad
-            if b.op is not CONSTANT:
-                b.grad += db * grad
-        else:
-            (a,) = children
-            (da,) = op.derivatives(m, a.data, node.data)  # type: ignore[union-attr]
-            if a.op is not CONSTANT:
-                a.grad += da * grad
-    return order if isinstance(order, list) else list(order)
-
-
 class Step(NamedTuple):
-    """One edge of the backward pass: `node` passed `contribution` (= local * node.grad) to `child`.
+    """One use of a node by another in the backward pass: `child.grad += local * node.grad`.
 
-    `before` is `child.grad` before the contribution was added, so the steps
-    into one child, summed in the order they come, rebuild its gradient exactly.
+    `before` is the receiver's sum before this use, so the step leaves
+    `child.grad == before + contribution`.  A node whose own gradient is 0
+    passes nothing on and makes no steps.
     """
 
     node: Value
@@ -140,11 +102,11 @@ class Step(NamedTuple):
 
 
 def backward_steps(root: Value, order: Sequence[Value] | None = None) -> Iterator[Step]:
-    """The backward pass, one yielded `Step` per edge, after its contribution is added.
+    """The backward pass, one edge at a time: each step is applied, then yielded.
 
-    The same walk as `backward` (gradients reset, the output seeded with 1, nodes
-    in reversed topological order, a node with gradient 0 passes nothing on),
-    so `--why` and `--explain` show the very additions that made each gradient.
+    The one walk of the tool: `backward` runs it to the end, `--explain` and
+    `--why` read its steps, so what they show is what was computed.
+    Gradients are reset first, so a second pass never adds onto stale ones.
     """
     if order is None:
         order = topological_order(root)
@@ -153,21 +115,37 @@ def backward_steps(root: Value, order: Sequence[Value] | None = None) -> Iterato
             node.grad = 0.0
     root.grad = 1.0
     m = FloatMath
+    new = tuple.__new__  # a Step without NamedTuple's Python-level __new__: the loop runs once an edge
     for node in reversed(order):
         op = node.op
-        if isinstance(op, str):
+        if op.__class__ is str:
             continue
         grad = node.grad
         if grad == 0.0:
+            # Nothing flows back through a node the output does not feel, even
+            # where a local derivative is infinite (sqrt'(0)): 0 * inf would
+            # poison every input with nan, which is never what a user means.
             continue
-        assert grad is not None
         children = node.children
-        local = op.derivatives(m, *[child.data for child in children], node.data)
+        if len(children) == 2:
+            a, b = children
+            local = op.derivatives(m, a.data, b.data, node.data)  # type: ignore[union-attr]
+        else:
+            local = op.derivatives(m, *[child.data for child in children], node.data)  # type: ignore[union-attr]
         for child, derivative in zip(children, local):
             if child.op is CONSTANT:
                 continue
             before = child.grad
-            assert before is not None
             contribution = derivative * grad
-            child.grad = before + contribution
-            yield Step(node, child, derivative, contribution, before)
+            # Accumulate, never assign: a node used twice gets both uses.
+            child.grad = before + contribution  # type: ignore[operator]
+            yield new(Step, (node, child, derivative, contribution, before))
+
+
+def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
+    """Set every node's grad to d(root)/d(node), summing over all uses; return the order."""
+    if order is None:
+        order = topological_order(root)
+    for _ in backward_steps(root, order):
+        pass
+    return order if isinstance(order, list) else list(order)

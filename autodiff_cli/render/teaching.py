@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..engine import CONSTANT, Step, Value
-from ..evaluate import Result
 from ..teaching.contributions import argument_positions, users
 from ..teaching.mistakes import Comparison, same
 from .numbers import rounded
+from .sections import atomic
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+if TYPE_CHECKING:
+    from ..output import OutputContext
+    from ..report import Report
+
 #: Marks a gradient a mistake gets wrong (ASCII, so it survives every pipe and font).
 DIFFERS = "*"
 
 
-def wrapped(label: str) -> str:
-    """A label as an operand: `d`, `2`, or `(a*b)` for anything compound."""
-    if _IDENTIFIER.match(label) or re.fullmatch(r"-?[0-9.eE+-]+", label):
-        return label
-    return f"({label})"
-
-
-def expression(result: Result, node: Value) -> str:
+def expression(report: Report, node: Value) -> str:
     """How a node was made, as the program says it: `d = a*b`, or `a*b` for an unnamed node."""
-    graph = result.graph
-    label = graph.label(node)
+    graph = report.result.graph
+    label = report.label(node)
     if node.name is None:
         return label
     text = graph.formulas.get(node.id)
@@ -37,9 +34,9 @@ def expression(result: Result, node: Value) -> str:
     return label if text == label else f"{label} = {text}"
 
 
-def local_rule(result: Result, node: Value, position: int, local: float, precision: int) -> str:
+def local_rule(report: Report, node: Value, position: int, local: float) -> str:
     """`∂d/∂a = b = 3`: the table's rule for this argument, with the program's names, and its value."""
-    label = result.label
+    label = report.label
     child = node.children[position]
     bare = {"out": label(node)}
     for key, argument in zip(("x", "y"), node.children):
@@ -48,30 +45,31 @@ def local_rule(result: Result, node: Value, position: int, local: float, precisi
     # A whole argument keeps its own parentheses (`tanh(x*w + 1)`); elsewhere a compound label gets some.
     text = re.sub(
         r"\((x|y|out)\)|\b(x|y|out)\b",
-        lambda m: f"({bare[m.group(1)]})" if m.group(1) else wrapped(bare[m.group(2)]),
+        lambda m: f"({bare[m.group(1)]})" if m.group(1) else atomic(bare[m.group(2)]),
         rule,
     )
-    value = rounded(local, precision)
-    head = f"∂{wrapped(label(node))}/∂{wrapped(label(child))}"
+    value = rounded(local, report.options.precision)
+    head = f"∂{atomic(label(node))}/∂{atomic(label(child))}"
     return f"{head} = {value}" if text == value else f"{head} = {text} = {value}"
 
 
-def render_why(result: Result, node: Value, steps: list[Step], precision: int = 6) -> str:
+def why_lines(report: Report, node: Value, steps: list[Step]) -> list[str]:
     """`a.grad = -3` and one aligned line per use: amount, via which node, local derivative, that node's gradient.
 
     The lines are the steps of the backward walk in its own order, so they add
     up, in that order, to the gradient shown; a use whose node has gradient 0
     passes nothing back and is named after them.
     """
-    label = result.label(node)
-    head = f"{wrapped(label)}.grad"
+    result, precision = report.result, report.options.precision
+    label = report.label(node)
+    head = f"{atomic(label)}.grad"
     if node.op is CONSTANT:
-        return f"{label} is a constant: it has no gradient"
+        return [f"{label} is a constant: it has no gradient"]
     grad = rounded(node.grad, precision)
     if node is result.output:
-        return f"{head} = {grad}   (the output: backpropagation starts here with 1)"
+        return [f"{head} = {grad}   (the output: backpropagation starts here with 1)"]
     if not any(other is node for other in result.order):
-        return f"{head} = {grad}   ({result.output_name} does not depend on {label})"
+        return [f"{head} = {grad}   ({report.output_name} does not depend on {label})"]
     lines = [f"{head} = {grad}"]
     rows = []
     for step, position in zip(steps, argument_positions(steps)):
@@ -79,14 +77,14 @@ def render_why(result: Result, node: Value, steps: list[Step], precision: int = 
         rows.append(
             (
                 rounded(step.contribution, precision),
-                f"via {expression(result, user)}",
-                local_rule(result, user, position, step.local, precision) + ",",
-                f"{wrapped(result.label(user))}.grad = {rounded(user.grad, precision)})",
+                f"via {expression(report, user)}",
+                local_rule(report, user, position, step.local) + ",",
+                f"{atomic(report.label(user))}.grad = {rounded(user.grad, precision)})",
             )
         )
+    indent = " " * len(head)
     if rows:
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        indent = " " * len(head)
         for index, (amount, via, local, user_grad) in enumerate(rows):
             sign = "=" if index == 0 else "+"
             lines.append(
@@ -95,14 +93,15 @@ def render_why(result: Result, node: Value, steps: list[Step], precision: int = 
     reached = {step.node.id for step in steps}
     idle = [user for user, _ in users(result, node) if user.id not in reached]
     if idle:
-        names = ", ".join(dict.fromkeys(result.label(user) for user in idle))
-        lines.append(f"{' ' * len(head)}   (also used by {names}, whose gradient is 0: nothing flows back)")
-    return "\n".join(lines)
+        names = ", ".join(dict.fromkeys(report.label(user) for user in idle))
+        lines.append(f"{indent}   (also used by {names}, whose gradient is 0: nothing flows back)")
+    return lines
 
 
-def render_compare(comparison: Comparison, precision: int = 6) -> str:
+def compare_lines(comparison: Comparison) -> list[str]:
     """Every gradient under the correct pass and each mistake, `*` where they differ, then why, node by node."""
-    result = comparison.result
+    report = comparison.report
+    result, precision = report.result, report.options.precision
     variants = list(comparison.walks)
     nodes = [node for node in reversed(result.order) if node.op is not CONSTANT]
     columns: list[list[str]] = [[rounded(node.grad, precision) for node in nodes]]
@@ -111,12 +110,14 @@ def render_compare(comparison: Comparison, precision: int = 6) -> str:
         grads = comparison.walks[variant].grads
         columns.append([rounded(grads[node.id], precision) for node in nodes])
         marks.append(["" if same(grads[node.id], node.grad) else DIFFERS for node in nodes])
-    labels = [result.label(node) for node in nodes]
+    labels = [report.label(node) for node in nodes]
     label_width = min(32, max(len("node"), *(len(label) for label in labels)))
-    widths = [max(len(title), *(len(cell) for cell in column)) for title, column in zip(["correct", *variants], columns)]
-    lines = [f"gradients of {result.output_name} under the classic mistakes ({DIFFERS}: differs from correct)"]
-    titles = ["node".ljust(label_width)] + [title.rjust(width) + " " for title, width in zip(["correct", *variants], widths)]
-    lines.append("  ".join(titles).rstrip())
+    titles = ["correct", *variants]
+    widths = [max(len(title), *(len(cell) for cell in column)) for title, column in zip(titles, columns)]
+    lines = [f"gradients of {report.output_name} under the classic mistakes ({DIFFERS}: differs from correct)"]
+    lines.append(
+        "  ".join(["node".ljust(label_width)] + [title.rjust(width) + " " for title, width in zip(titles, widths)]).rstrip()
+    )
     for row, label in enumerate(labels):
         cut = label if len(label) <= label_width else label[: label_width - 1] + "…"
         cells = [cut.ljust(label_width)]
@@ -131,4 +132,19 @@ def render_compare(comparison: Comparison, precision: int = 6) -> str:
             continue
         lines.append(f"{variant}:")
         lines.extend(f"  {text}" for text in reasons.values())
-    return "\n".join(lines)
+    return lines
+
+
+def write_compare(report: Report, out: OutputContext) -> None:
+    assert report.compare is not None
+    for line in compare_lines(report.compare):
+        out.line(line)
+
+
+def write_why(report: Report, out: OutputContext) -> None:
+    assert report.why is not None and report.contributions is not None
+    for index, node in enumerate(report.why):
+        if index:
+            out.line()
+        for line in why_lines(report, node, report.contributions.get(node.id, [])):
+            out.line(line)

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from ..engine import CONSTANT, Step, Value, backward_steps
-from ..evaluate import Result
+
+if TYPE_CHECKING:
+    from ..evaluate import Result
+    from ..explain import ExplainEntry
 
 
-def contributions(result: Result) -> dict[int, list[Step]]:
+def contributions(result: Result, explained: Iterable[ExplainEntry] | None = None) -> dict[int, list[Step]]:
     """For every node with a gradient on the output's path, the steps into it, in the walk's order.
 
-    The walk is `engine.backward_steps`, the backward pass itself: it leaves
-    every gradient as `backward` did, and each node's steps, summed from 0 in
-    this order, give its gradient bit for bit.
+    The steps are `engine.backward_steps`, the backward pass itself (taken from
+    --explain's entries when it already ran): each node's steps, summed from 0
+    in this order, give its gradient bit for bit.
     """
     into: dict[int, list[Step]] = {node.id: [] for node in result.order if node.op is not CONSTANT}
-    for step in backward_steps(result.output, result.order):
+    steps: Iterable[Step] = (
+        backward_steps(result.output, result.order)
+        if explained is None
+        else (step for entry in explained for step in entry.steps)
+    )
+    for step in steps:
         into[step.child.id].append(step)
     return into
 

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..engine import CONSTANT, FloatMath, Value
-from ..evaluate import Result
+
+if TYPE_CHECKING:
+    from ..evaluate import Result
+    from ..report import Report
 
 VARIANTS = ("overwrite", "no-sort", "no-reset")
 
@@ -143,20 +146,22 @@ def same(x: float | None, y: float | None) -> bool:
 class Comparison(NamedTuple):
     """The correct gradients and each asked variant's, with a reason per differing node."""
 
-    result: Result
+    report: Report
     walks: dict[str, Walk]
     reasons: dict[str, dict[int, str]]  # variant -> node id -> one line of why
 
 
-def compare(result: Result, variants: Sequence[str] = VARIANTS, precision: int = 6) -> Comparison:
+def compare(report: Report, variants: Sequence[str] = VARIANTS) -> Comparison:
+    """Run each variant on the report's program; say why for every gradient it gets wrong."""
     from .reasons import reason
 
+    result = report.result
     walks = {variant: RUN[variant](result) for variant in variants}
     reasons: dict[str, dict[int, str]] = {}
     for variant, walk in walks.items():
         reasons[variant] = {
-            node.id: reason(result, walk, node, precision)
+            node.id: reason(report, walk, node)
             for node in reversed(result.order)
             if node.op is not CONSTANT and not same(walk.grads[node.id], node.grad)
         }
-    return Comparison(result, walks, reasons)
+    return Comparison(report, walks, reasons)

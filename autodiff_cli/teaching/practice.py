@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-
-import click
+from typing import TYPE_CHECKING
 
 from ..errors import ProgramError, Source, UsageError, format_error
+
+if TYPE_CHECKING:
+    from ..engine import Step
+    from ..options import Options
+    from ..output import OutputContext
+    from ..report import Report
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -26,16 +30,16 @@ def load_program(argument: str) -> Source:
 
 def quiz_main(
     argument: str,
-    of: str | None,
-    answers: str | None,
-    worksheet: str | None,
-    answer_key: bool,
-    precision: int,
-    tolerance: float,
+    options: Options,
+    out: OutputContext,
+    answers: str | None = None,
+    worksheet: str | None = None,
+    answer_key: bool = False,
 ) -> int:
     """Run the quiz, grade an answer file or write a worksheet; return the exit code."""
     from ..evaluate import Graph
     from ..parse import parse
+    from ..report import build_report
     from .contributions import contributions
 
     source = None
@@ -47,66 +51,69 @@ def quiz_main(
         source = load_program(argument)
         graph = Graph(source)
         graph.run(parse(source.text))
-        result = graph.differentiate(of)
+        result = graph.differentiate(options.of)
+        report = build_report(result, options)
         steps = contributions(result)
         if worksheet is not None:
             from . import worksheet as sheets
 
-            write = sheets.latex if worksheet == "tex" else sheets.markdown
-            click.echo(write(result, steps, answer_key, precision), nl=False)
+            out.write((sheets.latex if worksheet == "tex" else sheets.markdown)(report, steps, answer_key))
             return EXIT_OK
         if answers is not None:
-            return _grade(result, steps, answers, precision, tolerance)
-        return _ask(result, steps, precision, tolerance)
+            return _grade(report, steps, answers, out)
+        return _ask(report, steps, out)
     except ProgramError as error:
-        click.echo(format_error(error, source), err=True)
+        out.warn(format_error(error, source))
         return EXIT_WRONG
     except UsageError as error:
-        click.echo(f"error: {error}", err=True)
+        out.warn(f"error: {error}")
         return EXIT_USAGE
 
 
-def _grade(result, steps, path: str, precision: int, tolerance: float) -> int:  # type: ignore[no-untyped-def]
+def _grade(report: Report, steps: dict[int, list[Step]], path: str, out: OutputContext) -> int:
     from ..render.numbers import rounded
-    from ..render.teaching import render_why
+    from ..render.teaching import why_lines
     from ..sources import read_file
     from .quiz import AnswerFileError, grad_of, grade, read_answers
 
     text = read_file(path).text
     try:
-        given = read_answers(text, result)
+        given = read_answers(text, report)
     except AnswerFileError as error:
         raise UsageError(f"{path}:{error.line}: {error}") from None
-    outcome = grade(result, given, tolerance)
-    click.echo(f"{path}: {outcome.right}/{outcome.total} right")
+    outcome = grade(report, given)
+    out.line(f"{path}: {outcome.right}/{outcome.total} right")
     if outcome.first_wrong is None:
         return EXIT_OK
     node, key = outcome.first_wrong
+    precision = report.options.precision
     answered = "no answer" if outcome.answer is None else f"answered {rounded(outcome.answer, precision)}"
-    click.echo(f"first wrong, in backward order: {grad_of(key)} ({answered}; it is {rounded(node.grad, precision)})")
-    click.echo(render_why(result, node, steps.get(node.id, []), precision))
+    out.line(f"first wrong, in backward order: {grad_of(key)} ({answered}; it is {rounded(node.grad, precision)})")
+    for line in why_lines(report, node, steps.get(node.id, [])):
+        out.line(line)
     return EXIT_WRONG
 
 
-def _ask(result, steps, precision: int, tolerance: float) -> int:  # type: ignore[no-untyped-def]
+def _ask(report: Report, steps: dict[int, list[Step]], out: OutputContext) -> int:
     from .quiz import run_quiz
 
     def ask(prompt: str) -> str | None:
+        out.stdout.flush()
         try:
             return input(prompt)
         except EOFError:
             return None
 
     def say(line: str) -> None:
-        click.echo(line)
+        out.line(line)
+        out.stdout.flush()
 
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing for input() on a terminal)
     try:
-        score = run_quiz(result, ask, say, steps, precision, tolerance)
+        score = run_quiz(report, ask, say, steps)
     except KeyboardInterrupt:
-        click.echo("")
-        click.echo("interrupted", err=True)
-        sys.stdout.flush()
+        say("")
+        out.warn("interrupted")
         return EXIT_INTERRUPTED
     return EXIT_OK if score.right == score.total else EXIT_WRONG

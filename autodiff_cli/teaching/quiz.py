@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..engine import CONSTANT, INPUT, Step, Value
-from ..evaluate import Result
 from ..render.numbers import rounded
 
-#: An answer is right when |answer - grad| <= TOLERANCE * max(1, |grad|): a hand calculation rounded to 3 or 4 digits.
+if TYPE_CHECKING:
+    from ..report import Report
+
+#: An answer is right when |answer - grad| <= tolerance * max(1, |grad|): by default (Options.quiz_tolerance,
+#: 1e-3) a hand calculation rounded to 3 or 4 digits.
 TOLERANCE = 1e-3
 
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
@@ -46,18 +50,21 @@ class Question(NamedTuple):
     key: str  # how the node is named in a question and an answer file (unique)
 
 
-def questions(result: Result) -> list[Question]:
+def questions(report: Report) -> list[Question]:
     """Every node with a gradient, in backward order, but the output (its gradient is the 1 we start from).
 
-    A label two nodes share (a rebound name, the same text twice) gets the
-    line it was made on, `a@3`, so every question has its own key.
+    Inputs are asked by their keys (`a`, or `a@1` for one whose name was
+    rebound); any other label two nodes share (the same text twice, a
+    rebound name) gets the line it was made on, so every question has its own key.
     """
+    result = report.result
     nodes = [node for node in reversed(result.order) if node.op is not CONSTANT and node is not result.output]
-    labels = [result.label(node) for node in nodes]
+    labels = [report.label(node) for node in nodes]
+    counts = Counter(labels)
     text = result.graph.source.text
     keys = []
     for node, label in zip(nodes, labels):
-        if labels.count(label) > 1:
+        if counts[label] > 1 and node.op is not INPUT:
             line = text.count("\n", 0, result.graph.span(node)[0]) + 1
             label = f"{label}@{line}"
         keys.append(label)
@@ -79,16 +86,17 @@ def _squeeze(label: str) -> str:
     return label
 
 
-def forward_lines(result: Result, precision: int) -> list[str]:
+def forward_lines(report: Report) -> list[str]:
     """The forward values, one node a line, each after its inputs: `d = -6    (a*b)`."""
     from ..render.teaching import expression
 
+    precision = report.options.precision
     rows = []
-    for node in result.order:
+    for node in report.result.order:
         if node.op is CONSTANT:
             continue
-        how = expression(result, node)
-        label = result.label(node)
+        how = expression(report, node)
+        label = report.label(node)
         how = "" if node.op is INPUT else how.split(" = ", 1)[1] if how.startswith(label + " = ") else ""
         rows.append((label, rounded(node.data, precision), how))
     width = max(len(label) for label, _, _ in rows)
@@ -110,28 +118,27 @@ class Score(NamedTuple):
 
 
 def run_quiz(
-    result: Result,
+    report: Report,
     ask: Callable[[str], str | None],
     say: Callable[[str], None],
     steps: dict[int, list[Step]],
-    precision: int = 6,
-    tolerance: float = TOLERANCE,
 ) -> Score:
     """The quiz: `ask(prompt)` returns a line, or None at the end of input (Ctrl-D); `say` prints.
 
     Ctrl-C (KeyboardInterrupt) is left to the caller: the one-shot command
     exits 130, the REPL goes back to its prompt.
     """
-    from ..render.teaching import render_why
+    from ..render.teaching import why_lines
 
-    output = result.output_name
-    items = questions(result)
+    precision, tolerance = report.options.precision, report.options.quiz_tolerance
+    output = report.output_name
+    items = questions(report)
     say("The program:")
-    for line in result.graph.source.text.strip("\n").splitlines():
+    for line in report.result.graph.source.text.strip("\n").splitlines():
         say(f"  {line}")
     say("")
     say("Forward pass (each value after its inputs):")
-    for line in forward_lines(result, precision):
+    for line in forward_lines(report):
         say(f"  {line}")
     say("")
     if not items:
@@ -162,7 +169,7 @@ def run_quiz(
             say("  right")
         else:
             say(f"  not quite: {grad_of(key)} = {rounded(node.grad, precision)}. Where it comes from:")
-            for line in render_why(result, node, steps.get(node.id, []), precision).splitlines():
+            for line in why_lines(report, node, steps.get(node.id, [])):
                 say(f"    {line}")
     score = Score(right, len(items), len(items))
     say("")
@@ -178,11 +185,11 @@ class AnswerFileError(ValueError):
         self.line = line
 
 
-def read_answers(text: str, result: Result) -> dict[int, float]:
+def read_answers(text: str, report: Report) -> dict[int, float]:
     """Answers by node id from lines `a = -3` (`a.grad = -3`, `-3/2`, blank lines and # comments too)."""
-    items = questions(result)
+    items = questions(report)
     by_key = {_squeeze(key): node for node, key in items}
-    by_key.setdefault(_squeeze(result.output_name), result.output)
+    by_key.setdefault(_squeeze(report.output_name), report.output)
     answers: dict[int, float] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -216,11 +223,12 @@ class Grade(NamedTuple):
     answer: float | None  # the first wrong node's answer (None: not answered)
 
 
-def grade(result: Result, answers: dict[int, float], tolerance: float = TOLERANCE) -> Grade:
+def grade(report: Report, answers: dict[int, float]) -> Grade:
     """Every question checked against the answers; the first wrong (or missing) one in backward order."""
-    items = questions(result)
-    if result.output.id in answers:
-        items = [Question(result.output, result.output_name), *items]
+    tolerance = report.options.quiz_tolerance
+    items = questions(report)
+    if report.output.id in answers:
+        items = [Question(report.output, report.output_name), *items]
     right = 0
     first: Question | None = None
     for item in items:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from ..engine import Value
-from ..evaluate import Result
 from ..render.numbers import rounded
 from .mistakes import Received, Walk, same
+
+if TYPE_CHECKING:
+    from ..report import Report
 
 #: Items named in one list of a reason before the rest is counted ("and 997 more").
 SHOWN = 4
@@ -53,9 +56,10 @@ def _owners(labels: list[str]) -> list[str]:
     return owners
 
 
-def reason(result: Result, walk: Walk, node: Value, precision: int = 6) -> str:
+def reason(report: Report, walk: Walk, node: Value) -> str:
     """Why `walk` gives `node` a gradient other than the correct one."""
-    label = result.label
+    result, precision = report.result, report.options.precision
+    label = report.label
     n = label(node)
     got: list[Received] = walk.received[node.id]
 

@@ -7,24 +7,28 @@ steps of the one backward walk, as `--why` shows them.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..engine import Step
-from ..evaluate import Result
 from ..render.numbers import rounded
 from .quiz import forward_lines, questions
+
+if TYPE_CHECKING:
+    from ..report import Report
 
 _Row = tuple[str, str, list[tuple[str, str, str, str]]]
 
 
-def _rows(result: Result, steps: dict[int, list[Step]], precision: int) -> list[_Row]:
+def _rows(report: Report, steps: dict[int, list[Step]]) -> list[_Row]:
     """Per node in backward order: its key, its gradient, and (via, local, user's grad, amount) per step."""
     from ..render.teaching import expression
 
-    rows: list[_Row] = [(result.output_name, "1", [])]
-    for node, key in questions(result):
+    precision = report.options.precision
+    rows: list[_Row] = [(report.output_name, "1", [])]
+    for node, key in questions(report):
         parts = [
             (
-                expression(result, step.node),
+                expression(report, step.node),
                 rounded(step.local, precision),
                 rounded(step.node.grad, precision),
                 rounded(step.contribution, precision),
@@ -35,14 +39,15 @@ def _rows(result: Result, steps: dict[int, list[Step]], precision: int) -> list[
     return rows
 
 
-def markdown(result: Result, steps: dict[int, list[Step]], key: bool, precision: int = 6) -> str:
+def markdown(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
     """The worksheet (or with `key`, its answer key) as Markdown."""
-    from ..render.teaching import render_why
+    from ..render.teaching import why_lines
 
-    output = result.output_name
+    result = report.result
+    output = report.output_name
     title = "Backpropagation worksheet" + (": answer key" if key else "")
     lines = [f"# {title}", "", "The program:", "", "```", *result.graph.source.text.strip("\n").splitlines(), "```", ""]
-    lines += ["Forward pass (each value after its inputs):", "", "```", *forward_lines(result, precision), "```", ""]
+    lines += ["Forward pass (each value after its inputs):", "", "```", *forward_lines(report), "```", ""]
     lines += [
         f"Fill in the gradient of `{output}` with respect to each node, in backward order"
         f" (`{output}.grad = 1`: backpropagation starts there).",
@@ -50,14 +55,14 @@ def markdown(result: Result, steps: dict[int, list[Step]], key: bool, precision:
         "| node | gradient |",
         "| --- | --- |",
     ]
-    for name, grad, _ in _rows(result, steps, precision):
+    for name, grad, _ in _rows(report, steps):
         shown = grad if key or name == output else ""
         lines.append(f"| `{_md(name)}` | {shown} |")
     if key:
         lines += ["", "Where each gradient comes from (the sum of its uses, in the order backpropagation adds them):", ""]
         lines.append("```")
-        for node, _ in questions(result):
-            lines.extend(render_why(result, node, steps.get(node.id, []), precision).splitlines())
+        for node, _ in questions(report):
+            lines.extend(why_lines(report, node, steps.get(node.id, [])))
         lines.append("```")
     return "\n".join(lines) + "\n"
 
@@ -116,9 +121,10 @@ def tex_safe_verbatim(line: str) -> str:
     return line.replace("\\end{verbatim}", "?end{verbatim}")
 
 
-def latex(result: Result, steps: dict[int, list[Step]], key: bool, precision: int = 6) -> str:
+def latex(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
     """The worksheet (or its answer key) as a LaTeX document: article, booktabs, amsmath."""
-    output = tex(result.output_name)
+    result = report.result
+    output = tex(report.output_name)
     title = "Backpropagation worksheet" + (": answer key" if key else "")
     lines = [
         r"\documentclass[11pt]{article}",
@@ -132,7 +138,7 @@ def latex(result: Result, steps: dict[int, list[Step]], key: bool, precision: in
         *_verbatim(result.graph.source.text),
         r"\subsection*{Forward pass}",
         "Each value after its inputs:",
-        *_verbatim("\n".join(forward_lines(result, precision))),
+        *_verbatim("\n".join(forward_lines(report))),
         r"\subsection*{Backward pass}",
         rf"Fill in the gradient of \texttt{{{output}}} with respect to each node, in backward order "
         rf"(\texttt{{{output}.grad}} $= 1$: backpropagation starts there).",
@@ -142,9 +148,9 @@ def latex(result: Result, steps: dict[int, list[Step]], key: bool, precision: in
         r"node & gradient \\",
         r"\midrule",
     ]
-    rows = _rows(result, steps, precision)
+    rows = _rows(report, steps)
     for name, grad, _ in rows:
-        shown = tex_number(grad) if key or name == result.output_name else ""
+        shown = tex_number(grad) if key or name == report.output_name else ""
         lines.append(rf"\texttt{{{tex(name)}}} & {shown} \\[1ex]")
     lines += [r"\bottomrule", r"\end{longtable}"]
     if key:
