@@ -58,8 +58,12 @@ def _owners(labels: list[str]) -> list[str]:
 
 def reason(report: Report, walk: Walk, node: Value) -> str:
     """Why `walk` gives `node` a gradient other than the correct one."""
+    from ..render.sections import atomic
+
     result, precision = report.result, report.options.precision
-    label = report.label
+
+    def label(node: Value) -> str:
+        return atomic(report.label(node))
     n = label(node)
     got: list[Received] = walk.received[node.id]
 
