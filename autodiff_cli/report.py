@@ -108,7 +108,7 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     if options.why or options.explain:
         from .teaching.contributions import contributions
 
-        report.why = [_named(result, name, "--why") for name in options.why] if options.why else None
+        report.why = [_named(report, name, "--why") for name in options.why] if options.why else None
         report.contributions = contributions(result, report.explain)
     if options.compare is not None:
         from .teaching.mistakes import compare
@@ -117,9 +117,12 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     return report
 
 
-def _named(result: Result, name: str, option: str) -> Value:
-    """The node a name is bound to at the end of the program; UsageError naming the names there are."""
+def _named(report: Report, name: str, option: str) -> Value:
+    """The node a name is bound to at the end of the program, or an input by its key (`a@1`); else UsageError."""
+    result = report.result
     node = result.graph.names.get(name)
+    if node is None and "@" in name:
+        node = next((result.graph.nodes[node_id] for node_id, key in report.keys.items() if key == name), None)
     if node is None:
         from .errors import UsageError
 

@@ -396,3 +396,9 @@ def test_run_json_lines_carry_compare_per_file(tmp_path) -> None:
     result = run("run", "--format", "json", "--compare", "no-reset", str(first), str(second))
     docs = [json.loads(line) for line in result.stdout.splitlines()]
     assert [set(doc["compare"]) for doc in docs] == [{"no-reset"}, {"no-reset"}]
+
+
+def test_why_takes_an_input_key_for_a_rebound_name() -> None:
+    result = run("eval", "--why", "a@1", "a = 1; b = a * 2; a = 3; c = a * b")
+    # c = 3 * (2 * a@1): dc/da@1 = 6, all through b
+    assert result.exit_code == 0 and "a@1.grad = 6\n" in result.stdout and "via b = a * 2" in result.stdout

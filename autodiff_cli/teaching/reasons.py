@@ -64,6 +64,7 @@ def reason(report: Report, walk: Walk, node: Value) -> str:
 
     def label(node: Value) -> str:
         return atomic(report.label(node))
+
     n = label(node)
     got: list[Received] = walk.received[node.id]
 
