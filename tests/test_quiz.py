@@ -221,3 +221,16 @@ def test_terminal_quiz_ctrl_c_exits_130(tmp_path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "code"),
+    [pytest.param([], 1, id="default-too-rough"), pytest.param(["--tolerance", "0.01"], 0, id="loose-enough")],
+)
+def test_tolerance_decides_a_rounded_answer(tmp_path, tolerance: list[str], code: int) -> None:
+    x = sympy.Symbol("x")
+    grad = sympy.diff(sympy.log(x), x).subs(x, 3)  # 1/3
+    assert grad == sympy.Rational(1, 3)
+    path = answers_file(tmp_path, "x = 0.33\n")
+    result = run("quiz", "x = 3; y = log(x)", "--answers", path, *tolerance)
+    assert result.exit_code == code

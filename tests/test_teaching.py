@@ -402,3 +402,13 @@ def test_why_takes_an_input_key_for_a_rebound_name() -> None:
     result = run("eval", "--why", "a@1", "a = 1; b = a * 2; a = 3; c = a * b")
     # c = 3 * (2 * a@1): dc/da@1 = 6, all through b
     assert result.exit_code == 0 and "a@1.grad = 6\n" in result.stdout and "via b = a * 2" in result.stdout
+
+
+def test_compare_leaves_the_real_gradients_alone(tmp_path) -> None:
+    program = "a = 2; b = a*a; c = b + a; d = b * c"
+    plain, compared = document(program), document("--compare", program)
+    assert compared["nodes"] == plain["nodes"] and compared["variables"] == plain["variables"]
+    path = tmp_path / "p.ad"
+    path.write_text(program)
+    result = run("run", "--compare", str(path))  # a file right after --compare is not a mistake's name
+    assert result.exit_code == 0 and "no-sort:" in result.stdout
