@@ -26,6 +26,8 @@ def write_sections(report: Report, out: OutputContext) -> None:
         (report.formulas, write_formulas),
         (report.explain, write_explain),
         (report.check, write_check),
+        (report.compare, _teaching("write_compare")),
+        (report.why, _teaching("write_why")),
     ]
     if report.jacobian is not None or report.forward is not None or report.taylor is not None:
         from .modes import write_forward, write_jacobian, write_taylor
@@ -35,6 +37,17 @@ def write_sections(report: Report, out: OutputContext) -> None:
         if view is not None:
             out.line()
             write(report, out)
+
+
+def _teaching(name: str) -> Callable[[Report, OutputContext], None]:
+    """A writer of render/teaching.py, imported only when its view was asked for."""
+
+    def write(report: Report, out: OutputContext) -> None:
+        from . import teaching
+
+        getattr(teaching, name)(report, out)
+
+    return write
 
 
 def write_hessian(report: Report, out: OutputContext) -> None:
