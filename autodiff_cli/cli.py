@@ -115,7 +115,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--all", "show_all", is_flag=True,
             help="Show every row of a big table (by default the middle of a table over 200 rows is elided).",
         ),
-        click.option("--explain", is_flag=True, help="Show the backward pass step by step, in backward order."),
+        click.option(
+            "--explain", is_flag=True,
+            help="Show the backward pass step by step, in backward order (with --mode forward: the forward passes).",
+        ),
         click.option(
             "--hessian", is_flag=True,
             help="Also give the matrix of second derivatives of the output over its inputs.",
