@@ -40,6 +40,8 @@ import generate  # noqa: E402
 #: micrograd's recursive backward is run only up to these sizes (its graphs
 #: cost ~770 bytes a node and its cyclic GC dominates build time beyond them).
 MICROGRAD_CAP = 100_000
+#: micrograd's bytes per node are measured up to this size.
+MICROGRAD_MEMORY_CAP = 10_000
 #: PyTorch from this size up: below it, importing torch is most of its time.
 TORCH_FROM = 10_000
 
@@ -65,6 +67,8 @@ QUICK = {
 
 #: The sections this script writes, in order; any other `## ` section of RESULTS.md is kept.
 OWN_SECTIONS = ("Machine", "Targets", "Start-up", "End to end", "Engine alone", "Stages", "Memory")
+#: Sections earlier versions of this script wrote, dropped when it runs again.
+RETIRED_SECTIONS = ("Bytes per node",)
 
 
 def have(module: str) -> bool:
@@ -462,7 +466,10 @@ def main() -> int:
         path = program(shape, n)
         log(f"memory: {shape} {n:,} ...")
         ours_memory = run_worker("autodiff-memory", shape, n, path)[2]
-        theirs_memory = run_worker("micrograd-memory", shape, n, path)[2] if with_micrograd else None
+        # micrograd's side at most MICROGRAD_MEMORY_CAP statements (bytes per node hardly move with size):
+        # under tracemalloc its 100,000-statement chain alone took over 20 minutes on a busy machine.
+        small = min(n, MICROGRAD_MEMORY_CAP)
+        theirs_memory = run_worker("micrograd-memory", shape, small, program(shape, small))[2] if with_micrograd else None
         memory.append({"shape": shape, "n": n, "ours": ours_memory, "theirs": theirs_memory})
 
     stage_rows = []
@@ -509,7 +516,7 @@ def assemble(sections: list[tuple[str, str]], previous: str) -> str:
     head = sections[0][1]
     ours = sections[1:]
     _, old = split_sections(previous)
-    own = {title for title, _ in ours} | set(OWN_SECTIONS)
+    own = {title for title, _ in ours} | set(OWN_SECTIONS) | set(RETIRED_SECTIONS)
     kept = [(title, body) for title, body in old if title not in own]
     text = head
     for title, body in [*ours, *kept]:
@@ -717,7 +724,8 @@ def render(args, config, start, end_to_end, engine, memory, stage_rows, elapsed)
         "",
         "`tracemalloc` growth over building and backpropagating the graph (the parsed statements or the "
         "generated statement list already in memory), divided by the graph's nodes: what stays after "
-        "backward (autodiff's includes its span arrays, name table and result; micrograd's its name table). "
+        "backward (autodiff's includes its span arrays, name table and result; micrograd's its name table, "
+        f"measured at {MICROGRAD_MEMORY_CAP:,} statements at most). "
         "Transient: the peak during sort and backward above what stays.",
         "",
         "| Shape | Statements | Nodes | autodiff retained | of which building | autodiff transient | micrograd retained | Ratio |",
