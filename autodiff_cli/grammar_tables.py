@@ -2,10 +2,10 @@
 
 # ruff: noqa: E501
 
-CHECKSUM = 3864756694
+CHECKSUM = 211805788
 
 TERMINALS = (
-    ('NUMBER', '(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?'),
+    ('NUMBER', '([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?'),
     ('NAME', '[A-Za-z_][A-Za-z0-9_]*'),
     ('__IGNORE_1', '[ \t\r\x0c]+'),
     ('COMMENT', '#[^\n]*'),

@@ -373,7 +373,12 @@ def _describe(kind: str) -> str:
 def _unexpected_character(start: int, text: str) -> ParseError:
     char = text[start] if start < len(text) else ""
     shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end"
-    return ParseError(f"unexpected character {shown}", (start, start + 1))
+    hint = ""
+    if char.isdecimal():  # any script's digit but 0-9, which would have been a number
+        hint = "numbers are written with the digits 0-9"
+    elif char.isalpha():
+        hint = "names are written with the letters A-Z and a-z, the digits 0-9 and '_'"
+    return ParseError(f"unexpected character {shown}", (start, start + 1), hint)
 
 
 def _unexpected(kind: str, token: re.Match[str] | None, expected_symbols: Any, text: str) -> ParseError:

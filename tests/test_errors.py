@@ -120,3 +120,22 @@ def test_a_very_long_unknown_name_is_cut_in_the_message() -> None:
     assert result.exit_code == 1
     first = result.output.splitlines()[0]
     assert first.startswith("error: unknown name 'qqq") and first.endswith("…'") and len(first) < 100
+
+
+@pytest.mark.parametrize(
+    ("program", "shown", "column", "hint"),
+    [
+        pytest.param("a = \u0663", "'\u0663'", 5, "digits 0-9", id="arabic-indic-three"),
+        pytest.param("\uff11\u0663.5e\u0661", "'\uff11'", 1, "digits 0-9", id="fullwidth-one-then-arabic"),
+        pytest.param("a = 1\u0663", "'\u0663'", 6, "digits 0-9", id="after-an-ascii-digit"),
+        pytest.param("x\u0663 = 1", "'\u0663'", 2, "digits 0-9", id="in-a-name"),
+        pytest.param("\u00e9t\u00e9 = 1", "'\u00e9'", 1, "letters A-Z", id="accented-name"),
+    ],
+)
+def test_only_ascii_digits_make_numbers(run, program: str, shown: str, column: int, hint: str) -> None:
+    """Other scripts' digits are not numbers (Python's `\\d` and float() would read them)."""
+    result = run("eval", program)
+    assert result.exit_code == 1, result.stdout
+    assert result.stderr.splitlines()[0] == f"error: unexpected character {shown}"
+    assert f" --> <eval>:1:{column}" in result.stderr
+    assert hint in result.stderr

@@ -17,7 +17,16 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from autodiff_cli import grammar_tables, tables
 from autodiff_cli.errors import ParseError
-from autodiff_cli.parse import _describe, _Emitter, _or_list, _Tables, grammar_checksum, grammar_text, parse
+from autodiff_cli.parse import (
+    _describe,
+    _Emitter,
+    _or_list,
+    _Tables,
+    _unexpected_character,
+    grammar_checksum,
+    grammar_text,
+    parse,
+)
 
 # ---------------------------------------------------------------- the reference
 
@@ -80,11 +89,8 @@ _LARK = Lark(
 
 
 def _reference_error(error: UnexpectedInput, text: str) -> ParseError:
-    if isinstance(error, UnexpectedCharacters):
-        start = error.pos_in_stream
-        char = text[start] if start < len(text) else ""
-        shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end"
-        return ParseError(f"unexpected character {shown}", (start, start + 1))
+    if isinstance(error, UnexpectedCharacters):  # where it is: Lark's; how it reads: ours
+        return _unexpected_character(error.pos_in_stream, text)
     assert isinstance(error, UnexpectedToken)
     token = error.token
     expected = sorted(_describe(kind) for kind in (error.accepts or error.expected))
@@ -159,6 +165,10 @@ CASES = {
     "non-printable": "x = 1 \x01",
     "nul": "x = \x00",
     "unicode-letter": "é = 1",
+    "arabic-indic-digit": "a = \u0663",
+    "fullwidth-and-arabic-digits": "\uff11\u0663.5e\u0661",
+    "digit-after-ascii-digits": "a = 1\u0663",
+    "digit-in-a-name": "a\u0663 = 1",
     "dangling-operator": "x = 1 +",
     "double-equals": "x = = 1",
     "assign-to-expression": "1 = x",
@@ -185,7 +195,7 @@ def test_same_as_lark(text: str) -> None:
 _LEXEMES = [
     "a", "b1", "_x", "max", "exp", "1", "2.5", ".5", "1e3", "1e", "1.", "0",
     "+", "-", "*", "/", "**", "^", "(", ")", ",", "=", ";", "\n", " ", "\t", "\r",
-    "#c\n", "# (\n", "$", ".", "é", "\x00", "!",
+    "#c\n", "# (\n", "$", ".", "é", "\x00", "!", "\u0663", "\uff11",
 ]  # fmt: skip
 
 
