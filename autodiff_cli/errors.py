@@ -34,7 +34,23 @@ class ProgramError(Exception):
 
 
 class ParseError(ProgramError):
-    """The text is not a program of the language."""
+    """The text is not a program of the language.
+
+    `at_end`: the text ended too early (a REPL reads another line);
+    `expected`: the grammar's terminals that could have come next (`$END` for the end).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        span: tuple[int, int] | None = None,
+        hint: str = "",
+        at_end: bool = False,
+        expected: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(message, span, hint)
+        self.at_end = at_end
+        self.expected = expected
 
 
 class NameError_(ProgramError):

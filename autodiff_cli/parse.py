@@ -281,7 +281,7 @@ def parse(text: str) -> Iterator[Statement]:
         if action is None:
             if kind in tables.ignore:
                 continue
-            _raise_at_token(tables, state, token, text)
+            raise _unexpected(tables, token, text)
         while action < 0:  # reduce
             origin, size, reduce = rules[action]
             if reduce is None:
@@ -298,7 +298,7 @@ def parse(text: str) -> Iterator[Statement]:
                 stack.append(state)
             action = states[state].get(kind)  # type: ignore[arg-type]
             if action is None:
-                raise _unexpected(kind, token, states[state], text)
+                raise _unexpected(tables, token, text)
         state = action
         stack.append(state)
         values.append(token)
@@ -315,7 +315,7 @@ def parse(text: str) -> Iterator[Statement]:
     while state != end_state:
         action = states[state].get("$END")
         if action is None:
-            raise _unexpected("$END", None, states[state], text)
+            raise _unexpected(tables, None, text)
         origin, size, reduce = rules[action]
         if reduce is None:
             state = stack[-1] = states[stack[-2]][origin]
@@ -334,21 +334,6 @@ def parse(text: str) -> Iterator[Statement]:
             statements.clear()
 
 
-def _raise_at_token(tables: _Tables, state: int, token: re.Match[str], text: str) -> None:
-    """A token the state cannot take, before any reduction: raise what Lark's contextual lexer raises."""
-    kind = token.lastgroup
-    if kind is None:
-        raise _unexpected_character(token.start(), text)
-    actions = tables.states[state]
-    if kind != "_SEP":
-        # Lark's contextual lexer knows only the terminals this state takes
-        # (and `_SEP`, which the newline filter must always see); for any
-        # other terminal it names those, without `$END`.
-        expected = {name for name in actions if name in tables.terminals} | {"_SEP"}
-        raise _unexpected(kind, token, expected, text)
-    raise _unexpected(kind, token, actions, text)
-
-
 _TOKEN_TEXT = {
     "NUMBER": "a number",
     "NAME": "a name",
@@ -357,8 +342,10 @@ _TOKEN_TEXT = {
     "PLUS": "'+'",
     "LPAR": "'('",
     "RPAR": "')'",
+    # Wherever a program may end, a statement may end too (the grammar's start
+    # rule): one phrase for both.
     "_SEP": "the end of the statement",
-    "$END": "the end of the program",
+    "$END": "the end of the statement",
     "EQUAL": "'='",
     "STAR": "'*'",
     "SLASH": "'/'",
@@ -381,23 +368,99 @@ def _unexpected_character(start: int, text: str) -> ParseError:
     return ParseError(f"unexpected character {shown}", (start, start + 1), hint)
 
 
-def _unexpected(kind: str, token: re.Match[str] | None, expected_symbols: Any, text: str) -> ParseError:
-    """A token the parser cannot take; `expected_symbols` are the terminals it could (Lark's `expected`)."""
-    expected = sorted(_describe(name) for name in expected_symbols if name.isupper())
-    if token is None:  # the end of the text
+def _unexpected(tables: _Tables, token: re.Match[str] | None, text: str) -> ParseError:
+    """A token the parser cannot take (None: the end of the text), with what it could take there."""
+    if token is not None and token.lastgroup is None:
+        return _unexpected_character(token.start(), text)
+    position = len(text) if token is None else token.start()
+    expected = accepted(tables, _stack_at(tables, text, position))
+    if token is None:
         start = len(text.rstrip())
         message = "the program ends in the middle of an expression"
         span = (max(0, start - 1), max(1, start))
     else:
         value = token.group()
         start = token.start()
-        shown = "a newline" if value == "\n" else repr(value)
-        message = f"unexpected {shown}"
+        message = "unexpected end of line" if value == "\n" else f"unexpected {value!r}"
         span = (start, start + max(1, len(value)))
-    hint = "expected " + _or_list(expected) if expected else ""
-    parse_error = ParseError(message, span, hint)
-    parse_error.at_end = token is None  # type: ignore[attr-defined]
-    return parse_error
+    described = sorted(_describe(kind) for kind in expected)
+    hint = "expected " + _or_list(described) if described else ""
+    return ParseError(message, span, hint, at_end=token is None, expected=expected)
+
+
+# ---------------------------------------------------------------- what may come next
+#
+# The parse table alone overstates what may come next: LALR merges states
+# whose items agree, so after `a = 1` the state still lists ')' and ',' from
+# the same state inside a call, and only the reductions that follow find out
+# that no bracket is open.  `accepted` runs those reductions (on a copy of the
+# stack, for each terminal), as Lark's `InteractiveParser.accepts()` does.
+# Only an error pays for it: the loop above never builds the stack twice.
+
+
+def _feed(tables: _Tables, stack: list[int], kind: str) -> bool:
+    """Feed one terminal to a stack of states: reduce as the table says, then shift; False if refused.
+
+    `$END` is taken when the reductions reach the end state.
+    """
+    states, rules = tables.states, tables.rules
+    end_state = tables.end_state
+    while True:
+        state = stack[-1]
+        if kind == "$END" and state == end_state:
+            return True
+        action = states[state].get(kind)
+        if action is None:
+            return False
+        if action >= 0:
+            stack.append(action)
+            return True
+        origin, size = rules[~action][:2]
+        if size:
+            del stack[-size:]
+        stack.append(states[stack[-1]][origin])
+
+
+def _stack_at(tables: _Tables, text: str, position: int) -> list[int]:
+    """The parser's stack of states just before the token at `position`, by parsing `text` again up to it.
+
+    The loop in `parse` has already run the reductions the bad token asked
+    for when it finds the token refused, and those cannot be undone; parsing
+    again is deterministic and costs only a failing parse, about as much
+    again as the parse itself (the loop of `parse`, without callbacks).
+    """
+    states = tables.states
+    sizes = [(origin, size) for origin, size, *_ in tables.rules]
+    ignore = tables.ignore
+    stack = [tables.start_state]
+    depth = 0
+    for token in tables.tokens(text):
+        if token.start() >= position:
+            break
+        kind = token.lastgroup
+        if kind is None or kind in ignore or (depth and kind == "_SEP" and token.group() == "\n"):
+            continue
+        action = states[stack[-1]].get(kind)
+        while action is not None and action < 0:
+            origin, size = sizes[~action]
+            if size:
+                del stack[-size:]
+            stack.append(states[stack[-1]][origin])
+            action = states[stack[-1]].get(kind)
+        if action is None:  # cannot happen before the first error; stop rather than guess
+            break
+        stack.append(action)
+        if kind == "LPAR":
+            depth += 1
+        elif kind == "RPAR":
+            depth = max(0, depth - 1)
+    return stack
+
+
+def accepted(tables: _Tables, stack: list[int]) -> frozenset[str]:
+    """The terminals (and `$END`) the parser would take next from `stack`: exactly those."""
+    candidates = (tables.terminals - tables.ignore) | {"$END"}
+    return frozenset(kind for kind in candidates if _feed(tables, stack.copy(), kind))
 
 
 def _or_list(items: list[str]) -> str:

@@ -139,3 +139,37 @@ def test_only_ascii_digits_make_numbers(run, program: str, shown: str, column: i
     assert result.stderr.splitlines()[0] == f"error: unexpected character {shown}"
     assert f" --> <eval>:1:{column}" in result.stderr
     assert hint in result.stderr
+
+
+ANYTHING_THAT_STARTS_AN_EXPRESSION = "expected '(', '+', '-', a name or a number"
+AN_OPERATOR_OR_THE_END = "expected '*', '**', '+', '-', '/' or the end of the statement"
+AN_OPERATOR_OR_A_CLOSE = "expected ')', '*', '**', '+', '-' or '/'"
+
+
+@pytest.mark.parametrize(
+    ("program", "message", "hint"),
+    [
+        pytest.param("u = 1 + * 2", "unexpected '*'", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="operator-after-operator"),
+        pytest.param("a = 1; max(a, 2,)", "unexpected ')'", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="trailing-comma"),
+        pytest.param("a = 1_000", "unexpected '_000'", AN_OPERATOR_OR_THE_END, id="digit-separator-no-bracket-open"),
+        pytest.param("a = 1; sin(a)(2)", "unexpected '('", AN_OPERATOR_OR_THE_END, id="call-of-a-call-no-bracket-open"),
+        pytest.param("x = 1 )", "unexpected ')'", AN_OPERATOR_OR_THE_END, id="stray-close-after-reductions"),
+        pytest.param("x = (1 2)", "unexpected '2'", AN_OPERATOR_OR_A_CLOSE, id="inside-parentheses"),
+        pytest.param("x = max(1 2)", "unexpected '2'", "expected ')', '*', '**', '+', ',', '-' or '/'", id="inside-a-call"),
+        pytest.param("x = (1; 2)", "unexpected ';'", AN_OPERATOR_OR_A_CLOSE, id="separator-inside-parentheses"),
+        pytest.param("a = 1 +\nb = 2", "unexpected end of line", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="end-of-line"),
+        pytest.param(
+            "a b", "unexpected 'b'", "expected '(', '*', '**', '+', '-', '/', '=' or the end of the statement", id="name-name"
+        ),
+        pytest.param("x = (1 +", "the program ends in the middle of an expression", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="end"),
+        pytest.param("x = (1", "the program ends in the middle of an expression", AN_OPERATOR_OR_A_CLOSE, id="end-in-group"),
+        pytest.param("x = = 1", "unexpected '='", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="double-equals"),
+        pytest.param("1 = x", "unexpected '='", AN_OPERATOR_OR_THE_END, id="assign-to-a-number"),
+    ],
+)
+def test_hints_name_only_what_may_come_next(run, program: str, message: str, hint: str) -> None:
+    result = run("eval", program)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: {message}"
+    assert lines[-1] == f"  = help: {hint}"
