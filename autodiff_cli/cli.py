@@ -180,6 +180,7 @@ def _run_one(
 ) -> int:
     """Load, evaluate, differentiate and render one program; return its exit code."""
     source = None
+    graph = None
     try:
         source = load()
         from .evaluate import Graph
@@ -197,11 +198,14 @@ def _run_one(
     except ProgramError as error:
         from .errors import format_error
 
+        _warn_program(graph)
         click.echo(format_error(error, source), err=True)
         return EXIT_PROGRAM
     except UsageError as error:
+        _warn_program(graph)
         click.echo(f"error: {error}", err=True)
         return EXIT_USAGE
+    _warn_program(graph)
     views = views or {}
     higher = _higher(result, views)
     _show(result, output_format, precision, source_field, show_all, higher)
@@ -319,6 +323,15 @@ def _console(width: int | None = None) -> Any:
         soft_wrap=False, highlight=False, markup=False, emoji=False, no_color="NO_COLOR" in os.environ or None,
         width=width,
     )
+
+
+def _warn_program(graph: Any) -> None:
+    """The program's own warnings (a literal that underflowed to 0), each with its place."""
+    if graph is not None and graph.warnings:
+        from .errors import format_error
+
+        for warning in graph.warnings:
+            click.echo(format_error(warning, graph.source), err=True)
 
 
 def _warn_non_finite(result: Any) -> None:

@@ -61,6 +61,14 @@ class EvaluationError(ProgramError):
     """The forward pass left an operation's domain: division by zero, log(0), overflow."""
 
 
+class ProgramWarning(NamedTuple):
+    """Something the program does that is allowed but probably not meant (a literal that underflowed)."""
+
+    message: str
+    span: tuple[int, int] | None = None
+    hint: str = ""
+
+
 class UsageError(Exception):
     """The command line is wrong (exit code 2): a missing file, an unknown --of name."""
 
@@ -70,9 +78,10 @@ class UsageError(Exception):
 _MAX_SHOWN_LINE = 120
 
 
-def format_error(error: ProgramError, source: Source | None) -> str:
-    """The error as the user sees it: message, `--> place`, the line and a caret."""
-    lines = [f"error: {error.message}"]
+def format_error(error: ProgramError | ProgramWarning, source: Source | None) -> str:
+    """The error (or warning) as the user sees it: message, `--> place`, the line and a caret."""
+    kind = "warning" if isinstance(error, ProgramWarning) else "error"
+    lines = [f"{kind}: {error.message}"]
     if source is not None and error.span is not None:
         start, end = error.span
         line_number, column = source.line_and_column(start)

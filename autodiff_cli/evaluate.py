@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
-from .errors import EvaluationError, NameError_, ProgramError, Source, UsageError
+from .errors import EvaluationError, NameError_, ProgramError, ProgramWarning, Source, UsageError
 from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, DomainError, Operation
 from .parse import Statement, parse
 
@@ -58,6 +58,8 @@ class Graph:
         self.names: dict[str, Value] = {}
         self.formulas: dict[int, str] = {}  # node id -> the text of a node grad() built
         self.last: Value | None = None  # the node of the last statement
+        self.warnings: list[ProgramWarning] = []
+        self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
 
     # -- building
     def _node(self, node: Value, start: int, end: int) -> Value:
@@ -160,10 +162,21 @@ class Graph:
             node.name = target
 
     def _number(self, text: str, start: int, end: int) -> Value:
-        value = float(text)
+        value = float(text)  # the grammar's NUMBER is ASCII digits only, so this reads what the user sees
         if not math.isfinite(value):
             raise EvaluationError("number too large for a double", (start, end), "the largest is about 1.8e308")
-        return self._node(Value(value, CONSTANT), start, end)
+        node = self._node(Value(value, CONSTANT), start, end)
+        if value == 0.0 and _nonzero_digits(text):
+            # Allowed (IEEE rounds it to 0), but never what a user who wrote it meant.
+            self.underflowed[node.id] = text
+            self.warnings.append(
+                ProgramWarning(
+                    f"the literal {text} underflowed to 0",
+                    (start, end),
+                    "the smallest positive double is about 4.9e-324",
+                )
+            )
+        return node
 
     def _lookup(self, name: str, start: int, end: int) -> Value:
         node = self.names.get(name)
@@ -197,8 +210,8 @@ class Graph:
         wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
         raise NameError_(f"{name}() takes {wanted}, not {len(children)}", (start, end))
 
-    @staticmethod
     def _domain_error(
+        self,
         op: Operation,
         children: tuple[Value, ...],
         error: Exception | None,
@@ -213,6 +226,12 @@ class Graph:
         span = (start + offset, end + offset)
         if op.name == "div" and children[1].data == 0.0:
             span = (operand_spans[1][0] + offset, operand_spans[1][1] + offset)
+        if self.underflowed:
+            literals = [self.underflowed[child.id] for child in children if child.id in self.underflowed]
+            if literals:
+                note = f"the literal {literals[0]} underflowed to 0"
+                shows_zero = message.endswith(("(0)", "(-0)"))  # "log of a non-positive number (0: the literal ...)"
+                message = f"{message[:-1]}: {note})" if shows_zero else f"{message} ({note})"
         return EvaluationError(message, span)
 
     def _grad(
@@ -309,6 +328,12 @@ class Graph:
 
     def span(self, node: Value) -> tuple[int, int]:
         return self.starts[node.id], self.ends[node.id]
+
+
+def _nonzero_digits(text: str) -> bool:
+    """Whether a literal's digits (before any exponent) are not all zero: `1e-400` yes, `0.0e5` no."""
+    mantissa = text.lower().partition("e")[0]
+    return mantissa.lstrip("-").strip("0.") != ""
 
 
 def _capped(text: str, length: int | None = None) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from .errors import ParseError, ProgramError, Source, UsageError, format_error
+from .errors import ParseError, ProgramError, ProgramWarning, Source, UsageError, format_error
 from .evaluate import BUILTINS, Graph
 from .parse import parse
 from .render.numbers import rounded
@@ -93,9 +93,11 @@ class Session:
         except ProgramError as error:
             self._error(format_error(error, Source(name, text)))
             return False
+        warned = len(self.graph.warnings)
         try:
             self.graph.run(statements, offset=offset)  # spans relative to the session text
         except ProgramError as error:
+            self._warn(self.graph.warnings[warned:], offset, Source(name, text))
             if error.span is not None:
                 error.span = (error.span[0] - offset, error.span[1] - offset)
             self._error(format_error(error, Source(name, text)))
@@ -103,6 +105,7 @@ class Session:
         except (RecursionError, MemoryError, OverflowError, ValueError) as error:
             self._error(f"error: {error}")
             return False
+        self._warn(self.graph.warnings[warned:], offset, Source(name, text))
         if quiet or not statements:
             return True
         last = statements[-1]
@@ -113,6 +116,11 @@ class Session:
         else:
             self._show_expression()
         return True
+
+    def _warn(self, warnings: list[ProgramWarning], offset: int, source: Source) -> None:
+        for warning in warnings:
+            span = None if warning.span is None else (warning.span[0] - offset, warning.span[1] - offset)
+            self._error(format_error(warning._replace(span=span), source))
 
     def _show_expression(self) -> None:
         try:

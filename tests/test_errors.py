@@ -173,3 +173,60 @@ def test_hints_name_only_what_may_come_next(run, program: str, message: str, hin
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: {message}"
     assert lines[-1] == f"  = help: {hint}"
+
+
+UNDERFLOW = "warning: the literal {} underflowed to 0"
+
+
+@pytest.mark.parametrize(
+    ("program", "literal", "error"),
+    [
+        pytest.param(
+            "a = 1e-400; b = log(a)", "1e-400", "error: log of a non-positive number (0: the literal 1e-400 underflowed to 0)",
+            id="log-of-an-underflowed-input",
+        ),
+        pytest.param(
+            "a = -1e-400; b = log(a)", "-1e-400",
+            "error: log of a non-positive number (-0: the literal -1e-400 underflowed to 0)", id="negative-literal",
+        ),
+        pytest.param(
+            "a = 2; b = a / 3e-330", "3e-330", "error: division by zero (the literal 3e-330 underflowed to 0)",
+            id="divide-by-an-underflowed-constant",
+        ),
+        pytest.param("a = 2; b = a * 1.5e-999", "1.5e-999", None, id="warning-only"),
+    ],
+)
+def test_a_literal_that_underflows_is_named(run, program: str, literal: str, error: str | None) -> None:
+    result = run("eval", program)
+    lines = result.stderr.splitlines()
+    assert lines[0] == UNDERFLOW.format(literal)
+    column = program.index(literal) + 1
+    assert lines[1] == f" --> <eval>:1:{column}"
+    assert lines[4] == "  | " + " " * (column - 1) + "^" * len(literal)
+    if error is None:
+        assert result.exit_code == 0 and "output" in result.stdout
+    else:
+        assert result.exit_code == 1 and result.stdout == ""
+        assert error in lines
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        pytest.param("a = 0e-400; a * 2", id="zero-written-as-zero"),
+        pytest.param("a = 0.000e-999; a * 2", id="zeros-with-exponent"),
+        pytest.param("a = 5e-324; a * 2", id="smallest-subnormal-is-not-zero"),
+    ],
+)
+def test_no_underflow_warning_for_a_literal_that_means_it(run, program: str) -> None:
+    result = run("eval", program)
+    assert result.exit_code == 0 and "warning" not in result.stderr
+
+
+def test_underflow_warning_keeps_json_on_stdout(run) -> None:
+    import json
+
+    result = run("eval", "-f", "json", "a = 3; b = a * 1e-400")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["value"] == 0.0
+    assert result.stderr.startswith(UNDERFLOW.format("1e-400"))

@@ -145,3 +145,11 @@ def test_syntax_error_after_earlier_lines_points_into_the_line() -> None:
     session.run_stream(["a = 3", "b = a * 2", "c = a +* b"])
     assert " --> <repl>:1:8" in err.getvalue()
     assert "  |        ^" in err.getvalue()
+
+
+def test_underflow_warning_points_into_the_line() -> None:
+    _, out, err = drive(["a = 1", "b = 1e-400 * a", "c = log(b)"])
+    assert "b = 0\n" in out
+    assert "warning: the literal 1e-400 underflowed to 0\n --> <repl>:1:5\n" in err
+    assert "1 | b = 1e-400 * a\n  |     ^^^^^^\n" in err
+    assert "error: log of a non-positive number (0)" in err
