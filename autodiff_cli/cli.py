@@ -22,6 +22,9 @@ FORMATS = ("table", "json", "dot", "tree")
 
 EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 
+#: Warnings of one program shown with their place; more are counted in one line.
+MAX_WARNINGS = 10
+
 
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `eval` and `run` share, declared once so they cannot drift apart."""
@@ -330,8 +333,10 @@ def _warn_program(graph: Any) -> None:
     if graph is not None and graph.warnings:
         from .errors import format_error
 
-        for warning in graph.warnings:
+        for warning in graph.warnings[:MAX_WARNINGS]:
             click.echo(format_error(warning, graph.source), err=True)
+        if len(graph.warnings) > MAX_WARNINGS:
+            click.echo(f"warning: {len(graph.warnings) - MAX_WARNINGS} more like these", err=True)
 
 
 def _warn_non_finite(result: Any) -> None:

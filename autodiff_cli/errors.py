@@ -94,7 +94,7 @@ def format_error(error: ProgramError | ProgramWarning, source: Source | None) ->
         caret_start = column - 1
         caret_width = max(1, min(end, line_start + len(text)) - start)
         text, caret_start, caret_width = _window(text, caret_start, caret_width)
-        text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text)
+        text, caret_start, caret_width = _printable(text, caret_start, caret_width)
         gutter = " " * len(str(line_number))
         lines.append(f"{gutter} |")
         lines.append(f"{line_number} | {text}")
@@ -104,6 +104,38 @@ def format_error(error: ProgramError | ProgramWarning, source: Source | None) ->
     if error.hint:
         lines.append(f"  = help: {error.hint}")
     return "\n".join(lines)
+
+
+_TAB_STOP = 4
+
+
+def _printable(text: str, caret_start: int, caret_width: int) -> tuple[str, int, int]:
+    """The line as a terminal can show it, and the caret moved to stay under the same characters.
+
+    A tab becomes spaces to the next stop and a carriage return one space:
+    both are blanks to the lexer (`1\rb` is two tokens), and a terminal would
+    jump with them. Any other character that cannot be printed becomes
+    U+FFFD, one column wide.
+    """
+    shown: list[str] = []
+    columns = []  # the column each character of `text` starts at, and one past the end
+    column = 0
+    for ch in text:
+        columns.append(column)
+        if ch == "\t":
+            piece = " " * (_TAB_STOP - column % _TAB_STOP)
+        elif ch == "\r":
+            piece = " "
+        elif ch.isprintable():
+            piece = ch
+        else:
+            piece = "\N{REPLACEMENT CHARACTER}"
+        shown.append(piece)
+        column += len(piece)
+    columns.append(column)
+    start = columns[min(caret_start, len(text))]
+    end = columns[min(caret_start + caret_width, len(text))]
+    return "".join(shown), start, max(1, end - start)
 
 
 def _window(text: str, caret_start: int, caret_width: int) -> tuple[str, int, int]:

@@ -168,7 +168,7 @@ class Graph:
         node = self._node(Value(value, CONSTANT), start, end)
         if value == 0.0 and _nonzero_digits(text):
             # Allowed (IEEE rounds it to 0), but never what a user who wrote it meant.
-            self.underflowed[node.id] = text
+            self.underflowed[node.id] = text = _capped(text)
             self.warnings.append(
                 ProgramWarning(
                     f"the literal {text} underflowed to 0",

@@ -118,9 +118,12 @@ class Session:
         return True
 
     def _warn(self, warnings: list[ProgramWarning], offset: int, source: Source) -> None:
-        for warning in warnings:
+        limit = 10  # as the one-shot commands: more are counted in one line
+        for warning in warnings[:limit]:
             span = None if warning.span is None else (warning.span[0] - offset, warning.span[1] - offset)
             self._error(format_error(warning._replace(span=span), source))
+        if len(warnings) > limit:
+            self._error(f"warning: {len(warnings) - limit} more like these")
 
     def _show_expression(self) -> None:
         try:

@@ -230,3 +230,38 @@ def test_underflow_warning_keeps_json_on_stdout(run) -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout)["value"] == 0.0
     assert result.stderr.startswith(UNDERFLOW.format("1e-400"))
+
+
+@pytest.mark.parametrize(
+    ("program", "shown", "caret"),
+    [
+        pytest.param("a\t=\t1;\tb\t=\ta\t/\t(a\t-\ta)", "a   =   1;  b   =   a   /   (a  -   a)", " " * 28 + "^" * 10, id="tabs"),
+        pytest.param("\tx = 1 $", "    x = 1 $", " " * 10 + "^", id="leading-tab"),
+        pytest.param("ab\tc = 1", "ab  c = 1", " " * 4 + "^", id="tab-to-the-next-stop"),
+        pytest.param("a = 1\rb = 2", "a = 1 b = 2", " " * 6 + "^", id="bare-carriage-return"),
+        pytest.param("a = 1\r\nb = $\r\n", "b = $", " " * 4 + "^", id="crlf-line-end"),
+        pytest.param("q\x01 = 1", "q\N{REPLACEMENT CHARACTER} = 1", " ^", id="control-character-replaced"),
+        pytest.param("\tq\x7f = 1", "    q\N{REPLACEMENT CHARACTER} = 1", " " * 5 + "^", id="tab-then-delete"),
+    ],
+)
+def test_excerpt_shows_blanks_as_blanks(run, program: str, shown: str, caret: str) -> None:
+    """No tab or carriage return reaches the terminal from an excerpt, and the caret stays under its token."""
+    result = run("eval", program)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    number = lines[1].rsplit(":", 2)[1]
+    gutter = " " * len(number)
+    excerpt = lines.index(f"{gutter} |") + 1
+    assert lines[excerpt] == f"{number} | {shown}"
+    assert lines[excerpt + 1] == f"{gutter} | {caret}"
+    assert "\t" not in result.stderr and "\r" not in result.stderr
+
+
+def test_underflow_warnings_are_capped(run) -> None:
+    program = "a = 1; b = " + " + ".join(["a * 1e-400"] * 25) + "; c = a * 0." + "0" * 1000 + "1"
+    result = run("eval", program)
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert sum(line.startswith("warning: the literal 1e-400 underflowed") for line in lines) == 10
+    assert lines[-1] == "warning: 16 more like these"
+    assert len(result.stderr) < 5000
