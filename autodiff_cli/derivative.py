@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .engine import CONSTANT, Value, backward, topological_order
 from .ops import OPERATIONS, FloatMath, Operation
@@ -42,6 +42,24 @@ def _is_constant(node: Value, value: float | None = None) -> bool:
     return node.op is CONSTANT and (value is None or node.data == value)
 
 
+# Operations whose operands may be swapped without changing a bit of the
+# result (IEEE addition and multiplication are commutative), so `a*b` and
+# `b*a` are one node.
+_COMMUTATIVE = frozenset({"add", "mul"})
+
+
+def _constant_key(value: float) -> tuple[str, float, float]:
+    # The sign keeps 0.0 and -0.0 apart (1/-0.0 is -inf).
+    return ("const", value, math.copysign(1.0, value))
+
+
+def _operation_key(name: str, children: Sequence[Value]) -> tuple[object, ...]:
+    ids = [id(child) for child in children]
+    if name in _COMMUTATIVE and ids[0] > ids[1]:
+        ids.reverse()
+    return (name, *ids)
+
+
 class GraphMath:
     """`FloatMath`'s interface, building nodes: what the table's rules are written against.
 
@@ -49,22 +67,48 @@ class GraphMath:
     topological), so a caller can adopt the ones its result needs.  Building
     folds constants and drops `* 1`, `+ 0` and `* 0` as it goes, which keeps
     derivative graphs small and their formulas readable.
+
+    It is hash-consed: an operation on the same children (the same nodes, by
+    identity) or a constant of the same value is made once, and a node of
+    `known` (the graph being differentiated) is reused rather than copied.
+    Without it, each nested `grad()` copied every shared subterm of the last
+    one, and the graph doubled with each level; the children's identities
+    are the key, so the table keeps them alive as long as it lives.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, known: Iterable[Value] = ()) -> None:
         self.created: list[Value] = []
+        self._shared: dict[tuple[object, ...], Value] = {}
+        self.know(known)
+
+    def know(self, nodes: Iterable[Value]) -> None:
+        """Offer existing nodes for reuse (inputs never: two inputs of one value are two inputs)."""
+        shared = self._shared
+        for node in nodes:
+            op = node.op
+            if op is CONSTANT:
+                shared.setdefault(_constant_key(node.data), node)
+            elif op.__class__ is not str:
+                shared.setdefault(_operation_key(op.name, node.children), node)  # type: ignore[union-attr]
 
     # -- making nodes
     def constant(self, value: float) -> Value:
-        node = Value(value, CONSTANT)
-        self.created.append(node)
+        key = _constant_key(value)
+        node = self._shared.get(key)
+        if node is None:
+            node = self._shared[key] = Value(value, CONSTANT)
+            self.created.append(node)
         return node
 
     def _make(self, name: str, *children: Value) -> Value:
+        key = _operation_key(name, children)
+        node = self._shared.get(key)
+        if node is not None:
+            return node
         data = _FORWARD[name](*[child.data for child in children])
         if all(child.op is CONSTANT for child in children):
             return self.constant(data)
-        node = Value(data, OPERATIONS[name], children)
+        node = self._shared[key] = Value(data, OPERATIONS[name], children)
         self.created.append(node)
         return node
 
@@ -209,7 +253,9 @@ def gradient(y: Value, x: Value, m: GraphMath | None = None) -> Value:
         return m.constant(1.0)
     depends = {id(x)}
     path = []
-    for node in topological_order(y):
+    order = topological_order(y)
+    m.know(order)
+    for node in order:
         if node is not x and any(id(child) in depends for child in node.children):
             depends.add(id(node))
             path.append(node)
