@@ -35,6 +35,12 @@ _FORWARD: dict[str, Callable[..., float]] = {
     "log": FloatMath.log,
     "sin": FloatMath.sin,
     "cos": FloatMath.cos,
+    "sqrt": FloatMath.sqrt,
+    "exp": FloatMath.exp,
+    "sinh": FloatMath.sinh,
+    "cosh": FloatMath.cosh,
+    "erf": FloatMath.erf,
+    "sigmoid": FloatMath.sigmoid,  # type: ignore[attr-defined]
 }
 
 
@@ -177,6 +183,29 @@ class GraphMath:
 
     def cos(self, x: Operand) -> Term:
         return Term(self._make("cos", self.node(x)), self)
+
+    def sqrt(self, x: Operand) -> Term:
+        return Term(self._make("sqrt", self.node(x)), self)
+
+    def exp(self, x: Operand) -> Term:
+        return Term(self._make("exp", self.node(x)), self)
+
+    def sinh(self, x: Operand) -> Term:
+        return Term(self._make("sinh", self.node(x)), self)
+
+    def cosh(self, x: Operand) -> Term:
+        return Term(self._make("cosh", self.node(x)), self)
+
+    def erf(self, x: Operand) -> Term:
+        return Term(self._make("erf", self.node(x)), self)
+
+    def sigmoid(self, x: Operand) -> Term:
+        return Term(self._make("sigmoid", self.node(x)), self)
+
+    @staticmethod
+    def value(x: Operand) -> float:
+        """The value a rule branches on: where the graph is now (the kink policy at every order)."""
+        return x.node.data if isinstance(x, Term) else float(x)
 
     # Piecewise-constant rules: a constant at the current values.
     def step(self, x: Term) -> float:

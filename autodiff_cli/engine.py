@@ -116,9 +116,14 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
                 a.grad += da * grad
             if b.op is not CONSTANT:
                 b.grad += db * grad
-        else:
+        elif len(children) == 1:
             (a,) = children
             (da,) = op.derivatives(m, a.data, node.data)  # type: ignore[union-attr]
             if a.op is not CONSTANT:
                 a.grad += da * grad
+        else:  # clamp, sum(...), prod(...): any number of children, after the two common cases
+            local = op.derivatives(m, *[child.data for child in children], node.data)  # type: ignore[union-attr]
+            for child, derivative in zip(children, local):
+                if child.op is not CONSTANT:
+                    child.grad += derivative * grad
     return order if isinstance(order, list) else list(order)

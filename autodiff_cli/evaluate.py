@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
 from .errors import EvaluationError, NameError_, ProgramError, ProgramWarning, Source, UsageError
-from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, DomainError, Operation
+from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 from .parse import Statement, parse
 
 #: `grad(y, x)`: not an operation of the table but a graph of them (see derivative.py).
@@ -113,21 +113,27 @@ class Graph:
             else:  # call
                 _, name, count, start, end, operand_spans = instruction
                 op = FUNCTIONS.get(name)  # type: ignore[assignment]
-                if op is None or op.arity != count:
+                if op is None or (op.arity != count and not op.takes(count)):
                     children = tuple(stack[len(stack) - count :])
                     del stack[len(stack) - count :]
                     push(self._special_call(name, children, start + offset, end + offset, operand_spans, offset))
                     continue
             try:
-                if op.arity == 2:
+                arity = op.arity
+                if arity == 2:
                     b = pop()
                     a = pop()
                     children = (a, b)
                     data = op.forward(a.data, b.data)
-                else:
+                elif arity == 1:
                     a = pop()
                     children = (a,)
                     data = op.forward(a.data)
+                else:  # clamp, and sum(...) / prod(...) with `count` arguments
+                    taken = arity if arity > 0 else count
+                    children = tuple(stack[len(stack) - taken :])
+                    del stack[len(stack) - taken :]
+                    data = op.forward(*[child.data for child in children])
             except (DomainError, OverflowError) as error:
                 raise self._domain_error(op, children, error, start, end, operand_spans, offset) from None
             if not -math.inf < data < math.inf:
@@ -207,7 +213,10 @@ class Graph:
                 raise NameError_(f"'{name}' is a value, not a function", (start, start + len(name)))
             hint = self._suggest(name, sorted(BUILTINS)) or "the functions are " + ", ".join(sorted(BUILTINS))
             raise NameError_(f"unknown function '{_capped(name)}'", (start, start + len(name)), hint)
-        wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
+        if operation.arity == VARIADIC:
+            wanted = "at least 1 argument"
+        else:
+            wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
         raise NameError_(f"{name}() takes {wanted}, not {len(children)}", (start, end))
 
     def _domain_error(

@@ -50,7 +50,7 @@ def template(op: Operation, levels: Sequence[int]) -> tuple[Template, int]:
     if name == "neg":
         return ["-", *operand(0, levels[0] < POWER)], UNARY
     pieces: Template = [name, "("]
-    for index in range(op.arity):
+    for index in range(len(levels)):
         pieces += [", ", index] if index else [index]
     return [*pieces, ")"], ATOM
 

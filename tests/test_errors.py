@@ -265,3 +265,32 @@ def test_underflow_warnings_are_capped(run) -> None:
     assert sum(line.startswith("warning: the literal 1e-400 underflowed") for line in lines) == 10
     assert lines[-1] == "warning: 16 more like these"
     assert len(result.stderr) < 5000
+
+
+OVERFLOW = "overflow: the result of {} is too large for a double"
+
+
+@pytest.mark.parametrize(
+    ("program", "message", "caret"),
+    [
+        pytest.param("x = asin(1.5)", "asin of a number outside [-1, 1] (1.5)", "    ^^^^^^^^^", id="asin-outside"),
+        pytest.param("x = acos(-2)", "acos of a number outside [-1, 1] (-2)", "    ^^^^^^^^", id="acos-outside"),
+        pytest.param("x = log2(0)", "log2 of a non-positive number (0)", "    ^^^^^^^", id="log2-of-0"),
+        pytest.param("x = log10(-1)", "log10 of a non-positive number (-1)", "    ^^^^^^^^^", id="log10-negative"),
+        pytest.param("x = log1p(-1)", "log1p of a number <= -1 (-1)", "    ^^^^^^^^^", id="log1p-of-minus-1"),
+        pytest.param("x = sinh(1000)", OVERFLOW.format("sinh"), "    ^^^^^^^^^^", id="sinh-overflow"),
+        pytest.param("x = expm1(800)", OVERFLOW.format("expm1"), "    ^^^^^^^^^^", id="expm1-overflow"),
+        pytest.param(
+            "x = clamp(1, 2, 0)", "clamp's lower bound (2) is above its upper bound (0)", "    ^^^^^^^^^^^^^^", id="clamp-bounds"
+        ),
+        pytest.param("x = sum()", "sum() takes at least 1 argument, not 0", "    ^^^^^", id="sum-of-nothing"),
+        pytest.param("x = clamp(1, 2)", "clamp() takes 3 arguments, not 2", "    ^^^^^^^^^^^", id="clamp-two-arguments"),
+        pytest.param("x = atan2(1)", "atan2() takes 2 arguments, not 1", "    ^^^^^^^^", id="atan2-one-argument"),
+    ],
+)
+def test_new_operations_keep_the_numeric_policy(run, program: str, message: str, caret: str) -> None:
+    result = run("eval", program)
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: {message}"
+    assert lines[4] == f"  | {caret}"

@@ -12,7 +12,8 @@ def _num(x: float) -> str:
 
 
 def _substitute(rule: str, names: dict[str, str]) -> str:
-    return re.sub(r"\b(x|y|out)\b", lambda m: names[m.group(1)], rule)
+    pattern = r"\b(" + "|".join(re.escape(name) for name in names) + r")\b"
+    return re.sub(pattern, lambda m: names[m.group(1)], rule)
 
 
 def render_explain(result) -> str:
@@ -29,7 +30,7 @@ def render_explain(result) -> str:
         kids = node.children
         names = {"out": label(node)}
         values = {"out": _num(node.data)}
-        for key, child in zip(("x", "y"), kids):
+        for key, child in zip(op.argument_names(len(kids)), kids):
             names[key] = label(child)
             values[key] = _num(child.data)
         if op.symbol and len(kids) == 2:
@@ -39,7 +40,8 @@ def render_explain(result) -> str:
         grad = grads[node.id]
         lines.append(f"{label(node)} = {expr}   {label(node)}.grad = {_num(grad)}")
         local = op.derivatives(FloatMath, *[c.data for c in kids], node.data)
-        for child, rule, derivative in zip(kids, op.rules, local):
+        for index, (child, derivative) in enumerate(zip(kids, local)):
+            rule = op.rule(index)
             if child.op is CONSTANT:
                 continue
             before = grads[child.id]
