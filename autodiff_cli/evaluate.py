@@ -12,8 +12,12 @@ import math
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
+
+if TYPE_CHECKING:
+    from .functions import Function
 from .errors import EvaluationError, NameError_, ProgramError, ProgramWarning, Source, UsageError
 from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 from .parse import Statement, parse
@@ -59,6 +63,9 @@ class Graph:
         self.formulas: dict[int, str] = {}  # node id -> the text of a node grad() built
         self.last: Value | None = None  # the node of the last statement
         self.warnings: list[ProgramWarning] = []
+        self.functions: dict[str, Function] = {}  # the program's own functions, by name
+        self.call_labels: dict[int, str] = {}  # node id -> "x * w in neuron#1" for nodes a call made
+        self._calls: dict[str, int] = {}
         self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
 
     # -- building
@@ -86,13 +93,19 @@ class Graph:
         if failure is not None:
             raise failure
 
-    def execute(self, statement: Statement, offset: int = 0) -> Value:
-        """Run one statement's postfix code; bind its target; return its node.
+    def execute(self, statement: Statement, offset: int = 0) -> Value | None:
+        """Run one statement's postfix code; bind its target; return its node (None for a definition).
 
         The loop is the hot path of every program (a few microseconds a node),
         so the common cases are inline and the rare ones (errors, `grad`,
-        constants) are methods.
+        constants, functions of the user) are methods.
         """
+        if statement.parameters is not None:
+            from .functions import define
+
+            function = define(self, statement, offset, BUILTINS)
+            self.functions[function.name] = function
+            return None
         stack: list[Value] = []
         push, pop = stack.append, stack.pop
         nodes, names = self.nodes, self.names
@@ -152,13 +165,10 @@ class Graph:
     def _bind(self, statement: Statement, node: Value, first_new: int, offset: int) -> None:
         target = statement.target
         assert target is not None and statement.target_span is not None
-        if target in BUILTINS:
+        if target in BUILTINS or target in self.functions:
             start, end = statement.target_span
-            raise NameError_(
-                f"cannot assign to '{target}': it is a built-in function",
-                (start + offset, end + offset),
-                "choose another name",
-            )
+            kind = "a built-in function" if target in BUILTINS else f"a function ({self.functions[target].signature()})"
+            raise NameError_(f"cannot assign to '{target}': it is {kind}", (start + offset, end + offset), "choose another name")
         if node.op is CONSTANT and node.id >= first_new and len(statement.code) == 1:
             # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.
             node.op = INPUT
@@ -184,14 +194,37 @@ class Graph:
             )
         return node
 
+    # -- for functions.py: nodes a call makes
+    number = _number
+
+    def next_call(self, name: str) -> int:
+        """The number of a new call of function `name` (neuron#1, neuron#2, ...)."""
+        number = self._calls[name] = self._calls.get(name, 0) + 1
+        return number
+
+    def labelled(self, node: Value, span: tuple[int, int], label: str) -> Value:
+        self._node(node, *span)
+        self.call_labels[node.id] = label
+        return node
+
+    def move(self, node: Value, span: tuple[int, int], label: str | None) -> None:
+        """Give a call's result the call's own place (and label, inside another function's body)."""
+        self.starts[node.id], self.ends[node.id] = span
+        if label is None:
+            self.call_labels.pop(node.id, None)
+        else:
+            self.call_labels[node.id] = label
+
     def _lookup(self, name: str, start: int, end: int) -> Value:
         node = self.names.get(name)
         if node is not None:
             return node
         if name in CONSTANTS:
             return self._node(Value(CONSTANTS[name], CONSTANT), start, end)
-        if name in BUILTINS:
+        if name in BUILTINS or name in self.functions:
             example = "grad(y, x)" if name == GRAD else f"{name}(x)"
+            if name in self.functions:
+                example = self.functions[name].signature()
             raise NameError_(f"'{name}' is a function, not a value", (start, end), f"call it, as in {example}")
         raise NameError_(f"unknown name '{_capped(name)}'", (start, end), self._suggest(name, self.names))
 
@@ -207,11 +240,18 @@ class Graph:
         """A call that is not a plain function of the table: `grad`, or a mistake."""
         if name == GRAD:
             return self._grad(children, start, end, operand_spans, offset)
+        function = self.functions.get(name)
+        if function is not None:
+            from .functions import check_call, inline
+
+            check_call(function, len(children), (start, end))
+            return inline(self, function, children, (start, end))
         operation = FUNCTIONS.get(name)
         if operation is None:
             if name in self.names or name in CONSTANTS:
                 raise NameError_(f"'{name}' is a value, not a function", (start, start + len(name)))
-            hint = self._suggest(name, sorted(BUILTINS)) or "the functions are " + ", ".join(sorted(BUILTINS))
+            known = sorted({*BUILTINS, *self.functions})
+            hint = self._suggest(name, known) or "the functions are " + ", ".join(known)
             raise NameError_(f"unknown function '{_capped(name)}'", (start, start + len(name)), hint)
         if operation.arity == VARIADIC:
             wanted = "at least 1 argument"
@@ -328,6 +368,10 @@ class Graph:
             formula = self.formulas.get(node.id)
             if formula is not None:
                 return formula
+        if self.call_labels:
+            inside = self.call_labels.get(node.id)
+            if inside is not None:
+                return _capped(inside)
         start, end = self.starts[node.id], self.ends[node.id]
         if end - start <= LABEL_LIMIT:
             return " ".join(self.source.text[start:end].split())

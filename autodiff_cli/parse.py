@@ -39,9 +39,18 @@ Instruction = tuple[Any, ...]
 Span = tuple[int, int]
 
 
+class Parameter(NamedTuple):
+    """A parameter of a function definition: its name (None when it is not a plain name) and span."""
+
+    name: str | None
+    span: Span
+
+
 class Statement(NamedTuple):
     """One statement: `target = code` (target None for a bare expression).
 
+    A function definition `target(parameters) = code` has `parameters` (a
+    tuple, maybe empty); any other statement has None.
     A NamedTuple, not a dataclass: `dataclasses` costs about 7 ms of start-up.
     """
 
@@ -49,6 +58,7 @@ class Statement(NamedTuple):
     target_span: Span | None
     code: list[Instruction]
     span: Span
+    parameters: tuple[Parameter, ...] | None = None
 
 
 def grammar_text() -> str:
@@ -91,8 +101,28 @@ class _Emitter:
     def bare(self, children: list[Any]) -> None:
         self._finish(None, None, children[0])
 
-    def _finish(self, target: str | None, target_span: Span | None, span: Span) -> None:
-        self._statements.append(Statement(target, target_span, self._code, span))
+    def define(self, children: list[Any]) -> None:
+        name, *arguments, _rpar, body = children
+        spans = arguments[0] if arguments else []
+        code = self._code
+        # The parameters were read as a call's arguments: their code comes
+        # first, one instruction for a plain name, more for anything else.
+        parameters = []
+        index = 0
+        for start, end in spans:
+            first = index
+            while index < len(code) and _instruction_span(code[index])[0] >= start and _instruction_span(code[index])[1] <= end:
+                index += 1
+            plain = index - first == 1 and code[first][0] == "name"
+            parameters.append(Parameter(code[first][1] if plain else None, (start, end)))
+        self._code = code[index:]
+        start = name.start()
+        self._finish(name.group(), (start, name.end()), (start, body[1]), tuple(parameters))
+
+    def _finish(
+        self, target: str | None, target_span: Span | None, span: Span, parameters: tuple[Parameter, ...] | None = None
+    ) -> None:
+        self._statements.append(Statement(target, target_span, self._code, span, parameters))
         self._code = []
 
     # -- expressions: each returns its span
@@ -159,6 +189,12 @@ class _Emitter:
     def group(self, children: list[Any]) -> Span:
         lpar, _, rpar = children
         return (lpar.start(), rpar.end())
+
+
+def _instruction_span(instruction: Instruction) -> Span:
+    if instruction[0] == "call":
+        return instruction[3], instruction[4]
+    return instruction[2], instruction[3]
 
 
 class _Tree:

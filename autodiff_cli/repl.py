@@ -111,7 +111,9 @@ class Session:
         last = statements[-1]
         if last.target is not None:
             for statement in statements:
-                if statement.target is not None:
+                if statement.parameters is not None:
+                    self._print(f"defined {self.graph.functions[statement.target].signature()}")  # type: ignore[index]
+                elif statement.target is not None:
                     self._print(f"{statement.target} = {_num(self.graph.names[statement.target].data)}")
         else:
             self._show_expression()
@@ -180,10 +182,13 @@ def _help(session: Session, argument: str) -> None:
 
 
 def _vars(session: Session, argument: str) -> None:
-    if not session.graph.names:
+    if not session.graph.names and not session.graph.functions:
         session._print("no names yet")
     for name, node in session.graph.names.items():
         session._print(f"{name} = {_num(node.data)}")
+    for function in session.graph.functions.values():
+        body = session.graph.source.text[slice(*function.span)].split("=", 1)[1]
+        session._print(f"{function.signature()} = {' '.join(body.split())}")
 
 
 def _table(session: Session, argument: str) -> None:
@@ -307,7 +312,7 @@ def interactive(session: Session) -> int:
             word = document.get_word_before_cursor()
             if not word:
                 return
-            for name in [*session.names, *sorted(BUILTINS)]:
+            for name in [*session.names, *session.graph.functions, *sorted(BUILTINS)]:
                 if name.startswith(word) and name != word:
                     yield Completion(name, start_position=-len(word))
 

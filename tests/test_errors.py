@@ -152,7 +152,15 @@ AN_OPERATOR_OR_A_CLOSE = "expected ')', '*', '**', '+', '-' or '/'"
         pytest.param("u = 1 + * 2", "unexpected '*'", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="operator-after-operator"),
         pytest.param("a = 1; max(a, 2,)", "unexpected ')'", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="trailing-comma"),
         pytest.param("a = 1_000", "unexpected '_000'", AN_OPERATOR_OR_THE_END, id="digit-separator-no-bracket-open"),
-        pytest.param("a = 1; sin(a)(2)", "unexpected '('", AN_OPERATOR_OR_THE_END, id="call-of-a-call-no-bracket-open"),
+        pytest.param(
+            "a = 1; b = sin(a)(2)", "unexpected '('", AN_OPERATOR_OR_THE_END, id="call-of-a-call-no-bracket-open"
+        ),
+        pytest.param(
+            "a = 1; sin(a)(2)",
+            "unexpected '('",
+            "expected '*', '**', '+', '-', '/', '=' or the end of the statement",
+            id="call-at-statement-start-may-be-a-definition",
+        ),
         pytest.param("x = 1 )", "unexpected ')'", AN_OPERATOR_OR_THE_END, id="stray-close-after-reductions"),
         pytest.param("x = (1 2)", "unexpected '2'", AN_OPERATOR_OR_A_CLOSE, id="inside-parentheses"),
         pytest.param("x = max(1 2)", "unexpected '2'", "expected ')', '*', '**', '+', ',', '-' or '/'", id="inside-a-call"),

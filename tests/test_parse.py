@@ -208,6 +208,12 @@ CASES = {
     "only-operator": "*",
     "only-comment": "# nothing",
     "error-after-statements": "a = 1\nb = 2\nc = (",
+    "definition": "f(x, y) = x * y\nf(1, 2)",
+    "definition-without-parameters": "f() = 1; f()",
+    "definition-with-an-expression-parameter": "f(x + 1, -y, 2) = 2",
+    "definition-unclosed": "f(x = 1",
+    "definition-without-body": "f(x) =",
+    "definition-of-a-call-result": "f(x)(y) = 1",
 }
 
 
