@@ -143,3 +143,14 @@ def test_kink_policy(text: str, grads: dict[str, float]) -> None:
             assert math.isnan(got), name
         else:
             assert got == expected, name
+
+
+def test_explain_names_every_argument_of_many(run) -> None:
+    """--explain takes each argument's rule and name from the table: clamp's lo and hi, every factor of prod."""
+    result = run("eval", "--explain", "a = 2; b = 3; c = 5; x = 0.5; lo = 0; hi = 1; clamp(x, lo, hi) + prod(a, b, c)")
+    assert result.exit_code == 0
+    text = result.stdout
+    for receiver, local in (("a", 15), ("b", 10), ("c", 6)):
+        assert f"  {receiver}.grad += (the product of the other arguments) * prod(a, b, c).grad = {local} * 1" in text
+    assert "  x.grad += (1 if lo <= x <= hi else 0) * clamp(x, lo, hi).grad = 1 * 1 = 1" in text
+    assert "  hi.grad += (1 if x > hi else 0) * clamp(x, lo, hi).grad = 0 * 1 = 0" in text
