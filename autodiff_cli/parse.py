@@ -235,7 +235,7 @@ class _Tables:
         None for a rule that passes its one child through (`?sum: product`):
         the loop then only changes state.
         """
-        result = []
+        result: list[tuple[str, int, Reducer | None]] = []
         for origin, size, callback_name, expand_single, include in self.rules:
             callback = getattr(emitter, callback_name, None)
             if callback is None:
