@@ -153,3 +153,19 @@ def test_underflow_warning_points_into_the_line() -> None:
     assert "warning: the literal 1e-400 underflowed to 0\n --> <repl>:1:5\n" in err
     assert "1 | b = 1e-400 * a\n  |     ^^^^^^\n" in err
     assert "error: log of a non-positive number (0)" in err
+
+
+def test_tty_functions_complete_and_persist(tmp_path) -> None:
+    child = spawn(tmp_path)
+    child.sendline("squared(x) = x * x")
+    child.expect("defined squared")
+    child.sendline("a = 3")
+    child.expect("a = 3")
+    ready(child)
+    child.send("squa\t")  # Tab completes a function of the session
+    child.sendline("(a) + 1")
+    child.expect("10")
+    child.expect("∂/∂a = 6")
+    child.sendline(":vars")
+    child.expect(r"squared\(x\) = x \* x")
+    quit_(child)
