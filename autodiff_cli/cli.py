@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import ProgramError, Source, UsageError
 
-FORMATS = ("table", "json", "dot", "tree")
+FORMATS = ("table", "json", "dot", "tree", "latex")
 
 EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 
@@ -56,6 +56,19 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
             help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|), plus the difference's own rounding error.",
         ),
+        click.option(
+            "--simplify", is_flag=True,
+            help="With --symbolic (implied): simplify each formula with SymPy (needs autodiff-cli[sympy]).",
+        ),
+        click.option(
+            "--simplify-timeout", type=click.FloatRange(min=0), default=10.0, show_default=True, metavar="SECONDS",
+            help="Time --simplify may take; formulas it has not reached stay unsimplified, with a note.",
+        ),
+        click.option(
+            "--emit", type=click.Choice(("python", "c")),
+            help="Print the value and gradient as code instead: a Python module or a C99 function.",
+        ),
+        click.option("--standalone", is_flag=True, help="With --format latex: a complete document, not a fragment."),
         click.option(
             "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),
             help="Draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
@@ -155,6 +168,9 @@ def run_command(
     from .sources import read_file
 
     worst = EXIT_OK
+    if views.get("emit") and len(files) > 1:
+        click.echo("error: --emit writes one program's code: give one FILE", err=True)
+        sys.exit(EXIT_USAGE)
     for path in files:
         if len(files) > 1 and output_format == "table":
             click.echo(f"==> {path} <==")
@@ -180,7 +196,9 @@ def _run_one(
 ) -> int:
     """Load, evaluate, differentiate and render one program; return its exit code."""
     source = None
+    views = views or {}
     try:
+        _check_combination(output_format, views)
         source = load()
         from .evaluate import Graph
         from .parse import parse
@@ -202,8 +220,24 @@ def _run_one(
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_USAGE
-    views = views or {}
-    higher = _higher(result, views)
+    if views.get("emit"):
+        from .emit import emit
+
+        sys.stdout.write(emit(result, views["emit"]))
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        higher = _higher(result, views)
+    except UsageError as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_USAGE
+    if output_format == "latex":
+        from .render.latex import render_latex
+
+        sys.stdout.write(render_latex(result, precision, show_all, higher, standalone=bool(views.get("standalone"))))
+        sys.stdout.flush()
+        _warn_non_finite(result)
+        return _views(result, views, precision)
     _show(result, output_format, precision, source_field, show_all, higher)
     _warn_non_finite(result)
     if higher and output_format != "json":
@@ -211,13 +245,42 @@ def _run_one(
     return _views(result, views, precision)
 
 
+def _check_combination(output_format: str, views: dict[str, Any]) -> None:
+    """Options that cannot go together: a usage error before the program is even read."""
+    if views.get("emit"):
+        views_asked = ("explain", "check", "hessian", "symbolic", "simplify")
+        others = [f"--{name}" for name in views_asked if views.get(name)]
+        if output_format != "table":
+            others.insert(0, f"--format {output_format}")
+        if views.get("render_file"):
+            others.append("--render")
+        if others:
+            raise UsageError(f"--emit prints only code; it cannot go with {', '.join(others)}")
+    if output_format == "latex" and (views.get("explain") or views.get("check")):
+        raise UsageError("--format latex writes a LaTeX document; --explain and --check print text (use --format table)")
+    if views.get("standalone") and output_format != "latex":
+        raise UsageError("--standalone goes with --format latex")
+
+
 def _higher(result: Any, views: dict[str, Any]) -> dict[str, Any]:
-    """--hessian and --symbolic, by input name, computed before anything is printed."""
+    """--hessian and --symbolic, by input name, computed before anything is printed.
+
+    `formula_roots` keeps each derivative as a graph (input node, root) for
+    the LaTeX writer; `--simplify` replaces the roots with SymPy's.
+    """
     higher: dict[str, Any] = {}
     if views.get("hessian"):
         inputs, rows = result.hessian()
         higher["hessian"] = ([result.label(node) for node in inputs], rows)
-    if views.get("symbolic"):
+    if views.get("simplify"):
+        from .simplify import simplified_formulas
+
+        formulas = simplified_formulas(result, views.get("simplify_timeout", 10.0))
+        for note in formulas.notes:
+            click.echo(f"note: {note}", err=True)
+        higher["formulas"] = formulas.text
+        higher["formula_roots"] = formulas.roots
+    elif views.get("symbolic"):
         higher["formulas"] = [(result.label(node), lines) for node, lines in result.formulas()]
     return higher
 
@@ -274,7 +337,8 @@ def _show(
     if output_format == "json":
         from .render.json import write_json
 
-        write_json(result, stdout, source_field, **(higher or {}))
+        higher = higher or {}
+        write_json(result, stdout, source_field, higher.get("hessian"), higher.get("formulas"))
         stdout.flush()
         return
     if output_format == "dot":
