@@ -41,9 +41,6 @@ _GREEK_WORDS = (
     "omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
 )
 _GREEK = frozenset(_GREEK_WORDS.split())
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi psi "
-    "omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()
-)
 _INDEXED = re.compile(r"([A-Za-z]+)_?([0-9]+)\Z")
 _SUBSCRIPTED = re.compile(r"([A-Za-z]+)_([A-Za-z][A-Za-z0-9]*)\Z")
 _TEXT_SPECIAL = {
