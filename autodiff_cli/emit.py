@@ -210,7 +210,8 @@ def _python(
         lines += ["", PYTHON_HELPERS[name]]
     signature = ", ".join(f"{variable[node.id]}: float" for node in params)
     lines += ["", f"def {function}({signature}) -> tuple[float, dict[str, float]]:"]
-    body = ["# forward"]
+    body = ["# forward, in doubles as autodiff computes (an int argument would otherwise stay exact)"]
+    body += [f"{variable[node.id]} = float({variable[node.id]})" for node in params]
     for step in forward:
         if step[0] == "guard":
             body += [f"if {step[1]}:", f"    raise ValueError({step[2]!r})"]

@@ -207,6 +207,7 @@ def formulas_block(result: Result, roots: Sequence[tuple[Value, Value]], keys: d
         return number(node.data)[0]
 
     lines = []
+    defined: set[str] = set()
     used: set[str] = set(graph.names)  # t_{k} names stay distinct across the formulas of one block
     for x, root in roots:
         pairs = statements(
@@ -214,10 +215,12 @@ def formulas_block(result: Result, roots: Sequence[tuple[Value, Value]], keys: d
         )
         used.update(statement_name for statement_name, _ in pairs if statement_name is not None and statement_name[0] == "t")
         for statement_name, text in pairs:
-            left = (
-                name(statement_name)
-                if statement_name is not None
-                else (rf"\frac{{\partial {output}}}{{\partial {name(keys.get(x.id, graph.label(x)))}}}")
-            )
-            lines.append(f"  {left} &= {text}")
+            if statement_name is None:
+                left = rf"\frac{{\partial {output}}}{{\partial {name(keys.get(x.id, graph.label(x)))}}}"
+            else:
+                left = name(statement_name)
+            line = f"  {left} &= {text}"
+            if statement_name is None or line not in defined:  # a program name shared by formulas: once
+                lines.append(line)
+                defined.add(line)
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
