@@ -110,6 +110,7 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
 
     forward: list[tuple[str, ...]] = []  # ("guard", condition, message) | ("let", name, expr) | ("finite", name, message)
     backward: list[tuple[str, ...]] = []  # ("open", grad) | ("close",) | ("add", grad, local, source_grad)
+    computed: dict[int, str] = {}  # each node's forward expression, repeated above its backward step
     for node in order:
         if isinstance(node.op, str):
             continue
@@ -118,7 +119,9 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
         where = _where(result, node)
         for condition, message in rule.guards(dialect, operands):
             forward.append(("guard", condition, f"{message} in {where}"))
-        forward.append(("let", variable[node.id], rule.forward(dialect, operands)))
+        expression = rule.forward(dialect, operands)
+        computed[node.id] = expression
+        forward.append(("let", variable[node.id], expression))
         if rule.overflows:
             forward.append(("finite", variable[node.id], f"overflow: the result of {node.op.name} is too large in {where}"))
     for node in reversed(order):
@@ -134,7 +137,7 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
         ]
         if not steps:
             continue
-        backward.append(("comment", f"{variable[node.id]} = {_expression_text(result, node)}"))
+        backward.append(("comment", f"{variable[node.id]} = {computed[node.id]}"))
         if rule.poles:
             backward.append(("open", gradient[node.id]))
             backward.extend(steps)
