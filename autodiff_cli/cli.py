@@ -168,8 +168,9 @@ def run_command(
     from .sources import read_file
 
     worst = EXIT_OK
-    if views.get("emit") and len(files) > 1:
-        click.echo("error: --emit writes one program's code: give one FILE", err=True)
+    if len(files) > 1 and (views.get("emit") or views.get("standalone")):
+        option = "--emit" if views.get("emit") else "--standalone"
+        click.echo(f"error: {option} writes one program's code or document: give one FILE", err=True)
         sys.exit(EXIT_USAGE)
     for path in files:
         if len(files) > 1 and output_format == "table":

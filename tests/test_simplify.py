@@ -83,6 +83,19 @@ def test_random_programs_paste_back_and_agree_with_sympy(run, seed: int) -> None
         assert paste_back(text, simplified[name]) == pytest.approx(exact, rel=1e-9, abs=1e-12), (text, simplified[name])
 
 
+def test_every_operation_goes_through_sympy_and_back(run) -> None:
+    """Each operation of the table, in one program: SymPy's form pastes back with the same floats."""
+    from autodiff_cli.ops import OPERATIONS
+
+    from .test_latex import WRITTEN
+
+    text = "x = 0.5; y = 0.25; z = 0.75; " + "; ".join(f"o_{op} = {WRITTEN[op][0]}" for op in sorted(OPERATIONS))
+    text += "; out = " + " + ".join(f"o_{op}" for op in sorted(OPERATIONS))
+    result = evaluate(text)
+    for name, formula in formulas(run, text).items():
+        assert paste_back(text, formula) == pytest.approx(result.variables[name].grad, rel=1e-9), formula
+
+
 def test_shared_parts_are_named_once(run) -> None:
     text = "x = 0.3; y = 0.4; s = sin(x * y) + cos(x * y); f = s * s * exp(s)"
     simplified = formulas(run, text)
