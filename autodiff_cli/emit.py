@@ -44,18 +44,6 @@ _C_RESERVED = frozenset(
 )
 
 
-def input_keys(result: Result) -> dict[int, str]:
-    """Each input's unique key: its name, or `name@LINE` for an input whose name was later rebound."""
-    graph = result.graph
-    keys = {}
-    for node in result.inputs():
-        name = graph.label(node)
-        if graph.names.get(name) is not node:
-            name = f"{name}@{line_of(result, node)}"
-        keys[node.id] = name
-    return keys
-
-
 def line_of(result: Result, node: Value) -> int:
     text = result.graph.source.text
     return text.count("\n", 0, result.graph.starts[node.id]) + 1
@@ -81,7 +69,10 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
     """The derivative of `result`'s output as a Python module or a C99 function (text)."""
     dialect: Dialect = PythonDialect() if language == "python" else CDialect()
     reserved = _PYTHON_RESERVED if language == "python" else _C_RESERVED
-    keys = keys if keys is not None else input_keys(result)
+    if keys is None:
+        from .report import input_keys
+
+        keys = input_keys(result)
     order = result.order
     output = result.output
     params = parameters(result)
@@ -90,7 +81,7 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
     names = _Names(reserved)
     variable: dict[int, str] = {}
     for node in params:
-        variable[node.id] = names.fresh(keys[node.id].replace("@", "_"))
+        variable[node.id] = names.fresh(keys[node.id].replace("@", "_").replace(":", "_"))
     for node in order:
         if node.op is not CONSTANT and node.id not in variable:
             variable[node.id] = names.fresh(node.name or "v")

@@ -40,9 +40,9 @@ Entry = list[Any]
 
 
 class SimplifiedFormulas(NamedTuple):
-    """What --symbolic shows, simplified: text by input label, graphs for LaTeX, and notes for stderr."""
+    """What --symbolic shows, simplified: text by input, graphs for LaTeX, and notes for stderr."""
 
-    text: list[tuple[str, list[str]]]
+    text: list[tuple[Value, list[str]]]
     roots: list[tuple[Value, Value]]
     notes: list[str]
 
@@ -96,8 +96,11 @@ def nodes_from_table(table: Sequence[Entry], root: int, inputs: Sequence[Value])
     return built[root]
 
 
-def simplified_formulas(result: Any, timeout: float) -> SimplifiedFormulas:
-    """Each dependent input's formula, simplified where SymPy answers in time and agrees numerically."""
+def simplified_formulas(result: Any, timeout: float, names: dict[int, str] | None = None) -> SimplifiedFormulas:
+    """Each dependent input's formula, simplified where SymPy answers in time and agrees numerically.
+
+    `names` (node id -> name) names the inputs as `Result.formulas` does.
+    """
     if not sympy_available():
         raise UsageError(MISSING)
     from .derivative import gradient
@@ -107,13 +110,20 @@ def simplified_formulas(result: Any, timeout: float) -> SimplifiedFormulas:
 
     graph = result.graph
     inputs = result.dependent_inputs()
+    names = names or {}
+
+    def leaf(node: Value) -> str:
+        if node.op is INPUT:
+            return names.get(node.id) or graph.label(node)
+        return number(node.data)[0]
+
     raw = [gradient(result.output, x) for x in inputs]
     table, positions = node_table(raw, inputs)
     answers, notes = _ask_child(table, positions, timeout)
     output = result.output_name
     roots: list[tuple[Value, Value]] = []
     for index, (x, original) in enumerate(zip(inputs, raw)):
-        label = f"∂{output}/∂{graph.label(x)}"
+        label = f"∂{output}/∂{leaf(x)}"
         answer = answers.get(index)
         root = original
         if answer is None:
@@ -134,15 +144,12 @@ def simplified_formulas(result: Any, timeout: float) -> SimplifiedFormulas:
                     )
         roots.append((x, root))
 
-    reserved = {*BUILTINS, *CONSTANTS, *(graph.label(node) for node in inputs)}
-
-    def leaf(node: Value) -> str:
-        return graph.label(node) if node.op is INPUT else number(node.data)[0]
+    reserved = {*BUILTINS, *CONSTANTS, *(leaf(node) for node in inputs)}
 
     def preferred(node: Value) -> str | None:
         return node.name
 
-    text = [(graph.label(x), program(root, leaf, preferred, reserved, set(graph.names))) for x, root in roots]
+    text = [(x, program(root, leaf, preferred, reserved, set(graph.names))) for x, root in roots]
     return SimplifiedFormulas(text, roots, notes)
 
 

@@ -22,10 +22,11 @@ import pytest
 import sympy
 
 from autodiff_cli import evaluate
-from autodiff_cli.emit import emit, input_keys, parameters
+from autodiff_cli.emit import emit, parameters
 from autodiff_cli.emit_rules import RULES
 from autodiff_cli.errors import ProgramError
 from autodiff_cli.ops import OPERATIONS
+from autodiff_cli.report import input_keys
 
 from .test_oracle import random_program
 

@@ -11,7 +11,9 @@ import pytest
 from autodiff_cli import evaluate
 from autodiff_cli.latex import escape_text, name, number_text
 from autodiff_cli.ops import OPERATIONS
+from autodiff_cli.options import Options
 from autodiff_cli.render.latex import render_latex
+from autodiff_cli.report import build_report
 
 PDFLATEX = shutil.which("pdflatex")
 needs_latex = pytest.mark.skipif(
@@ -63,6 +65,11 @@ WRITTEN = {
 INPUTS = "x = 0.5; y = 0.25; z = 0.75"
 
 
+def latex(text: str, **options: object) -> str:
+    """The LaTeX of a program, through the report the command line builds."""
+    return render_latex(build_report(evaluate(text), Options(format="latex", **options)))  # type: ignore[arg-type]
+
+
 def compile_latex(tmp_path: Path, document: str) -> None:
     """Run pdflatex on `document` and fail with its log when it does not make a PDF."""
     assert PDFLATEX is not None
@@ -85,15 +92,14 @@ def test_every_operation_has_its_latex() -> None:
 @pytest.mark.parametrize("op", sorted(OPERATIONS))
 def test_operation_written(op: str) -> None:
     text, expected = WRITTEN[op]
-    latex = render_latex(evaluate(f"{INPUTS}; o = {text}"))
-    assert f"  o &= {expected}" in latex
+    assert f"  o &= {expected}" in latex(f"{INPUTS}; o = {text}")
 
 
 @needs_latex
 def test_every_operation_compiles(tmp_path: Path) -> None:
     lines = [f"o_{op} = {WRITTEN[op][0]}" for op in sorted(OPERATIONS)]
     program = f"{INPUTS}; " + "; ".join(lines) + "; " + " + ".join(f"o_{op}" for op in sorted(OPERATIONS))
-    compile_latex(tmp_path, render_latex(evaluate(program), higher={"formulas": True, "hessian": ([], [])}, standalone=True))
+    compile_latex(tmp_path, latex(program, symbolic=True, hessian=True, standalone=True))
 
 
 @pytest.mark.parametrize(
@@ -187,18 +193,18 @@ def test_rebound_input_keyed_with_its_line(run) -> None:
 def test_a_deep_formula_is_written_without_recursion() -> None:
     depth = 20_000
     program = "x = 0.5; y = " + "(" * depth + "x" + " + 1)" * depth
-    latex = render_latex(evaluate(program))
-    assert latex.count("+ 1") >= depth
+    assert latex(program).count("+ 1") >= depth
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        pytest.param(["--standalone"], "--standalone goes with --format latex", id="standalone-without-latex"),
-        pytest.param(["--format", "latex", "--explain"], "--explain and --check print text", id="explain"),
-        pytest.param(["--format", "latex", "--check"], "--explain and --check print text", id="check"),
-    ],
-)
-def test_usage_errors(run, args: list[str], message: str) -> None:
-    result = run("eval", *args, "x = 1; y = x * x")
-    assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+def test_usage_error(run) -> None:
+    result = run("eval", "--standalone", "x = 1; y = x * x")
+    assert result.exit_code == 2 and "--standalone goes with --format latex" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("view", ["--explain", "--check"])
+def test_text_views_are_latex_comments(run, view: str) -> None:
+    result = run("eval", "--format", "latex", view, "x = 1.5; y = x * x")
+    assert result.exit_code == 0, result.stderr
+    comments = [line for line in result.stdout.splitlines() if line.startswith("% ")]
+    assert len(comments) > 1 and any("x" in line for line in comments[1:])
+    assert "\\end{tabular}" in result.stdout

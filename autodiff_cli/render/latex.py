@@ -8,16 +8,19 @@ formulas are joined from pieces (latex.py, formula.statements): no recursion.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from .. import __version__
 from ..engine import CONSTANT, INPUT, Value
 from ..evaluate import Result
 from ..formula import ATOM, statements
 from ..latex import escape_text, name, number, number_text, template
+from ..output import OutputContext
+from ..report import Report
 from .numbers import rounded
+from .sections import write_check, write_explain
 from .table import ROW_LIMIT
 
 PREAMBLE = r"""\documentclass{article}
@@ -27,41 +30,54 @@ PREAMBLE = r"""\documentclass{article}
 """
 
 
-def render_latex(
-    result: Result,
-    precision: int = 6,
-    show_all: bool = False,
-    higher: dict[str, Any] | None = None,
-    standalone: bool = False,
-    keys: dict[int, str] | None = None,
-) -> str:
-    """The whole LaTeX output of one program, as text."""
-    higher = higher or {}
-    if keys is None:
-        from ..emit import input_keys
+def write(report: Report, out: OutputContext) -> None:
+    out.write(render_latex(report))
+    out.stdout.flush()
 
-        keys = input_keys(result)
+
+def render_latex(report: Report) -> str:
+    """The whole LaTeX output of one program, as text.
+
+    --hessian and --symbolic (or --simplify) are LaTeX of their own; --explain
+    and --check are text, so they go in as `%` comment lines, as the DOT writer
+    does, and the document stays one document.
+    """
+    result, options, keys = report.result, report.options, report.keys
     parts = [
         f"% autodiff {__version__}: {escape_text(result.graph.source.name)}, the gradient of "
         f"{escape_text(result.output_name)} (needs amsmath and booktabs)\n",
         program_block(result),
         "",
-        table(result, precision, None if show_all else ROW_LIMIT, keys),
+        table(result, options.precision, None if options.show_all else ROW_LIMIT, keys),
     ]
-    if "hessian" in higher:
-        names, rows = higher["hessian"]
-        parts += ["", hessian_block(result.output_name, names, rows, precision)]
-    if "formulas" in higher:
-        roots = higher.get("formula_roots")
+    if report.hessian is not None:
+        inputs, rows = report.hessian
+        parts += ["", hessian_block(result.output_name, [keys[x.id] for x in inputs], rows, options.precision)]
+    if report.formulas is not None:
+        roots = report.formula_roots
         if roots is None:
             from ..derivative import gradient
 
-            roots = [(x, gradient(result.output, x)) for x in result.dependent_inputs()]
+            roots = [(x, gradient(result.output, x)) for x, _ in report.formulas]
         parts += ["", formulas_block(result, roots, keys)]
+    comments = _text_views(report)
+    if comments:
+        parts += ["", comments]
     text = "\n".join(parts) + "\n"
-    if standalone:
+    if options.standalone:
         return PREAMBLE + "\n" + text + "\n\\end{document}\n"
     return text
+
+
+def _text_views(report: Report) -> str:
+    """--explain and --check as the text sections print them, each line a LaTeX comment."""
+    buffer = io.StringIO()
+    out = OutputContext(buffer, plain=True)
+    for view, write_view in ((report.explain, write_explain), (report.check, write_check)):
+        if view is not None:
+            out.line()
+            write_view(report, out)
+    return "\n".join(f"% {line}".rstrip() for line in buffer.getvalue().splitlines() if line)
 
 
 # ------------------------------------------------------------------ the program
