@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from . import __version__
@@ -44,9 +45,18 @@ _C_RESERVED = frozenset(
 )
 
 
-def line_of(result: Result, node: Value) -> int:
-    text = result.graph.source.text
-    return text.count("\n", 0, result.graph.starts[node.id]) + 1
+class _Lines:
+    """Line numbers of source offsets, from one pass over the text (a count per node was quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        position = text.find("\n")
+        while position != -1:
+            self.starts.append(position + 1)
+            position = text.find("\n", position + 1)
+
+    def line(self, offset: int) -> int:
+        return bisect_right(self.starts, offset)
 
 
 class _Names:
@@ -54,13 +64,17 @@ class _Names:
 
     def __init__(self, reserved: frozenset[str]) -> None:
         self.taken: set[str] = set(reserved)
+        self.suffix: dict[str, int] = {}  # the last suffix tried per base: a name rebound 1,000 times stays linear
 
     def fresh(self, wanted: str) -> str:
         base = wanted if _IDENTIFIER.match(wanted) else "v"
-        name, n = base, 1
+        name, n = base, self.suffix.get(base, 1)
+        if n > 1:
+            name = f"{base}_{n}"
         while name in self.taken:
             n += 1
             name = f"{base}_{n}"
+        self.suffix[base] = n
         self.taken.add(name)
         return name
 
@@ -101,13 +115,14 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
 
     forward: list[tuple[str, ...]] = []  # ("guard", condition, message) | ("let", name, expr) | ("finite", name, message)
     backward: list[tuple[str, ...]] = []  # ("open", grad) | ("close",) | ("add", grad, local, source_grad)
+    lines = _Lines(result.graph.source.text)
     computed: dict[int, str] = {}  # each node's forward expression, repeated above its backward step
     for node in order:
         if isinstance(node.op, str):
             continue
         rule = RULES[node.op.name]
         operands = [atom(child) for child in node.children]
-        where = _where(result, node)
+        where = _where(result, node, lines)
         for condition, message in rule.guards(dialect, operands):
             forward.append(("guard", condition, f"{message} in {where}"))
         expression = rule.forward(dialect, operands)
@@ -162,8 +177,8 @@ def _expression_text(result: Result, node: Value) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def _where(result: Result, node: Value) -> str:
-    return f"`{_expression_text(result, node)}` (line {line_of(result, node)})"
+def _where(result: Result, node: Value, lines: _Lines) -> str:
+    return f"`{_expression_text(result, node)}` (line {lines.line(result.graph.starts[node.id])})"
 
 
 def _header(result: Result, function: str, params: Sequence[Value], keys: dict[int, str], language: str) -> list[str]:

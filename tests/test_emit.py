@@ -350,3 +350,19 @@ def test_cli_emit_usage_errors(run, args: list[str]) -> None:
     result = run("eval", *args, "x = 1; y = x * x")
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+def test_emission_time_grows_linearly() -> None:
+    """Four times the statements, about four times the time (quadratic would be sixteen); best of three."""
+    import time
+
+    def seconds(count: int) -> float:
+        result = evaluate("x = 0.5; y = x\n" + "\n".join("y = sin(y) + x" for _ in range(count)))
+        best = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            emit(result, "c")
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    assert seconds(8000) / seconds(2000) < 9
