@@ -137,8 +137,15 @@ def _product(x: Texts) -> str:
 
 
 def _others(x: Texts, i: int) -> str:
-    rest = [t for j, t in enumerate(x) if j != i]
-    return " * ".join(rest) if rest else "1.0"
+    """The product of the operands other than x[i], grouped as ops.py computes it:
+    (x0 * ... * x[i-1]) * (x[i+1] * (x[i+2] * ...)), prefix from the left, suffix from the right."""
+    before = " * ".join(x[:i])
+    after = ""
+    for t in reversed(x[i + 1 :]):
+        after = t if not after else f"{t} * ({after})" if " " in after else f"{t} * {after}"
+    if before and after:
+        return f"{before} * ({after})" if " " in after else f"{before} * {after}"
+    return before or after or "1.0"
 
 
 def _pow_guards(d: Dialect, x: Texts) -> list[Guard]:
@@ -234,9 +241,10 @@ RULES: dict[str, EmitRule] = {
     "cosh": EmitRule(lambda d, x: d.helper("cosh", x[0]), lambda d, x, o: [d.helper("sinh", x[0])], overflows=True, poles=True),
     "atan2": EmitRule(
         lambda d, x: d.call("atan2", x[0], x[1]),
+        # operands (y, x); the sum in ops.py's order, x*x + y*y, so the floats are the same
         lambda d, x, o: [
-            d.helper("div", x[1], f"{x[0]} * {x[0]} + {x[1]} * {x[1]}"),
-            d.helper("div", f"-{x[0]}", f"{x[0]} * {x[0]} + {x[1]} * {x[1]}"),
+            d.helper("div", x[1], f"{x[1]} * {x[1]} + {x[0]} * {x[0]}"),
+            d.helper("div", f"-{x[0]}", f"{x[1]} * {x[1]} + {x[0]} * {x[0]}"),
         ],
         poles=True,
     ),
@@ -267,19 +275,19 @@ RULES: dict[str, EmitRule] = {
     "expm1": EmitRule(lambda d, x: d.helper("expm1", x[0]), lambda d, x, o: [f"{o} + 1.0"], overflows=True),
     "erf": EmitRule(
         lambda d, x: d.call("erf", x[0]),
-        lambda d, x, o: [f"{_ONE_OVER_SQRT_PI_2} * {d.call('exp', f'-{x[0]} * {x[0]}')}"],
+        lambda d, x, o: [f"{_ONE_OVER_SQRT_PI_2} * {d.call('exp', f'-({x[0]} * {x[0]})')}"],
     ),
     "softplus": EmitRule(lambda d, x: d.helper("softplus", x[0]), lambda d, x, o: [d.helper("sigmoid", x[0])]),
     "gelu": EmitRule(
         lambda d, x: f"0.5 * {x[0]} * (1.0 + {d.call('erf', f'{x[0]} * {_SQRT_HALF}')})",
         lambda d, x, o: [
             f"0.5 * (1.0 + {d.call('erf', f'{x[0]} * {_SQRT_HALF}')})"
-            f" + {x[0]} * {_ONE_OVER_SQRT_2PI} * {d.call('exp', f'-0.5 * {x[0]} * {x[0]}')}"
+            f" + {x[0]} * {d.call('exp', f'-0.5 * ({x[0]} * {x[0]})')} * {_ONE_OVER_SQRT_2PI}"
         ],
     ),
     "elu": EmitRule(
         lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], d.call("expm1", x[0])),
-        lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", f"{o} + 1.0")],
+        lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", d.helper("exp", x[0]))],
     ),
     "leaky_relu": EmitRule(
         lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], f"{x[1]} * {x[0]}"),
