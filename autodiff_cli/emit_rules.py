@@ -292,6 +292,7 @@ RULES: dict[str, EmitRule] = {
     "leaky_relu": EmitRule(
         lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], f"{x[1]} * {x[0]}"),
         lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", x[1]), d.choose(f"{x[0]} > 0.0", "0.0", x[0])],
+        overflows=True,
     ),
     "clamp": EmitRule(
         lambda d, x: d.choose(f"{x[0]} < {x[1]}", x[1], d.choose(f"{x[0]} > {x[2]}", x[2], x[0])),
