@@ -242,7 +242,8 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     worst = EXIT_OK
     for index, path in enumerate(files):
         if headed:
-            out.line(("\n" if index else "") + f"==> {path} <==")
+            comment = "% " if options.format == "latex" else ""  # LaTeX: the heading stays out of the text
+            out.line(("\n" if index else "") + f"{comment}==> {path} <==")
         code = run_program(
             functools.partial(read_file, path), options, out,
             source_field=path if (len(files) > 1 or options.format == "json") else None,

@@ -208,3 +208,14 @@ def test_text_views_are_latex_comments(run, view: str) -> None:
     comments = [line for line in result.stdout.splitlines() if line.startswith("% ")]
     assert len(comments) > 1 and any("x" in line for line in comments[1:])
     assert "\\end{tabular}" in result.stdout
+
+
+def test_run_with_several_files_heads_each_with_a_comment(run, tmp_path: Path) -> None:
+    first, second = tmp_path / "first.ad", tmp_path / "second.ad"
+    first.write_text("a = 1\nb = a * a\n")
+    second.write_text("x = 2\ny = exp(x)\n")
+    result = run("run", "--format", "latex", str(first), str(second))
+    assert result.exit_code == 0, result.stderr
+    assert f"% ==> {first} <==" in result.stdout and f"% ==> {second} <==" in result.stdout
+    assert result.stdout.count(r"\begin{tabular}") == 2
+    assert run("run", "--format", "latex", "--standalone", str(first), str(second)).exit_code == 2
