@@ -57,6 +57,39 @@ def _render_path(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+def _mistakes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """--compare [MISTAKES]: `all` or a comma-separated list of the classic mistakes."""
+    if value is None:
+        return None
+    from .teaching.mistakes import parse_variants
+
+    try:
+        return parse_variants(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+class OutputCommand(click.Command):
+    """A command whose `--compare` takes an optional value: `--compare PROGRAM` means every mistake."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        for index, arg in enumerate(args[:-1]):
+            if arg == "--":
+                break
+            if arg == "--compare":
+                from .teaching.mistakes import parse_variants
+
+                try:
+                    parse_variants(args[index + 1])
+                except ValueError:
+                    # A mistyped mistake (letters, commas, dashes) stays, to be named in the error;
+                    # anything else is the program or a file, not a mistake.
+                    if not args[index + 1].replace(",", "").replace("-", "").isalpha():
+                        args[index] = "--compare=all"
+        return super().parse_args(ctx, args)
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `eval` and `run` share, declared once so they cannot drift apart.
 
@@ -66,7 +99,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     from .render import FORMATS
 
     decorators = [
-        click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
+        click.option(
+            "--of", "of", metavar="NAME[,NAME...]",
+            help="Differentiate this named node instead of the last statement; several names give the Jacobian.",
+        ),
         click.option(
             "--format", "-f", "format", type=click.Choice(list(FORMATS)), default="table", show_default=True,
             help="How to show the result: " + ", ".join(FORMATS) + " (json: the documented contract for scripts).",
@@ -79,7 +115,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--all", "show_all", is_flag=True,
             help="Show every row of a big table (by default the middle of a table over 200 rows is elided).",
         ),
-        click.option("--explain", is_flag=True, help="Show the backward pass step by step, in backward order."),
+        click.option(
+            "--explain", is_flag=True,
+            help="Show the backward pass step by step, in backward order (with --mode forward: the forward passes).",
+        ),
         click.option(
             "--hessian", is_flag=True,
             help="Also give the matrix of second derivatives of the output over its inputs.",
@@ -95,6 +134,24 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--tolerance", type=Tolerance(), default=1e-6, show_default=True,
             help="--check passes when |grad - fd| <= tol * (1 + max(|grad|, |fd|)), plus the difference's own error.",
+        ),
+        click.option(
+            "--compare", metavar="[MISTAKES]", is_flag=False, flag_value="all", default=None, callback=_mistakes,
+            help="Also run the classic wrong backward passes (overwrite, no-sort, no-reset; comma-separated, "
+            "default all) and show which gradients each gets wrong, and why.",
+        ),
+        click.option(
+            "--why", metavar="NAME", multiple=True,
+            help="Show NAME's gradient as the sum of its uses (repeatable); JSON gets every node's contributions.",
+        ),
+        click.option(
+            "--mode", type=click.Choice(("reverse", "forward")), default=None,
+            help="How derivatives are computed: reverse (the default: one backward pass per output) or forward "
+            "(one forward pass per input). Without it a Jacobian takes whichever needs fewer passes.",
+        ),
+        click.option(
+            "--taylor", metavar="NAME:K",
+            help="Also give the first K derivatives of the output along input NAME, and its Taylor coefficients.",
         ),
         click.option(
             "--simplify", is_flag=True,
@@ -128,7 +185,10 @@ def refuse_combination(options: Options, files: int) -> None:
     """Options that cannot go together: a usage error (exit 2) before any program is read."""
     problem = None
     if options.emit is not None:
-        views = [f"--{name}" for name in ("explain", "check", "hessian", "symbolic", "simplify") if getattr(options, name)]
+        asked = ("explain", "check", "hessian", "symbolic", "simplify", "compare", "why", "mode", "taylor")
+        views = [f"--{name}" for name in asked if getattr(options, name)]
+        if options.of is not None and "," in options.of:
+            views.append("--of with several outputs")
         if options.format != "table":
             views.insert(0, f"--format {options.format}")
         if options.render is not None:
@@ -196,7 +256,7 @@ def repl_command() -> None:
     sys.exit(repl_main())
 
 
-@cli.command("eval")
+@cli.command("eval", cls=OutputCommand)
 @click.argument("program", required=False, default="-")
 @output_options
 def eval_command(program: str, **values: Any) -> None:
@@ -217,7 +277,7 @@ def eval_command(program: str, **values: Any) -> None:
     sys.exit(run_program(load, options, OutputContext()))
 
 
-@cli.command("run")
+@cli.command("run", cls=OutputCommand)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @output_options
 def run_command(files: tuple[str, ...], **values: Any) -> None:
@@ -253,6 +313,45 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     sys.exit(worst)
 
 
+@cli.command("quiz")
+@click.argument("program", metavar="PROGRAM|FILE")
+@click.option("--of", "of", metavar="NAME", help="Ask about the gradients of this named node instead of the last statement.")
+@click.option(
+    "--answers", metavar="FILE", help="Grade FILE's answers (`a = -3` a line) instead of asking: exit 0 all right, 1 otherwise."
+)
+@click.option(
+    "--worksheet", type=click.Choice(["md", "tex"]), default=None,
+    help="Write a worksheet instead (program, forward values, blank gradients) as Markdown or LaTeX, on stdout.",
+)
+@click.option("--answer-key", is_flag=True, help="Write the worksheet's answer key: gradients and where each comes from.")
+@click.option("--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits shown.")
+@click.option(
+    "--tolerance", type=Tolerance(), default=1e-3, show_default=True,
+    help="An answer is right when |answer - grad| <= tol * max(1, |grad|).",
+)
+def quiz_command(
+    program: str, of: str | None, answers: str | None, worksheet: str | None, answer_key: bool, precision: int,
+    tolerance: float,
+) -> None:
+    """Practise backpropagation: find each gradient of PROGRAM (text or a file), in backward order.
+
+    On a terminal it asks, checks each answer (a number or a fraction like
+    -3/2) and explains a wrong one. --answers grades a file instead;
+    --worksheet writes a handout to fill in (--answer-key: its key).
+
+    \b
+    Example:
+      autodiff quiz "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+      autodiff quiz examples/teaching/seed.ad --answers alice.txt
+      autodiff quiz examples/teaching/seed.ad --worksheet tex --answer-key > key.tex
+    """
+    from .options import Options
+    from .teaching.practice import quiz_main
+
+    options = Options(of=of, precision=precision, quiz_tolerance=tolerance)
+    sys.exit(quiz_main(program, options, OutputContext(), answers, worksheet, answer_key))
+
+
 def run_program(
     load: Callable[[], Source],
     options: Options,
@@ -276,7 +375,12 @@ def run_program(
                 out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
             progress.stage("differentiating")
-            result = graph.differentiate(options.of)
+            of = options.of
+            if of is not None and "," in of:  # a Jacobian: the main view is the first output's
+                from .mode_views import first_output
+
+                of = first_output(of)
+            result = graph.differentiate(of)
             report = build_report(result, options, source_field)
     except ProgramError as error:
         from .errors import format_error

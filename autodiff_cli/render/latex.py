@@ -8,6 +8,7 @@ formulas are joined from pieces (latex.py, formula.statements): no recursion.
 
 from __future__ import annotations
 
+import copy
 import io
 from collections import Counter
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from ..latex import escape_text, name, number, number_text, template
 from ..output import OutputContext
 from ..report import Report
 from .numbers import rounded
-from .sections import write_check, write_explain
+from .sections import write_sections
 from .table import ROW_LIMIT
 
 PREAMBLE = r"""\documentclass{article}
@@ -38,9 +39,9 @@ def write(report: Report, out: OutputContext) -> None:
 def render_latex(report: Report) -> str:
     """The whole LaTeX output of one program, as text.
 
-    --hessian and --symbolic (or --simplify) are LaTeX of their own; --explain
-    and --check are text, so they go in as `%` comment lines, as the DOT writer
-    does, and the document stays one document.
+    --hessian and --symbolic (or --simplify) are LaTeX of their own; the text
+    views (--explain, --check, ...) go in as `%` comment lines, as the DOT
+    writer puts them in `//` comments, and the document stays one document.
     """
     result, options, keys = report.result, report.options, report.keys
     parts = [
@@ -70,13 +71,12 @@ def render_latex(report: Report) -> str:
 
 
 def _text_views(report: Report) -> str:
-    """--explain and --check as the text sections print them, each line a LaTeX comment."""
+    """Every text view (--explain, --check, --compare, --why, ...) as the sections print it, each line a
+    LaTeX comment; the Hessian and the formulas are left out, being LaTeX above."""
+    rest = copy.copy(report)
+    rest.hessian = rest.formulas = None
     buffer = io.StringIO()
-    out = OutputContext(buffer, plain=True)
-    for view, write_view in ((report.explain, write_explain), (report.check, write_check)):
-        if view is not None:
-            out.line()
-            write_view(report, out)
+    write_sections(rest, OutputContext(buffer, plain=True))
     return "\n".join(f"% {line}".rstrip() for line in buffer.getvalue().splitlines() if line)
 
 
