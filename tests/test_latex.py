@@ -201,9 +201,11 @@ def test_usage_error(run) -> None:
     assert result.exit_code == 2 and "--standalone goes with --format latex" in result.stderr and result.stdout == ""
 
 
-@pytest.mark.parametrize("view", ["--explain", "--check"])
-def test_text_views_are_latex_comments(run, view: str) -> None:
-    result = run("eval", "--format", "latex", view, "x = 1.5; y = x * x")
+@pytest.mark.parametrize(
+    "view", [["--explain"], ["--check"], ["--why", "x"], ["--compare"]], ids=["explain", "check", "why", "compare"]
+)
+def test_text_views_are_latex_comments(run, view: list[str]) -> None:
+    result = run("eval", "--format", "latex", *view, "x = 1.5; y = x * x")
     assert result.exit_code == 0, result.stderr
     comments = [line for line in result.stdout.splitlines() if line.startswith("% ")]
     assert len(comments) > 1 and any("x" in line for line in comments[1:])
