@@ -108,7 +108,11 @@ def evaluate_edited(graph: Graph, overrides: dict[int, float]) -> Graph:
 
     text = edited_text(graph, overrides)
     edited = Graph(Source(graph.source.name, text))
-    edited.run(parse(text))
+    try:
+        edited.run(parse(text))
+    except ProgramError as error:
+        error.edited_source = edited.source  # type: ignore[attr-defined]  # its span points into the edited text
+        raise
     return edited
 
 

@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import ProgramError, Source, UsageError
 
-FORMATS = ("table", "json", "dot", "tree")
+FORMATS = ("table", "json", "dot", "tree", "csv")
 
 EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 
@@ -29,7 +29,8 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
         click.option(
             "--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
-            help="table: values and gradients for people; json: the documented contract for scripts.",
+            help="table: values and gradients for people; json: the documented contract for scripts; "
+            "csv: one row per point (with --sweep).",
         ),
         click.option(
             "--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True,
@@ -55,6 +56,18 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
             help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|), plus the difference's own rounding error.",
+        ),
+        click.option(
+            "--at", "at", metavar="NAME=VALUE", multiple=True,
+            help="Give the input NAME the value VALUE instead of its literal (repeatable).",
+        ),
+        click.option(
+            "--sweep", "sweep", metavar="NAME=START:STOP:COUNT", multiple=True,
+            help="The output and its gradient at COUNT evenly spaced values of NAME; two make a grid (needs NumPy).",
+        ),
+        click.option(
+            "--plot", "plot", metavar="[FILE]", is_flag=False, flag_value="-", default=None,
+            help="With one --sweep: plot the output and its derivative in the terminal, or to FILE.svg / FILE.png.",
         ),
         click.option(
             "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),
@@ -180,7 +193,9 @@ def _run_one(
 ) -> int:
     """Load, evaluate, differentiate and render one program; return its exit code."""
     source = None
+    views = views or {}
     try:
+        assignments = _points_usage(output_format, views)
         source = load()
         from .evaluate import Graph
         from .parse import parse
@@ -192,23 +207,124 @@ def _run_one(
             if graph.last is None and of is None:
                 click.echo(f"{source.name}: nothing to differentiate (the program has no statements)", err=True)
                 return EXIT_OK
+            overrides: dict[int, float] = {}
+            if assignments:
+                from .at import apply, overrides_for
+
+                overrides = overrides_for(graph, assignments)
+                graph = apply(graph, overrides)
             progress.stage("differentiating")
             result = graph.differentiate(of)
+        if views.get("sweep") or output_format == "csv" or views.get("plot"):
+            return _run_points(result, overrides, output_format, precision, source_field, show_all, views)
     except ProgramError as error:
         from .errors import format_error
 
-        click.echo(format_error(error, source), err=True)
+        click.echo(format_error(error, getattr(error, "edited_source", None) or source), err=True)
         return EXIT_PROGRAM
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_USAGE
-    views = views or {}
     higher = _higher(result, views)
     _show(result, output_format, precision, source_field, show_all, higher)
     _warn_non_finite(result)
     if higher and output_format != "json":
         _show_higher(result, higher, precision)
     return _views(result, views, precision)
+
+
+_NOT_WITH_SWEEP = {"explain": "--explain", "check": "--check", "hessian": "--hessian", "symbolic": "--symbolic",
+                   "render_file": "--render"}
+
+
+def _points_usage(output_format: str, views: dict[str, Any]) -> list[tuple[str, float]]:
+    """Check --at, --sweep and --plot before any work; return the --at pairs."""
+    from .at import parse_assignment
+
+    assignments = [parse_assignment(text) for text in views.get("at") or ()]
+    sweeps, plot = views.get("sweep") or (), views.get("plot")
+    if sweeps:
+        if output_format in ("dot", "tree"):
+            raise UsageError(f"--sweep gives table, json (JSON Lines) or csv, not --format {output_format}")
+        for name, flag in _NOT_WITH_SWEEP.items():
+            if views.get(name):
+                raise UsageError(f"{flag} shows one point: it cannot be combined with --sweep")
+    elif output_format == "csv" and any(views.get(name) for name in _NOT_WITH_SWEEP):
+        raise UsageError("--format csv holds values and gradients only: drop --explain, --check, --hessian, --symbolic, --render")
+    if plot is not None:
+        if len(sweeps) != 1:
+            raise UsageError(f"--plot draws along one input: give exactly one --sweep (given {len(sweeps)})")
+        if plot != "-" and not plot.lower().endswith((".svg", ".png")):
+            raise UsageError(
+                f"--plot {plot}: the file must end in .svg or .png "
+                "(for the terminal, put --plot last or before another option)"
+            )
+    return assignments
+
+
+def _run_points(
+    result: Any,
+    overrides: dict[int, float],
+    output_format: str,
+    precision: int,
+    source_field: str | None,
+    show_all: bool,
+    views: dict[str, Any],
+) -> int:
+    """--sweep (and --format csv, a sweep of one point): every point's value and gradients."""
+    from .points import one_point
+
+    sweeps, plot = views.get("sweep") or (), views.get("plot")
+    if sweeps:
+        from .sweep import parse_axis, sweep
+
+        data = sweep(result, [parse_axis(result.graph, text) for text in sweeps], overrides)
+    else:
+        data = one_point(result)
+    stdout: TextIO = sys.stdout
+    if plot is not None and plot != "-":
+        from .render.plot import write_image
+
+        write_image(data, plot)
+    if plot == "-":
+        import shutil
+
+        from .render.plot import terminal_plot
+
+        size = shutil.get_terminal_size()
+        color = not _plain() and "NO_COLOR" not in os.environ
+        stdout.write(terminal_plot(data, size.columns, max(12, min(30, size.lines - 4)), color))
+    elif output_format == "json":
+        from .render.sweep import write_json_lines
+
+        write_json_lines(data, stdout, source_field)
+    elif output_format == "csv":
+        from .render.csv import write_csv
+
+        write_csv(data, stdout)
+    else:
+        from .render.sweep import ROW_LIMIT, write_table
+
+        write_table(data, stdout, precision, None if show_all else ROW_LIMIT)
+    stdout.flush()
+    return _report_failures(data)
+
+
+def _report_failures(data: Any) -> int:
+    """A sweep with failed points exits 1, naming how many and showing the first as eval would."""
+    if not data.errors:
+        return EXIT_OK
+    from .errors import format_error
+
+    first = min(data.errors)
+    where = ", ".join(f"{axis.key}={float(data.inputs[axis.key][first])!r}" for axis in data.axes)
+    error = data.errors[first].error
+    click.echo(
+        f"error: {len(data.errors)} of {data.count} points failed; the first, at {where}:",
+        err=True,
+    )
+    click.echo(format_error(error, getattr(error, "edited_source", None) or data.source), err=True)
+    return EXIT_PROGRAM
 
 
 def _higher(result: Any, views: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from .engine import CONSTANT, INPUT, Value
 from .errors import EvaluationError, ProgramError, UsageError
 from .evaluate import Graph, Result
 from .ops import FloatMath
+from .points import Axis, PointError, Sweep
 from .replay import Failure, replay
 
 #: Points evaluated together: large enough that NumPy's per-call cost vanishes,
@@ -30,39 +31,6 @@ CHUNK = 1 << 14
 
 #: Most points a sweep may have (a grid grows as the product of its counts).
 MAX_POINTS = 100_000_000
-
-
-class Axis(NamedTuple):
-    """One `--sweep`: the input it moves and the values it takes."""
-
-    key: str
-    node: Value
-    values: Any  # ndarray
-
-
-class PointError(NamedTuple):
-    """Why a point failed: the error `eval --at` gives there (message and place)."""
-
-    message: str
-    line: int
-    column: int
-    error: EvaluationError
-
-
-class Sweep(NamedTuple):
-    """The output's value and gradients at every point; `errors[i]` for each failed point i."""
-
-    output: str
-    keys: list[str]  # every input, in creation order
-    axes: list[Axis]
-    inputs: dict[str, Any]  # key -> each input's value at every point (ndarray)
-    value: Any  # ndarray
-    grads: dict[str, Any]  # key -> d(output)/d(input) at every point (ndarray)
-    errors: dict[int, PointError]
-
-    @property
-    def count(self) -> int:
-        return int(self.value.shape[0])
 
 
 def parse_axis(graph: Graph, text: str) -> Axis:
@@ -132,6 +100,7 @@ def sweep(result: Result, axes: Sequence[Axis], fixed: dict[int, float]) -> Swee
         value=value,
         grads={keys_by_node[node_id]: grad for node_id, grad in grads.items()},
         errors=failures,
+        source=graph.source,
     )
 
 

@@ -1,0 +1,26 @@
+"""`--format csv`: a header row, then one row per point (a plain evaluation is one point).
+
+Numbers round-trip (the shortest repr, as in JSON); non-finite ones are
+`nan`, `inf`, `-inf`, which spreadsheets and `float()` both read.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TYPE_CHECKING, TextIO
+
+from .numbers import json_number
+from .sweep import header, rows
+
+if TYPE_CHECKING:
+    from ..points import Sweep
+
+
+def csv_number(x: float) -> str:
+    return json_number(x).strip('"')
+
+
+def write_csv(sweep: Sweep, out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header(sweep))
+    writer.writerows(rows(sweep, csv_number))

@@ -1,0 +1,87 @@
+"""A sweep as text: the table (one row per point) and JSON Lines (one object per point).
+
+The columns: the swept inputs (the point), the output's value, its derivative
+with respect to every input, and why the point failed (empty when it did not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TextIO
+
+try:  # the C function behind json.dumps(str), without the json package
+    from _json import encode_basestring_ascii as quote
+except ImportError:  # not CPython
+    from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
+
+from .numbers import json_number, rounded
+
+if TYPE_CHECKING:
+    from ..points import PointError, Sweep
+
+#: Rows of the table shown before its middle is elided (`--all` shows every row).
+ROW_LIMIT = 200
+
+
+def _list(column: object) -> list[float]:
+    """A column as a list of Python floats (an ndarray's tolist() is the fast way)."""
+    tolist = getattr(column, "tolist", None)
+    return tolist() if tolist is not None else list(column)  # type: ignore[call-overload]
+
+
+def header(sweep: Sweep) -> list[str]:
+    """Column names: the swept inputs, value, d/d(every input), error."""
+    return [*(axis.key for axis in sweep.axes), "value", *(f"d/d{key}" for key in sweep.keys), "error"]
+
+
+def reason(error: PointError | None) -> str:
+    """Why a point failed, as one cell: `LINE:COLUMN: message`."""
+    return "" if error is None else f"{error.line}:{error.column}: {error.message}"
+
+
+def rows(sweep: Sweep, number: object) -> Iterator[list[str]]:
+    """Each point's cells, numbers written by `number` (a function of one float)."""
+    columns = [_list(sweep.inputs[axis.key]) for axis in sweep.axes]
+    columns.append(_list(sweep.value))
+    columns.extend(_list(sweep.grads[key]) for key in sweep.keys)
+    errors = sweep.errors
+    for index, cells in enumerate(zip(*columns)):
+        yield [*map(number, cells), reason(errors.get(index))]  # type: ignore[call-overload]
+
+
+def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None = ROW_LIMIT) -> None:
+    """The sweep as plain columns, two spaces apart, numbers to `precision` digits."""
+    names = header(sweep)
+    body = list(rows(sweep, lambda x: rounded(x, precision)))
+    if limit is not None and len(body) > limit:
+        hidden = len(body) - limit
+        elided = ["…"] + [""] * (len(names) - 2) + [f"{hidden} more rows (--all)"]
+        body = body[: limit // 2] + [elided] + body[len(body) - (limit - limit // 2) :]
+    table = [names, *body]
+    widths = [max(len(row[i]) for row in table) for i in range(len(names))]
+    out.write(f"{sweep.output} at {sweep.count} point{'s' if sweep.count != 1 else ''}\n")
+    for row in table:
+        cells = [cell.rjust(width) for cell, width in zip(row[:-1], widths)]
+        out.write(("  ".join(cells) + "  " + row[-1]).rstrip() + "\n")
+
+
+def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> None:
+    """One JSON object a point, one a line (see docs/sweeps.md for the keys)."""
+    head = (f'{{"source": {quote(source)}, ' if source is not None else "{") + f'"output": {quote(sweep.output)}, '
+    axes = [quote(axis.key) for axis in sweep.axes]
+    keys = [quote(key) for key in sweep.keys]
+    columns = [_list(sweep.inputs[axis.key]) for axis in sweep.axes]
+    values = _list(sweep.value)
+    grads = [_list(sweep.grads[key]) for key in sweep.keys]
+    errors = sweep.errors
+    write = out.write
+    for index in range(sweep.count):
+        point = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(axes, columns))
+        grad = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(keys, grads))
+        error = errors.get(index)
+        failure = (
+            "null"
+            if error is None
+            else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
+        )
+        write(f'{head}"point": {{{point}}}, "value": {json_number(values[index])}, "grad": {{{grad}}}, "error": {failure}}}\n')
