@@ -77,6 +77,23 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
 
 
+class PointsCommand(click.Command):
+    """A command whose bare `--plot` means the terminal, even when a program or file follows it.
+
+    Click would take the next argument as --plot's value; only an image name
+    (FILE.svg, FILE.png) is one.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        for index, arg in enumerate(args[:-1]):
+            if arg == "--":
+                break
+            if arg == "--plot" and not args[index + 1].lower().endswith((".svg", ".png")):
+                args[index] = "--plot=-"
+        return super().parse_args(ctx, args)
+
+
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
 
 
@@ -128,7 +145,7 @@ def repl_command() -> None:
     sys.exit(repl_main())
 
 
-@cli.command("eval")
+@cli.command("eval", cls=PointsCommand)
 @click.argument("program", required=False, default="-")
 @output_options
 def eval_command(
@@ -149,7 +166,7 @@ def eval_command(
     sys.exit(_run_one(load, of, output_format, precision, show_all=show_all, views=views))
 
 
-@cli.command("run")
+@cli.command("run", cls=PointsCommand)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @output_options
 def run_command(

@@ -14,9 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from . import arraymath
+from . import arraymath  # first: without NumPy it raises the usage error naming the extra
 from .at import inputs_by_key, parse_number, resolve
 from .engine import CONSTANT, INPUT, Value
 from .errors import EvaluationError, ProgramError, UsageError
@@ -24,6 +22,8 @@ from .evaluate import Graph, Result
 from .ops import FloatMath
 from .points import Axis, PointError, Sweep
 from .replay import Failure, replay
+
+np = arraymath.np
 
 #: Points evaluated together: large enough that NumPy's per-call cost vanishes,
 #: small enough that every node's values stay in cache-sized arrays.

@@ -50,19 +50,25 @@ def rows(sweep: Sweep, number: object) -> Iterator[list[str]]:
 
 
 def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None = ROW_LIMIT) -> None:
-    """The sweep as plain columns, two spaces apart, numbers to `precision` digits."""
+    """The sweep as plain columns, two spaces apart, numbers to `precision` digits (no error column if none failed)."""
     names = header(sweep)
     body = list(rows(sweep, lambda x: rounded(x, precision)))
+    if not sweep.errors:
+        names.pop()
+        for row in body:
+            row.pop()
     if limit is not None and len(body) > limit:
         hidden = len(body) - limit
-        elided = ["…"] + [""] * (len(names) - 2) + [f"{hidden} more rows (--all)"]
+        elided = ["…"] + [""] * (len(names) - 1)
+        elided[-1] = f"{hidden} more rows (--all)"
         body = body[: limit // 2] + [elided] + body[len(body) - (limit - limit // 2) :]
     table = [names, *body]
-    widths = [max(len(row[i]) for row in table) for i in range(len(names))]
+    numeric = len(names) - (1 if sweep.errors else 0)
+    widths = [max(len(row[i]) for row in table) for i in range(numeric)]
     out.write(f"{sweep.output} at {sweep.count} point{'s' if sweep.count != 1 else ''}\n")
     for row in table:
-        cells = [cell.rjust(width) for cell, width in zip(row[:-1], widths)]
-        out.write(("  ".join(cells) + "  " + row[-1]).rstrip() + "\n")
+        cells = [cell.rjust(width) for cell, width in zip(row[:numeric], widths)]
+        out.write("  ".join([*cells, *row[numeric:]]).rstrip() + "\n")
 
 
 def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> None:
