@@ -27,9 +27,7 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the installation
     from .errors import UsageError
 
-    raise UsageError(
-        "--sweep needs NumPy, which is not installed: pip install 'autodiff-cli[sweep]'"
-    ) from error
+    raise UsageError("--sweep needs NumPy, which is not installed: pip install 'autodiff-cli[sweep]'") from error
 
 from .ops import DomainError, FloatMath, Operation
 

@@ -152,7 +152,8 @@ def _operand_spans(graph: Graph, node: Value) -> tuple[tuple[int, int], ...]:
                 continue
             for instruction in _operators(statement.code):
                 if instruction[2] == start and instruction[3] == end:
-                    return tuple(instruction[4])
+                    spans: tuple[tuple[int, int], ...] = instruction[4]  # type: ignore[assignment]
+                    return spans
             break
     except ProgramError:
         pass

@@ -337,7 +337,7 @@ def _report_failures(data: Any) -> int:
     where = ", ".join(f"{axis.key}={float(data.inputs[axis.key][first])!r}" for axis in data.axes)
     error = data.errors[first].error
     click.echo(
-        f"error: {len(data.errors)} of {data.count} points failed; the first, at {where}:",
+        f"error: {len(data.errors)} of {data.size} points failed; the first, at {where}:",
         err=True,
     )
     click.echo(format_error(error, getattr(error, "edited_source", None) or data.source), err=True)

@@ -39,7 +39,7 @@ class Sweep(NamedTuple):
     source: Source | None = None  # the text the errors' spans point into
 
     @property
-    def count(self) -> int:
+    def size(self) -> int:
         return len(self.value)
 
 

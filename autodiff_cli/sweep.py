@@ -17,7 +17,7 @@ from typing import Any
 from . import arraymath  # first: without NumPy it raises the usage error naming the extra
 from .at import inputs_by_key, parse_number, resolve
 from .engine import CONSTANT, INPUT, Value
-from .errors import EvaluationError, ProgramError, UsageError
+from .errors import ProgramError, UsageError
 from .evaluate import Graph, Result
 from .ops import FloatMath
 from .points import Axis, PointError, Sweep

@@ -167,7 +167,9 @@ def test_sweep_and_at_together(run) -> None:
         pytest.param(["--sweep", "x=0:1:3", "--explain"], "--explain shows one point", id="explain"),
         pytest.param(["--sweep", "x=0:1:3", "-f", "dot"], "--sweep gives table, json (JSON Lines) or csv", id="dot"),
         pytest.param(["--plot"], "--plot draws along one input: give exactly one --sweep (given 0)", id="plot-without-sweep"),
-        pytest.param(["--sweep", "x=0:1:3", "--plot=out.pdf"], "--plot out.pdf: the file must end in .svg or .png", id="plot-pdf"),
+        pytest.param(
+            ["--sweep", "x=0:1:3", "--plot=out.pdf"], "--plot out.pdf: the file must end in .svg or .png", id="plot-pdf"
+        ),
     ],
 )
 def test_sweep_usage_errors(run, args: list[str], message: str) -> None:
@@ -245,7 +247,8 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path) -> None:
         "import sys\nsys.modules['matplotlib'] = None\nfrom autodiff_cli.cli import main\n"
         f"sys.argv = ['autodiff', 'eval', '--sweep', 'x=0:1:3', '--plot={tmp_path / 'a.png'}', 'x = 1; y = x']\nmain()\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "NO_COLOR": "1"})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"}
+    )
     assert result.returncode == 2
     assert "needs Matplotlib, which is not installed: pip install 'autodiff-cli[plot]'" in result.stderr

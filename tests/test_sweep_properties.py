@@ -53,7 +53,7 @@ def check_sweep(program: str, specs: list[str]) -> None:
     axes = [parse_axis(result.graph, spec) for spec in specs]
     data = sweep(result, axes, {})
     keyed = inputs_by_key(result.graph)
-    for row in range(data.count):
+    for row in range(data.size):
         overrides = {keyed[key].id: float(data.inputs[key][row]) for key in (axis.key for axis in axes)}
         text = edited_text(result.graph, overrides)
         try:

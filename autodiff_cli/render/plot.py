@@ -60,16 +60,14 @@ def segments(xs: list[float], ys: list[float]) -> Iterator[tuple[list[float], li
 def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
     """The plot as text (with ANSI colour when `color`), `width` x `height` characters."""
     try:
-        import plotext as plt
+        import plotext as plt  # type: ignore[import-untyped]
     except ImportError:
         raise UsageError(f"--plot needs plotext, which is not installed: {_EXTRA}") from None
     key, xs, values, derivative = curves(sweep)
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("pro" if color else "clear")
-    for index, (name, ys, line_color) in enumerate(
-        ((sweep.output, values, "blue"), (f"d/d{key}", derivative, "red"))
-    ):
+    for index, (name, ys, line_color) in enumerate(((sweep.output, values, "blue"), (f"d/d{key}", derivative, "red"))):
         for number, (run_x, run_y) in enumerate(segments(xs, ys)):
             plt.plot(run_x, run_y, label=name if number == 0 else "", color=line_color, marker="braille")
         if index == 1:

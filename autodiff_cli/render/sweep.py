@@ -65,7 +65,7 @@ def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None
     table = [names, *body]
     numeric = len(names) - (1 if sweep.errors else 0)
     widths = [max(len(row[i]) for row in table) for i in range(numeric)]
-    out.write(f"{sweep.output} at {sweep.count} point{'s' if sweep.count != 1 else ''}\n")
+    out.write(f"{sweep.output} at {sweep.size} point{'s' if sweep.size != 1 else ''}\n")
     for row in table:
         cells = [cell.rjust(width) for cell, width in zip(row[:numeric], widths)]
         out.write("  ".join([*cells, *row[numeric:]]).rstrip() + "\n")
@@ -81,13 +81,11 @@ def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> No
     grads = [_list(sweep.grads[key]) for key in sweep.keys]
     errors = sweep.errors
     write = out.write
-    for index in range(sweep.count):
+    for index in range(sweep.size):
         point = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(axes, columns))
         grad = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(keys, grads))
         error = errors.get(index)
         failure = (
-            "null"
-            if error is None
-            else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
+            "null" if error is None else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
         )
         write(f'{head}"point": {{{point}}}, "value": {json_number(values[index])}, "grad": {{{grad}}}, "error": {failure}}}\n')
