@@ -241,6 +241,41 @@ def _load(session: Session, argument: str) -> None:
         _vars(session, "")
 
 
+def _at(session: Session, argument: str) -> None:
+    """`:at x=2 y=3`: the session's inputs at new values, then the output and its gradients there."""
+    from .at import apply, overrides_for, parse_assignment
+
+    if not argument:
+        session._error("usage: :at NAME=VALUE ...")
+        return
+    try:
+        overrides = overrides_for(session.graph, [parse_assignment(item, ":at") for item in argument.split()], ":at")
+        if session.graph.formulas:
+            raise UsageError(":at cannot re-run a session that used grad() (its derivative nodes took their branches)")
+        apply(session.graph, overrides)
+    except UsageError as error:
+        session._error(f"error: {error}")
+        return
+    except ProgramError as error:
+        session._error(format_error(error, session.graph.source))
+        return
+    if session.of is None:
+        session._show_expression()
+    else:
+        _grad_all(session)
+
+
+def _grad_all(session: Session) -> None:
+    result = session._result(session.of)
+    if result is None:
+        return
+    session._print(f"{result.output_name} = {_num(result.value)}")
+    inputs = {id(node) for node in result.inputs()}
+    grads = [(name, node) for name, node in session.graph.names.items() if id(node) in inputs]
+    if grads:
+        session._print("  " + "  ".join(f"∂/∂{name} = {_num(node.grad)}" for name, node in grads))
+
+
 def _reset(session: Session, argument: str) -> None:
     session.reset()
     session.of = None
@@ -260,6 +295,7 @@ COMMANDS: dict[str, Command] = {
         Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad),
         Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
         Command("explain", ":explain", "the backward pass step by step", _explain),
+        Command("at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at),
         Command("load", ":load FILE", "run a program file into the session", _load),
         Command("reset", ":reset", "forget every name", _reset),
         Command("quit", ":quit", "leave (Ctrl-D too)", _quit),

@@ -252,3 +252,30 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path) -> None:
     )
     assert result.returncode == 2
     assert "needs Matplotlib, which is not installed: pip install 'autodiff-cli[plot]'" in result.stderr
+
+
+# ---------------------------------------------------------------- :at in the REPL
+
+
+def test_repl_at_reruns_the_session_at_new_values() -> None:
+    from tests.test_repl import drive
+
+    session, out, err = drive(["x = 1", "y = 2", "z = log(x) * y", ":at x=3", ":at x=-1", ":at z=1", ":vars"])
+    assert "2.19722\n  ∂/∂x = 0.666667  ∂/∂y = 1.09861\n" in out  # log(3) * 2 and its gradients
+    assert "error: log of a non-positive number (-1)" in err and "3 | z = log(x) * y" in err
+    assert "error: :at z: 'z' is bound to an expression, not a number: it is not an input" in err
+    assert out.endswith("x = 3\ny = 2\nz = 2.19722\n")  # a failed :at leaves the session as it was
+
+
+def test_repl_at_on_a_terminal(tmp_path) -> None:
+    from tests.test_repl import quit_, ready, spawn
+
+    child = spawn(tmp_path)
+    child.sendline("x = 2")
+    ready(child)
+    child.sendline("y = x * x * x")
+    ready(child)
+    child.sendline(":at x=3")
+    child.expect("27")
+    child.expect("∂/∂x = 27")
+    quit_(child)
