@@ -324,7 +324,28 @@ def _run_points(
 
         write_table(data, stdout, precision, None if show_all else ROW_LIMIT)
     stdout.flush()
+    if sweeps:
+        _warn_non_finite_points(data)
+    else:
+        _warn_non_finite(result)
     return _report_failures(data)
+
+
+def _warn_non_finite_points(data: Any) -> None:
+    """As eval warns of a non-finite gradient: once, counting the points (failed ones aside) that have one."""
+    import numpy as np
+
+    ok = np.ones(len(data.value), dtype=bool)
+    ok[list(data.errors)] = False
+    bad = {key: ok & ~np.isfinite(data.grads[key]) for key in data.keys}
+    keys = [key for key, rows in bad.items() if rows.any()]
+    if keys:
+        count = int(np.logical_or.reduce([bad[key] for key in keys]).sum())
+        click.echo(
+            f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
+            f"(d/d{', d/d'.join(keys)}: a pole or kink of a derivative; see README)",
+            err=True,
+        )
 
 
 def _report_failures(data: Any) -> int:
