@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from .engine import INPUT, Value
 from .errors import EvaluationError, ProgramError, Source, UsageError
 from .evaluate import Graph
-from .replay import Failure, replay
+from .ops import DomainError
+from .replay import ReplayError, forward_values
 
 #: A number as the language writes it, with an optional sign.
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -43,18 +44,13 @@ def parse_assignment(text: str, option: str = "--at") -> tuple[str, float]:
     return name, parse_number(f"{option} {name}", value)
 
 
-def input_key(graph: Graph, node: Value) -> str:
-    """An input's unique key: its name, or `name@LINE` when the name was later bound to something else."""
-    name = graph.label(node)
-    if graph.names.get(name) is node:
-        return name
-    line, _ = graph.source.line_and_column(graph.starts[node.id])
-    return f"{name}@{line}"
-
-
 def inputs_by_key(graph: Graph) -> dict[str, Value]:
-    """Every input of the graph, in creation order, by its unique key."""
-    return {input_key(graph, node): node for node in graph.nodes if node.op is INPUT}
+    """Every input of the graph, in creation order, by its unique key (as the report keys it)."""
+    from .evaluate import Result
+    from .report import input_keys
+
+    keys = input_keys(Result(graph, graph.last, []))  # type: ignore[arg-type]  # keys need the graph only
+    return {keys[node_id]: graph.nodes[node_id] for node_id in sorted(keys)}
 
 
 def resolve(graph: Graph, name: str, option: str = "--at") -> Value:
@@ -94,9 +90,12 @@ def apply(graph: Graph, overrides: dict[int, float]) -> Graph:
         return graph
     if graph.formulas:
         return evaluate_edited(graph, overrides)
-    values, failure = replay(graph.nodes, overrides)
-    if failure is not None:
-        raise failure_error(graph, failure)
+    try:
+        values = forward_values(graph.nodes, overrides)
+    except ReplayError as failure:
+        # Error path only: the values up to the failing node, for its arguments.
+        before = forward_values(graph.nodes[: failure.node.id], overrides)
+        raise step_error(graph, failure.node, tuple(before[child.id] for child in failure.node.children)) from None
     for node, value in zip(graph.nodes, values):
         node.data = value
     return graph
@@ -125,13 +124,18 @@ def edited_text(graph: Graph, overrides: dict[int, float]) -> str:
     return text
 
 
-def failure_error(graph: Graph, failure: Failure) -> EvaluationError:
-    """The error a fresh evaluation gives at this step: the same message at the same place."""
-    node = failure.node
+def step_error(graph: Graph, node: Value, arguments: tuple[float, ...]) -> EvaluationError:
+    """The error a fresh evaluation gives where `node`'s step fails on `arguments`: same message, same place."""
+    error: DomainError | None = None
+    try:
+        node.op.forward(*arguments)  # type: ignore[union-attr]
+    except DomainError as raised:
+        error = raised
+    except (ArithmeticError, ValueError):
+        pass  # an overflow: Graph._domain_error words it
     start, end = graph.span(node)
-    operand_spans = _operand_spans(graph, node)
-    children = tuple(Value(argument) for argument in failure.arguments)
-    return Graph._domain_error(node.op, children, failure.error, start, end, operand_spans, 0)  # type: ignore[arg-type]
+    children = tuple(Value(argument) for argument in arguments)
+    return Graph._domain_error(node.op, children, error, start, end, _operand_spans(graph, node), 0)  # type: ignore[arg-type]
 
 
 def _operand_spans(graph: Graph, node: Value) -> tuple[tuple[int, int], ...]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .engine import Value
-from .errors import EvaluationError, Source
-from .evaluate import Result
+from .errors import EvaluationError, Source, UsageError
+
+if TYPE_CHECKING:
+    from .evaluate import Result
+    from .options import Options
 
 
 class Axis(NamedTuple):
@@ -57,3 +60,45 @@ def one_point(result: Result) -> Sweep:
         grads={key: [node.grad] for key, node in keyed.items()},
         errors={},
     )
+
+
+_ONE_POINT_VIEWS = {"explain": "--explain", "check": "--check", "hessian": "--hessian", "symbolic": "--symbolic", "render": "--render"}
+IMAGE_SUFFIXES = (".svg", ".png")
+
+
+def check_usage(options: Options) -> list[tuple[str, float]]:
+    """Check --at, --sweep, --plot and --format csv before any work; return the --at pairs."""
+    from .at import parse_assignment
+
+    assignments = [parse_assignment(text) for text in options.at]
+    asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name)]
+    if options.sweep:
+        if options.format in ("dot", "tree"):
+            raise UsageError(f"--sweep gives table, json (JSON Lines) or csv, not --format {options.format}")
+        if asked:
+            raise UsageError(f"{asked[0]} shows one point: it cannot be combined with --sweep")
+    elif options.format == "csv" and asked:
+        raise UsageError(f"--format csv holds values and gradients only: {asked[0]} needs another format")
+    if options.plot is not None:
+        if len(options.sweep) != 1:
+            raise UsageError(f"--plot draws along one input: give exactly one --sweep (given {len(options.sweep)})")
+        if options.plot == "-" and options.format != "table":
+            raise UsageError(f"--plot draws in the terminal instead of the table: with --format {options.format}, "
+                             "write it to a file (--plot=FILE.svg)")
+        if options.plot != "-" and not options.plot.lower().endswith(IMAGE_SUFFIXES):
+            raise UsageError(
+                f"--plot {options.plot}: the file must end in .svg or .png "
+                "(for the terminal, put --plot last or before another option)"
+            )
+    return assignments
+
+
+def points(result: Result, options: Options) -> Sweep:
+    """The sweep `options` asks for, or the one point of `result` (for --format csv)."""
+    if not options.sweep:
+        return one_point(result)
+    from .at import overrides_for, parse_assignment
+    from .sweep import parse_axis, sweep
+
+    fixed = overrides_for(result.graph, [parse_assignment(text) for text in options.at])
+    return sweep(result, [parse_axis(result.graph, text) for text in options.sweep], fixed)

@@ -17,15 +17,13 @@ from typing import TextIO
 
 from .errors import ParseError, ProgramError, Source, UsageError, format_error
 from .evaluate import BUILTINS, Graph
+from .options import Options
+from .output import OutputContext
 from .parse import parse
 from .render.numbers import rounded
 
 PROMPT = "autodiff> "
 CONTINUATION = "     ...> "
-
-
-def _num(x: float | None) -> str:
-    return rounded(x, 6)
 
 
 @dataclass
@@ -42,7 +40,7 @@ class Session:
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.of: str | None = None
+        self.options = Options()
         self.done = False
         self.reset()
 
@@ -54,6 +52,10 @@ class Session:
     @property
     def names(self) -> list[str]:
         return list(self.graph.names)
+
+    def num(self, x: float | None) -> str:
+        """A number as every view of the tool writes it, at the session's precision."""
+        return rounded(x, self.options.precision)
 
     def _print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -109,7 +111,7 @@ class Session:
         if last.target is not None:
             for statement in statements:
                 if statement.target is not None:
-                    self._print(f"{statement.target} = {_num(self.graph.names[statement.target].data)}")
+                    self._print(f"{statement.target} = {self.num(self.graph.names[statement.target].data)}")
         else:
             self._show_expression()
         return True
@@ -120,11 +122,11 @@ class Session:
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return
-        self._print(_num(result.value))
+        self._print(self.num(result.value))
         inputs = {id(node) for node in result.inputs()}
         grads = [(name, node) for name, node in self.graph.names.items() if id(node) in inputs]
         if grads:
-            self._print("  " + "  ".join(f"∂/∂{name} = {_num(node.grad)}" for name, node in grads))
+            self._print("  " + "  ".join(f"∂/∂{name} = {self.num(node.grad)}" for name, node in grads))
 
     def _result(self, of: str | None):
         if self.graph.last is None:
@@ -172,57 +174,59 @@ def _vars(session: Session, argument: str) -> None:
     if not session.graph.names:
         session._print("no names yet")
     for name, node in session.graph.names.items():
-        session._print(f"{name} = {_num(node.data)}")
+        session._print(f"{name} = {session.num(node.data)}")
+
+
+def _write(session: Session, options: Options, format: str = "table") -> None:
+    """The session's graph through the one pipeline: a report, then a writer of the format registry."""
+    result = session._result(options.of)
+    if result is None:
+        return
+    from .render import writer
+    from .report import build_report
+
+    writer(format)(build_report(result, options), OutputContext(session.out, session.err))
+    session.out.flush()
 
 
 def _table(session: Session, argument: str) -> None:
-    result = session._result(session.of)
-    if result is None:
-        return
-    from .render.table import plain_table, render_table
-
-    if not session.out.isatty():
-        session._print(plain_table(result, 6))
-        return
-    from rich.console import Console
-
-    Console(file=session.out, no_color=True, highlight=False).print(render_table(result, 6))
+    _write(session, session.options)
 
 
 def _grad(session: Session, argument: str) -> None:
     if not argument:
         session._error("usage: :grad NAME")
         return
-    result = session._result(session.of)
+    result = session._result(session.options.of)
     if result is None:
         return
     node = session.graph.names.get(argument)
     if node is None:
         session._error(f"error: unknown name '{argument}'")
         return
-    session._print(f"∂{result.output_name}/∂{argument} = {_num(node.grad)}")
+    session._print(f"∂{result.output_name}/∂{argument} = {session.num(node.grad)}")
 
 
 def _of(session: Session, argument: str) -> None:
     if not argument:
-        session.of = None
+        session.options = session.options._replace(of=None)
         session._print("differentiating the last statement")
     elif argument not in session.graph.names:
         session._error(f"error: unknown name '{argument}'")
     else:
-        session.of = argument
+        session.options = session.options._replace(of=argument)
         session._print(f"differentiating {argument}")
 
 
 def _explain(session: Session, argument: str) -> None:
-    try:
-        from .render.explain import render_explain
-    except ImportError:
-        session._print(":explain is not available in this version")
+    result = session._result(session.options.of)
+    if result is None:
         return
-    result = session._result(session.of)
-    if result is not None:
-        session._print(str(render_explain(result)))
+    from .render.sections import explain_lines
+    from .report import build_report
+
+    for line in explain_lines(build_report(result, session.options._replace(explain=True))):
+        session._print(line)
 
 
 def _load(session: Session, argument: str) -> None:
@@ -259,26 +263,26 @@ def _at(session: Session, argument: str) -> None:
     except ProgramError as error:
         session._error(format_error(error, session.graph.source))
         return
-    if session.of is None:
+    if session.options.of is None:
         session._show_expression()
     else:
         _grad_all(session)
 
 
 def _grad_all(session: Session) -> None:
-    result = session._result(session.of)
+    result = session._result(session.options.of)
     if result is None:
         return
-    session._print(f"{result.output_name} = {_num(result.value)}")
+    session._print(f"{result.output_name} = {session.num(result.value)}")
     inputs = {id(node) for node in result.inputs()}
     grads = [(name, node) for name, node in session.graph.names.items() if id(node) in inputs]
     if grads:
-        session._print("  " + "  ".join(f"∂/∂{name} = {_num(node.grad)}" for name, node in grads))
+        session._print("  " + "  ".join(f"∂/∂{name} = {session.num(node.grad)}" for name, node in grads))
 
 
 def _reset(session: Session, argument: str) -> None:
     session.reset()
-    session.of = None
+    session.options = session.options._replace(of=None)
     session._print("session cleared")
 
 

@@ -1,60 +1,47 @@
-"""The one forward re-run of a built graph at new input values (--check, --at, sweeps).
+"""The graph's forward pass run again at other input values, without parsing again.
 
-Nodes are visited in id order, which is creation order and so topological,
-through the same table of operations that built them: the values are the ones
-a fresh evaluation of the edited program computes, to the last bit.
+The one re-run of the tool: `--check` steps an input, `--at` moves it.
+Nodes are visited in id order, which is creation order and so topological.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
 
 from .engine import Value
 from .ops import DomainError
 
 
-class Failure(NamedTuple):
-    """The first node whose forward step left its domain, and why (None: it overflowed)."""
+class ReplayError(ArithmeticError):
+    """A node left its operation's domain (or overflowed) at the new values."""
 
-    node: Value
-    arguments: tuple[float, ...]
-    error: DomainError | None
+    def __init__(self, node: Value, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
 
 
-def replay(graph_nodes: Sequence[Value], overrides: dict[int, float]) -> tuple[list[float], Failure | None]:
-    """Every node's value with some nodes' values replaced; nan from the first failure on.
+def forward_values(nodes: Sequence[Value], overrides: Mapping[int, float]) -> list[float]:
+    """Every node's value, by id, with the inputs in `overrides` (id -> value) replaced.
 
-    A step fails where a fresh evaluation would stop: its forward raises, or
-    its result is not finite.
+    Raises ReplayError at the first node outside its domain: a later node
+    could hide a nan (relu(nan) is 0), so no value past a failure is returned.
     """
     values: list[float] = []
     append = values.append
-    failure: Failure | None = None
-    for node in graph_nodes:
-        replaced = overrides.get(node.id)
-        if replaced is not None:
-            append(replaced)
-            continue
-        op = node.op
-        if op.__class__ is str:
-            append(node.data)
-            continue
-        arguments = tuple(values[child.id] for child in node.children)
-        try:
-            value = op.forward(*arguments)  # type: ignore[union-attr]
-        except (DomainError, ArithmeticError, ValueError) as error:
-            value = math.nan
-            if failure is None:
-                failure = Failure(node, arguments, error if isinstance(error, DomainError) else None)
-        else:
-            if failure is None and not -math.inf < value < math.inf:
-                failure = Failure(node, arguments, None)
+    for node in nodes:
+        value = overrides.get(node.id)
+        if value is None:
+            op = node.op
+            if op.__class__ is str:
+                value = node.data
+            else:
+                try:
+                    value = op.forward(*[values[child.id] for child in node.children])  # type: ignore[union-attr]
+                except (DomainError, OverflowError, ValueError, ZeroDivisionError) as error:
+                    raise ReplayError(node, str(error) if isinstance(error, DomainError) else "outside the domain") from None
+                if not -math.inf < value < math.inf:
+                    raise ReplayError(node, f"overflow: the result of {op.name} is too large for a double")  # type: ignore[union-attr]
         append(value)
-    return values, failure
-
-
-def forward_values(graph_nodes: Sequence[Value], overrides: dict[int, float]) -> list[float]:
-    """Every node's value (indexed by id) with the nodes in `overrides` set; nan past a failure."""
-    return replay(graph_nodes, overrides)[0]
+    return values

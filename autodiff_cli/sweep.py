@@ -21,7 +21,6 @@ from .errors import ProgramError, UsageError
 from .evaluate import Graph, Result
 from .ops import FloatMath
 from .points import Axis, PointError, Sweep
-from .replay import Failure, replay
 
 np = arraymath.np
 
@@ -108,10 +107,21 @@ def _vectorised(
     graph: Graph, order: list[Value], output: Value, columns: dict[int, Any], fixed: dict[int, float], count: int
 ) -> tuple[Any, dict[int, Any], dict[int, PointError]]:
     nodes = graph.nodes
-    base, _ = replay(nodes, fixed)  # the nodes no swept input reaches have these values everywhere
     varying = [False] * len(nodes)
     for node in nodes:
         varying[node.id] = node.id in columns or any(varying[child.id] for child in node.children)
+    # The nodes no swept input reaches have one value at every point: computed once,
+    # by the same array forwards (so nan or inf where a step fails).
+    base: list[Any] = [math.nan] * len(nodes)
+    for node in nodes:
+        if varying[node.id]:
+            continue
+        if node.id in fixed:
+            base[node.id] = fixed[node.id]
+        elif node.op.__class__ is str:
+            base[node.id] = node.data
+        else:
+            base[node.id] = float(arraymath.forward(node.op, *[base[child.id] for child in node.children]))  # type: ignore[arg-type]
     # A step no swept input reaches that fails, fails at every point.
     base_failure = next((i for i, v in enumerate(base) if not varying[i] and not -math.inf < v < math.inf), None)
     steps = [node for node in nodes if varying[node.id] and node.id not in columns]
@@ -186,18 +196,9 @@ def _backward(backward_nodes: list[Value], output: Value, values: list[Any]) -> 
 
 
 def _point_error(graph: Graph, node: Value, arguments: tuple[float, ...]) -> PointError:
-    from .at import failure_error
-    from .ops import DomainError
+    from .at import step_error
 
-    error: DomainError | None = None
-    try:
-        node.op.forward(*arguments)  # type: ignore[union-attr]
-    except DomainError as raised:
-        error = raised
-    except (ArithmeticError, ValueError):
-        pass
-    evaluation_error = failure_error(graph, Failure(node, arguments, error))
-    return _located(graph, evaluation_error)
+    return _located(graph, step_error(graph, node, arguments))
 
 
 def _located(graph: Graph, error: ProgramError) -> PointError:
@@ -234,3 +235,14 @@ def _pointwise(
         for node, edited_node in zip(inputs, edited_inputs):
             grads[node.id][row] = edited_node.grad
     return value, grads, errors
+
+
+def non_finite_gradients(data: Sweep) -> tuple[int, list[str]]:
+    """How many points (failed ones aside) have a nan or infinite gradient, and of which inputs."""
+    ok = np.ones(data.size, dtype=bool)
+    ok[list(data.errors)] = False
+    bad = {key: ok & ~np.isfinite(data.grads[key]) for key in data.keys}
+    keys = [key for key, rows in bad.items() if rows.any()]
+    if not keys:
+        return 0, []
+    return int(np.logical_or.reduce([bad[key] for key in keys]).sum()), keys

@@ -17,7 +17,9 @@ except ImportError:  # not CPython
 from .numbers import json_number, rounded
 
 if TYPE_CHECKING:
+    from ..output import OutputContext
     from ..points import PointError, Sweep
+    from ..report import Report
 
 #: Rows of the table shown before its middle is elided (`--all` shows every row).
 ROW_LIMIT = 200
@@ -47,6 +49,21 @@ def rows(sweep: Sweep, number: object) -> Iterator[list[str]]:
     errors = sweep.errors
     for index, cells in enumerate(zip(*columns)):
         yield [*map(number, cells), reason(errors.get(index))]  # type: ignore[call-overload]
+
+
+def write_sweep(report: Report, out: OutputContext) -> None:
+    """The table format for a sweep: its rows, or with a bare --plot the terminal plot instead."""
+    sweep = report.sweep
+    assert sweep is not None
+    if report.options.plot == "-":
+        import shutil
+
+        from .plot import terminal_plot
+
+        size = shutil.get_terminal_size()  # COLUMNS and LINES on a pipe, else 80 x 24
+        out.write(terminal_plot(sweep, out.width or size.columns, max(12, min(30, size.lines - 4)), out.color))
+        return
+    write_table(sweep, out.stdout, report.options.precision, None if report.options.show_all else ROW_LIMIT)
 
 
 def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None = ROW_LIMIT) -> None:
