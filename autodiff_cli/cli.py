@@ -340,9 +340,9 @@ def _finish_sweep(report: Report, out: OutputContext) -> int:
         return EXIT_OK
     first = min(sweep.errors)
     where = ", ".join(f"{axis.key}={float(sweep.inputs[axis.key][first])!r}" for axis in sweep.axes)
-    error = sweep.errors[first].error
+    failure = sweep.errors[first].error
     out.warn(f"error: {len(sweep.errors)} of {sweep.size} points failed; the first, at {where}:")
-    out.warn(format_error(error, getattr(error, "edited_source", None) or sweep.source))
+    out.warn(format_error(failure, getattr(failure, "edited_source", None) or sweep.source))
     return EXIT_PROGRAM
 
 

@@ -62,7 +62,13 @@ def one_point(result: Result) -> Sweep:
     )
 
 
-_ONE_POINT_VIEWS = {"explain": "--explain", "check": "--check", "hessian": "--hessian", "symbolic": "--symbolic", "render": "--render"}
+_ONE_POINT_VIEWS = {
+    "explain": "--explain",
+    "check": "--check",
+    "hessian": "--hessian",
+    "symbolic": "--symbolic",
+    "render": "--render",
+}
 IMAGE_SUFFIXES = (".svg", ".png")
 
 
@@ -83,8 +89,10 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
         if len(options.sweep) != 1:
             raise UsageError(f"--plot draws along one input: give exactly one --sweep (given {len(options.sweep)})")
         if options.plot == "-" and options.format != "table":
-            raise UsageError(f"--plot draws in the terminal instead of the table: with --format {options.format}, "
-                             "write it to a file (--plot=FILE.svg)")
+            raise UsageError(
+                f"--plot draws in the terminal instead of the table: with --format {options.format}, "
+                "write it to a file (--plot=FILE.svg)"
+            )
         if options.plot != "-" and not options.plot.lower().endswith(IMAGE_SUFFIXES):
             raise UsageError(
                 f"--plot {options.plot}: the file must end in .svg or .png "

@@ -131,8 +131,16 @@ def main() -> None:
     assert graph.names["f"].data == data.value[last] and x_node.grad == data.grads["x"][last]
 
     # The command itself, once: parse, sweep and write 10^6 CSV rows.
-    command = [sys.executable, "-m", "autodiff_cli", "eval", "-f", "csv", *(f"--sweep={axis.key}={spec}" for axis, spec in
-               zip(axes, (f"-2:2:{side}", f"0.1:3:{side}"))), PROGRAM]
+    command = [
+        sys.executable,
+        "-m",
+        "autodiff_cli",
+        "eval",
+        "-f",
+        "csv",
+        *(f"--sweep={axis.key}={spec}" for axis, spec in zip(axes, (f"-2:2:{side}", f"0.1:3:{side}"))),
+        PROGRAM,
+    ]
     start = time.perf_counter()
     subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
     command_time = time.perf_counter() - start
