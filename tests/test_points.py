@@ -286,7 +286,6 @@ def test_repl_at_on_a_terminal(tmp_path) -> None:
 
 def _console_examples() -> list[tuple[str, str]]:
     import re
-    import shlex  # noqa: F401 - used by the test
 
     text = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "sweeps.md").read_text()
     examples = []
@@ -310,3 +309,10 @@ def test_docs_examples_print_what_the_page_says(command: str, expected: str, tmp
         [sys.executable, "-m", "autodiff_cli", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
     )
     assert done.stdout == expected
+
+
+def test_a_long_sweep_table_elides_its_middle(run) -> None:
+    long = run("eval", "--sweep", "x=0:1:1001", "x = 1\ny = x * x\n").stdout.splitlines()
+    assert len(long) == 2 + 200 + 1 and long[102].split() == ["…", "801", "more", "rows", "(--all)"]
+    assert long[-1].split() == ["1", "1", "2"]
+    assert len(run("eval", "--all", "--sweep", "x=0:1:1001", "x = 1\ny = x * x\n").stdout.splitlines()) == 2 + 1001

@@ -41,14 +41,14 @@ def reason(error: PointError | None) -> str:
     return "" if error is None else f"{error.line}:{error.column}: {error.message}"
 
 
-def rows(sweep: Sweep, number: object) -> Iterator[list[str]]:
-    """Each point's cells, numbers written by `number` (a function of one float)."""
+def rows(sweep: Sweep, number: object, indices: range | list[int] | None = None) -> Iterator[list[str]]:
+    """Each point's cells (or those of `indices`), numbers written by `number` (a function of one float)."""
     columns = [_list(sweep.inputs[axis.key]) for axis in sweep.axes]
     columns.append(_list(sweep.value))
     columns.extend(_list(sweep.grads[key]) for key in sweep.keys)
     errors = sweep.errors
-    for index, cells in enumerate(zip(*columns)):
-        yield [*map(number, cells), reason(errors.get(index))]  # type: ignore[call-overload]
+    for index in range(sweep.size) if indices is None else indices:
+        yield [*(number(column[index]) for column in columns), reason(errors.get(index))]  # type: ignore[operator]
 
 
 def write_sweep(report: Report, out: OutputContext) -> None:
@@ -69,21 +69,23 @@ def write_sweep(report: Report, out: OutputContext) -> None:
 def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None = ROW_LIMIT) -> None:
     """The sweep as plain columns, two spaces apart, numbers to `precision` digits (no error column if none failed)."""
     names = header(sweep)
-    body = list(rows(sweep, lambda x: rounded(x, precision)))
+    size = sweep.size
+    # Only the rows shown are formatted: a million-point sweep shows 200.
+    elide = limit is not None and size > limit
+    head = limit // 2 if elide and limit is not None else size
+    tail = list(range(size - (limit - head), size)) if elide and limit is not None else []
+    body = list(rows(sweep, lambda x: rounded(x, precision), [*range(head), *tail]))
     if not sweep.errors:
         names.pop()
         for row in body:
             row.pop()
-    if limit is not None and len(body) > limit:
-        hidden = len(body) - limit
-        elided = ["…"] + [""] * (len(names) - 1)
-        elided[-1] = f"{hidden} more rows (--all)"
-        body = body[: limit // 2] + [elided] + body[len(body) - (limit - limit // 2) :]
     table = [names, *body]
     numeric = len(names) - (1 if sweep.errors else 0)
     widths = [max(len(row[i]) for row in table) for i in range(numeric)]
     out.write(f"{sweep.output} at {sweep.size} point{'s' if sweep.size != 1 else ''}\n")
-    for row in table:
+    for index, row in enumerate(table):
+        if elide and index == head + 1:
+            out.write(f"{'…'.rjust(widths[0])}  {size - len(body)} more rows (--all)\n")
         cells = [cell.rjust(width) for cell, width in zip(row[:numeric], widths)]
         out.write("  ".join([*cells, *row[numeric:]]).rstrip() + "\n")
 
