@@ -115,8 +115,8 @@ sin, cos, tan, tanh, exp, log, sqrt = (_libm(name) for name in ("sin", "cos", "t
 def _power(x: Array, y: Array) -> Array:
     """x ** y, with math.pow's edges: 0 to a negative power and an overflow are +inf, (-x) ** 0.5 nan."""
     result = np.power(x, y)
-    if np.all(np.isfinite(result)):
-        return result  # the common case: none of the edges below can apply
+    if math.isfinite(np.add.reduce(result, axis=None)):
+        return result  # the common case: every power finite, none of the edges below applies
     zero_negative = (x == 0.0) & (y < 0.0)
     overflow = np.isinf(result) & np.isfinite(x) & np.isfinite(y)
     return np.where(zero_negative | overflow, math.inf, result)
@@ -146,9 +146,9 @@ class ArrayMath:
 
     @staticmethod
     def div(x: Array, y: Array) -> Array:
-        zero = y == 0.0
-        if not np.any(zero):
-            return np.divide(x, y)  # the common case: one pass
+        quotient = np.divide(x, y)
+        if math.isfinite(np.add.reduce(quotient, axis=None)):
+            return quotient  # no pole: x / 0 would be inf or nan (the common case, two passes)
         # FloatMath: 0/0 is nan, x/0 is inf with x's sign (whatever the sign of the zero).
         pole = np.where(x == 0.0, math.nan, np.copysign(math.inf, x))
         return np.where(y == 0.0, pole, np.divide(x, np.where(y == 0.0, 1.0, y)))

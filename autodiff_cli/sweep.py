@@ -140,8 +140,10 @@ def _vectorised(
         for node in steps:
             result = arraymath.forward(node.op, *[values[child.id] for child in node.children])  # type: ignore[arg-type]
             values[node.id] = result
-            bad = ~np.isfinite(result)
-            if bad.any():
+            # One pass to ask whether any point failed here: a sum of finite values is
+            # finite (or overflows, and the second pass finds no point).
+            if not math.isfinite(np.add.reduce(result, axis=None)):
+                bad = ~np.isfinite(result)
                 failed[bad & (failed < 0)] = node.id
         if base_failure is not None:
             failed[(failed < 0) | (failed > base_failure)] = base_failure
@@ -149,7 +151,8 @@ def _vectorised(
         point_grads = _backward(backward_nodes, output, values)
         value[first:last] = values[output.id]
         for node in inputs:
-            grads[node.id][first:last] = point_grads.get(node.id, 0.0)
+            # + 0.0: the engine's sums start at +0.0, so a zero gradient is never -0.0.
+            grads[node.id][first:last] = point_grads.get(node.id, 0.0) + 0.0
         for row in np.flatnonzero(failed >= 0).tolist():
             node = nodes[int(failed[row])]
             arguments = tuple(float(np.broadcast_to(values[child.id], failed.shape)[row]) for child in node.children)
@@ -180,18 +183,24 @@ def _backward(backward_nodes: list[Value], output: Value, values: list[Any]) -> 
             local = node.op.derivatives(FloatMath, *arguments)  # type: ignore[union-attr]
         else:
             local = arraymath.derivatives(node.op, *arguments)  # type: ignore[arg-type]
-        # Where this node's grad is 0, nothing flows back (even times an infinite local derivative).
-        silent = None if scalar_grad else grad == 0.0
-        if silent is not None and not silent.any():
-            silent = None
         for child, derivative in zip(children, local):
             if child.op is CONSTANT:
                 continue
             contribution = derivative * grad
-            if silent is not None:
-                contribution = np.where(silent, 0.0, contribution)
-            # Accumulate, never assign: a node used twice gets both uses (0.0 + first, as the engine).
-            grads[child.id] = get(child.id, 0.0) + contribution
+            if not scalar_grad and not math.isfinite(np.add.reduce(contribution, axis=None)):
+                # Where this node's grad is 0, nothing flows back, even times an infinite
+                # local derivative (0 * inf is nan): the engine skips such a node.
+                contribution = np.where(grad == 0.0, 0.0, contribution)
+            # Accumulate, never assign: a node used twice gets both uses.  The first use is
+            # stored as it is (a fresh array, so later uses add in place); a zero whose
+            # sign differs from the engine's +0.0 start is made +0.0 when the inputs' grads are read.
+            earlier = get(child.id)
+            if earlier is None:
+                grads[child.id] = contribution
+            elif isinstance(earlier, np.ndarray) and np.shape(contribution) == earlier.shape:
+                np.add(earlier, contribution, out=earlier)
+            else:
+                grads[child.id] = earlier + contribution
     return grads
 
 

@@ -9,17 +9,12 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, TextIO
 
-from .numbers import json_number
-from .sweep import header, rows
+from .sweep import column_list, header, reason
 
 if TYPE_CHECKING:
     from ..output import OutputContext
     from ..points import Sweep
     from ..report import Report
-
-
-def csv_number(x: float) -> str:
-    return json_number(x).strip('"')
 
 
 def write(report: Report, out: OutputContext) -> None:
@@ -29,6 +24,26 @@ def write(report: Report, out: OutputContext) -> None:
 
 
 def write_csv(sweep: Sweep, out: TextIO) -> None:
+    """Header, then one line per point, written in blocks (a million rows is ordinary)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header(sweep))
-    writer.writerows(rows(sweep, csv_number))
+    # repr is the shortest round-trip form, and writes non-finite floats as nan, inf, -inf.
+    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
+    columns.append(column_list(sweep.value))
+    columns.extend(column_list(sweep.grads[key]) for key in sweep.keys)
+    errors = sweep.errors
+    block: list[str] = []
+    for index, cells in enumerate(zip(*columns)):
+        error = errors.get(index) if errors else None
+        block.append(",".join(map(repr, cells)) + ("," + _quoted(reason(error)) if error else ",") + "\n")
+        if len(block) == 10_000:
+            out.write("".join(block))
+            block.clear()
+    out.write("".join(block))
+
+
+def _quoted(cell: str) -> str:
+    """A cell as the csv module writes it: quoted when it holds a comma, a quote or a newline."""
+    if any(mark in cell for mark in ',"\n\r'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell

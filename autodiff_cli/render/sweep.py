@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 ROW_LIMIT = 200
 
 
-def _list(column: object) -> list[float]:
+def column_list(column: object) -> list[float]:
     """A column as a list of Python floats (an ndarray's tolist() is the fast way)."""
     tolist = getattr(column, "tolist", None)
     return tolist() if tolist is not None else list(column)  # type: ignore[call-overload]
@@ -43,9 +43,9 @@ def reason(error: PointError | None) -> str:
 
 def rows(sweep: Sweep, number: object, indices: range | list[int] | None = None) -> Iterator[list[str]]:
     """Each point's cells (or those of `indices`), numbers written by `number` (a function of one float)."""
-    columns = [_list(sweep.inputs[axis.key]) for axis in sweep.axes]
-    columns.append(_list(sweep.value))
-    columns.extend(_list(sweep.grads[key]) for key in sweep.keys)
+    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
+    columns.append(column_list(sweep.value))
+    columns.extend(column_list(sweep.grads[key]) for key in sweep.keys)
     errors = sweep.errors
     for index in range(sweep.size) if indices is None else indices:
         yield [*(number(column[index]) for column in columns), reason(errors.get(index))]  # type: ignore[operator]
@@ -95,9 +95,9 @@ def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> No
     head = (f'{{"source": {quote(source)}, ' if source is not None else "{") + f'"output": {quote(sweep.output)}, '
     axes = [quote(axis.key) for axis in sweep.axes]
     keys = [quote(key) for key in sweep.keys]
-    columns = [_list(sweep.inputs[axis.key]) for axis in sweep.axes]
-    values = _list(sweep.value)
-    grads = [_list(sweep.grads[key]) for key in sweep.keys]
+    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
+    values = column_list(sweep.value)
+    grads = [column_list(sweep.grads[key]) for key in sweep.keys]
     errors = sweep.errors
     write = out.write
     for index in range(sweep.size):
