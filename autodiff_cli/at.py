@@ -1,9 +1,9 @@
 """`--at NAME=VALUE`: the program at other input values, by re-running its graph.
 
 An input is a name bound to a number literal; `--at` replaces that literal's
-value.  The graph is not parsed again: `replay` runs it forward at the new
-values, and a step outside its domain is reported where, and as, `eval` of
-the edited program would report it.  A graph that `grad()` built into is the
+value.  The graph is not parsed again: `replay.forward_values` runs it forward
+at the new values, and a step outside its domain is reported where, and as,
+`eval` of the edited program would report it.  A graph that `grad()` built into is the
 exception: its derivative nodes took their branches (relu', ties) at the old
 values, so such a program is evaluated again from its edited text.
 """
