@@ -201,6 +201,7 @@ def eval_command(program: str, **values: Any) -> None:
     Example:
       autodiff eval "x = 0.5; y = tanh(2*x) * x"
       autodiff eval --of d "a = -2; b = 3; d = a*b; f = d*d"
+      autodiff eval --sweep x=-2:2:9 --plot "x = 0; y = x**3 - 3*x"
     """
     from .sources import read_file
 
