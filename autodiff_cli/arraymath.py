@@ -83,10 +83,10 @@ def _agrees(candidate: Callable[[Array], Array], name: str) -> bool:
 def _tanh_from_expm1(x: Array) -> Array:
     """tanh by fdlibm's algorithm (the C library's): right to the bit wherever expm1 is."""
     a = np.abs(x)
+    large = a >= 1.0
     with np.errstate(all="ignore"):
-        above = np.expm1(2.0 * a)
-        below = np.expm1(-2.0 * a)
-        z = np.where(a >= 1.0, 1.0 - 2.0 / (above + 2.0), -below / (below + 2.0))
+        t = np.expm1(np.where(large, 2.0 * a, -2.0 * a))  # expm1(2|x|) from 1 up, expm1(-2|x|) below
+        z = np.where(large, 1.0 - 2.0 / (t + 2.0), -t / (t + 2.0))
     z = np.where(a < 2.0**-55, a * (1.0 + a), z)
     z = np.where(a >= 22.0, 1.0, z)
     return np.copysign(z, x)

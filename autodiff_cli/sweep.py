@@ -19,7 +19,7 @@ from .at import inputs_by_key, parse_number, resolve
 from .engine import CONSTANT, INPUT, Value
 from .errors import ProgramError, UsageError
 from .evaluate import Graph, Result
-from .ops import FloatMath
+from .ops import OPERATIONS, FloatMath
 from .points import Axis, PointError, Sweep
 
 np = arraymath.np
@@ -165,6 +165,9 @@ def _vectorised(
     return value, grads, errors
 
 
+_POW = OPERATIONS["pow"]
+
+
 def _backward(backward_nodes: list[Value], output: Value, values: list[Any]) -> dict[int, Any]:
     """engine.backward on arrays: the same walk, the same order of sums, the same skip of zero grads."""
     grads: dict[int, Any] = {output.id: 1.0}
@@ -181,6 +184,9 @@ def _backward(backward_nodes: list[Value], output: Value, values: list[Any]) -> 
         arguments.append(values[node.id])
         if all(np.ndim(argument) == 0 for argument in arguments):
             local = node.op.derivatives(FloatMath, *arguments)  # type: ignore[union-attr]
+        elif node.op is _POW and children[1].op is CONSTANT:
+            # x ** 2: the exponent's rule (a log at every point) would be thrown away.
+            local = (arraymath.ArrayMath.power_rule(arguments[0], arguments[1]), 0.0)
         else:
             local = arraymath.derivatives(node.op, *arguments)  # type: ignore[arg-type]
         for child, derivative in zip(children, local):
