@@ -267,6 +267,13 @@ def test_repl_at_reruns_the_session_at_new_values() -> None:
     assert out.endswith("x = 3\ny = 2\nz = 2.19722\n")  # a failed :at leaves the session as it was
 
 
+def test_repl_at_with_of_shows_that_output() -> None:
+    from tests.test_repl import drive
+
+    _, out, err = drive(["x = 1", "u = x * x", "v = u + 1", ":of u", ":at x=3"])
+    assert out.endswith("u = 9\n  ∂/∂x = 6\n") and not err
+
+
 def test_repl_at_on_a_terminal(tmp_path) -> None:
     from tests.test_repl import quit_, ready, spawn
 
