@@ -76,12 +76,22 @@ def torch_program(torch, x, y):  # type: ignore[no-untyped-def]
     return s17 * s13 + s16 / s4
 
 
+CPU: dict[int, float] = {}  # id(function) -> median CPU seconds of its last timing
+
+
 def median_time(function, runs: int) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
-    times = []
+    """Median, least and most wall seconds of `runs` calls; the median CPU seconds go in CPU.
+
+    CPU time (this process, all its threads) is what a busy machine does not
+    inflate: wall time also counts the waits for a core.
+    """
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         function()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    CPU[id(function)] = statistics.median(cpu)
     return statistics.median(times), min(times), max(times)
 
 
@@ -110,7 +120,9 @@ def main() -> None:
     # 1. The vectorised sweep.
     data = sweep(result, axes, {})
     assert not data.errors
-    vectorised = median_time(lambda: sweep(result, axes, {}), args.runs)
+    run_sweep = lambda: sweep(result, axes, {})
+    vectorised = median_time(run_sweep, args.runs)
+    vectorised_cpu = CPU[id(run_sweep)]
 
     # 2. Scalar evaluations of a sample of the same points, as --at does each one.
     xs, ys = data.inputs["x"], data.inputs["y"]
@@ -125,6 +137,7 @@ def main() -> None:
 
     scalar = median_time(scalar_sample, 3)
     per_point = scalar[0] / len(sample)
+    scalar_cpu = CPU[id(scalar_sample)] / len(sample) * points
     scalar_total = per_point * points
     # The scalar pass leaves the graph at the last sampled point: check those agree bit for bit.
     last = int(sample[-1])
@@ -155,14 +168,18 @@ def main() -> None:
         f"of x and y ({points:,} points): the value and both gradients at every point. Python "
         f"{platform.python_version()}, NumPy {np.__version__}, {_cpu()}.",
         "",
-        "| How | Time for all points | Ratio to `--sweep` |",
-        "|---|---:|---:|",
+        f"Load average when it started: {_load()} (on {_cores()} cores): wall times count the waits for a core, "
+        "CPU times (this process, all its threads) do not.",
+        "",
+        "| How | Wall time, all points | Ratio to `--sweep` | CPU time | CPU ratio |",
+        "|---|---:|---:|---:|---:|",
         f"| `--sweep` (vectorised, graph built once; median of {args.runs}, range {vectorised[1]:.3f}-{vectorised[2]:.3f} s) "
-        f"| {vectorised[0]:.3f} s | 1.00x |",
+        f"| {vectorised[0]:.3f} s | 1.00x | {vectorised_cpu:.3f} s | 1.00x |",
         f"| scalar evaluations, the `--at` path in one process ({len(sample):,} timed, {per_point * 1e6:.1f} µs each, "
-        f"extrapolated) | {scalar_total:.1f} s | {scalar_total / vectorised[0]:.0f}x |",
+        f"extrapolated) | {scalar_total:.1f} s | {scalar_total / vectorised[0]:.0f}x | {scalar_cpu:.1f} s "
+        f"| {scalar_cpu / vectorised_cpu:.0f}x |",
         f"| one `autodiff eval --at` process per point ({process[0] * 1e3:.0f} ms each, extrapolated) "
-        f"| {process[0] * points / 3600:.1f} h | {process[0] * points / vectorised[0]:,.0f}x |",
+        f"| {process[0] * points / 3600:.1f} h | {process[0] * points / vectorised[0]:,.0f}x | | |",
     ]
 
     # 3. PyTorch float64, if it is installed.
@@ -188,14 +205,17 @@ def main() -> None:
         ]
         threads = torch.get_num_threads()
         torch_default = median_time(torch_run, args.runs)
+        torch_default_cpu = CPU[id(torch_run)]
         torch.set_num_threads(1)
         torch_single = median_time(torch_run, args.runs)
+        torch_single_cpu = CPU[id(torch_run)]
         torch.set_num_threads(threads)
         lines += [
             f"| PyTorch {torch.__version__} float64 tensors, forward + backward, {threads} threads "
-            f"| {torch_default[0]:.3f} s | {torch_default[0] / vectorised[0]:.2f}x |",
+            f"| {torch_default[0]:.3f} s | {torch_default[0] / vectorised[0]:.2f}x | {torch_default_cpu:.3f} s "
+            f"| {torch_default_cpu / vectorised_cpu:.2f}x |",
             f"| PyTorch float64, 1 thread (NumPy's ufuncs use one) | {torch_single[0]:.3f} s "
-            f"| {torch_single[0] / vectorised[0]:.2f}x |",
+            f"| {torch_single[0] / vectorised[0]:.2f}x | {torch_single_cpu:.3f} s | {torch_single_cpu / vectorised_cpu:.2f}x |",
         ]
         agreement = (
             f"PyTorch's values and gradients agree with the sweep's to {max(differences):.1e} (largest relative "
@@ -214,6 +234,19 @@ def main() -> None:
     print(section)
     if not args.no_write:
         _write(section)
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
 
 
 def _cpu() -> str:
