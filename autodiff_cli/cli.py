@@ -57,6 +57,46 @@ def _render_path(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+def _mistakes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """--compare [MISTAKES]: `all` or a comma-separated list of the classic mistakes."""
+    if value is None:
+        return None
+    from .teaching.mistakes import parse_variants
+
+    try:
+        return parse_variants(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+class OutputCommand(click.Command):
+    """A command whose `--compare` and `--plot` take an optional value.
+
+    Click would take the next argument as the value: `--compare PROGRAM` means
+    every mistake, and `--plot PROGRAM` the terminal (only FILE.svg or FILE.png
+    is --plot's value).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        for index, arg in enumerate(args[:-1]):
+            if arg == "--":
+                break
+            if arg == "--plot" and not args[index + 1].lower().endswith((".svg", ".png")):
+                args[index] = "--plot=-"
+            if arg == "--compare":
+                from .teaching.mistakes import parse_variants
+
+                try:
+                    parse_variants(args[index + 1])
+                except ValueError:
+                    # A mistyped mistake (letters, commas, dashes) stays, to be named in the error;
+                    # anything else is the program or a file, not a mistake.
+                    if not args[index + 1].replace(",", "").replace("-", "").isalpha():
+                        args[index] = "--compare=all"
+        return super().parse_args(ctx, args)
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `eval` and `run` share, declared once so they cannot drift apart.
 
@@ -109,6 +149,15 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="With one --sweep: the output and its derivative drawn in the terminal, or to FILE.svg/.png.",
         ),
         click.option(
+            "--compare", metavar="[MISTAKES]", is_flag=False, flag_value="all", default=None, callback=_mistakes,
+            help="Also run the classic wrong backward passes (overwrite, no-sort, no-reset; comma-separated, "
+            "default all) and show which gradients each gets wrong, and why.",
+        ),
+        click.option(
+            "--why", metavar="NAME", multiple=True,
+            help="Show NAME's gradient as the sum of its uses (repeatable); JSON gets every node's contributions.",
+        ),
+        click.option(
             "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,
             help="Also draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
         ),
@@ -121,23 +170,6 @@ def make_options(values: dict[str, Any]) -> Options:
     from .options import Options
 
     return Options(**{name: values[name] for name in Options._fields if name in values})
-
-
-class PointsCommand(click.Command):
-    """A command whose bare `--plot` means the terminal, even when a program or file follows it.
-
-    Click would take the next argument as --plot's value; only an image name
-    (FILE.svg, FILE.png) is one.
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        args = list(args)
-        for index, arg in enumerate(args[:-1]):
-            if arg == "--":
-                break
-            if arg == "--plot" and not args[index + 1].lower().endswith((".svg", ".png")):
-                args[index] = "--plot=-"
-        return super().parse_args(ctx, args)
 
 
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
@@ -191,7 +223,7 @@ def repl_command() -> None:
     sys.exit(repl_main())
 
 
-@cli.command("eval", cls=PointsCommand)
+@cli.command("eval", cls=OutputCommand)
 @click.argument("program", required=False, default="-")
 @output_options
 def eval_command(program: str, **values: Any) -> None:
@@ -211,7 +243,7 @@ def eval_command(program: str, **values: Any) -> None:
     sys.exit(run_program(load, make_options(values), OutputContext()))
 
 
-@cli.command("run", cls=PointsCommand)
+@cli.command("run", cls=OutputCommand)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @output_options
 def run_command(files: tuple[str, ...], **values: Any) -> None:
@@ -243,6 +275,45 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
         )
         worst = max(worst, code)
     sys.exit(worst)
+
+
+@cli.command("quiz")
+@click.argument("program", metavar="PROGRAM|FILE")
+@click.option("--of", "of", metavar="NAME", help="Ask about the gradients of this named node instead of the last statement.")
+@click.option(
+    "--answers", metavar="FILE", help="Grade FILE's answers (`a = -3` a line) instead of asking: exit 0 all right, 1 otherwise."
+)
+@click.option(
+    "--worksheet", type=click.Choice(["md", "tex"]), default=None,
+    help="Write a worksheet instead (program, forward values, blank gradients) as Markdown or LaTeX, on stdout.",
+)
+@click.option("--answer-key", is_flag=True, help="Write the worksheet's answer key: gradients and where each comes from.")
+@click.option("--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits shown.")
+@click.option(
+    "--tolerance", type=Tolerance(), default=1e-3, show_default=True,
+    help="An answer is right when |answer - grad| <= tol * max(1, |grad|).",
+)
+def quiz_command(
+    program: str, of: str | None, answers: str | None, worksheet: str | None, answer_key: bool, precision: int,
+    tolerance: float,
+) -> None:
+    """Practise backpropagation: find each gradient of PROGRAM (text or a file), in backward order.
+
+    On a terminal it asks, checks each answer (a number or a fraction like
+    -3/2) and explains a wrong one. --answers grades a file instead;
+    --worksheet writes a handout to fill in (--answer-key: its key).
+
+    \b
+    Example:
+      autodiff quiz "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+      autodiff quiz examples/teaching/seed.ad --answers alice.txt
+      autodiff quiz examples/teaching/seed.ad --worksheet tex --answer-key > key.tex
+    """
+    from .options import Options
+    from .teaching.practice import quiz_main
+
+    options = Options(of=of, precision=precision, quiz_tolerance=tolerance)
+    sys.exit(quiz_main(program, options, OutputContext(), answers, worksheet, answer_key))
 
 
 def run_program(

@@ -68,6 +68,8 @@ _ONE_POINT_VIEWS = {
     "hessian": "--hessian",
     "symbolic": "--symbolic",
     "render": "--render",
+    "compare": "--compare",
+    "why": "--why",
 }
 IMAGE_SUFFIXES = (".svg", ".png")
 
@@ -77,7 +79,7 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
     from .at import parse_assignment
 
     assignments = [parse_assignment(text) for text in options.at]
-    asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name)]
+    asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name, None)]
     if options.sweep:
         if options.format in ("dot", "tree"):
             raise UsageError(f"--sweep gives table, json (JSON Lines) or csv, not --format {options.format}")

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import ParseError, ProgramError, Source, UsageError, format_error
 from .evaluate import BUILTINS, Graph
@@ -21,6 +21,9 @@ from .options import Options
 from .output import OutputContext
 from .parse import parse
 from .render.numbers import rounded
+
+if TYPE_CHECKING:
+    from .report import Report
 
 PROMPT = "autodiff> "
 CONTINUATION = "     ...> "
@@ -42,6 +45,8 @@ class Session:
         self.err = err or sys.stderr
         self.options = Options()
         self.done = False
+        # Where :quiz reads its answers: the next line of the stream, or the terminal's prompt.
+        self.ask: Callable[[str], str | None] = lambda prompt: None
         self.reset()
 
     # -- state
@@ -150,7 +155,16 @@ class Session:
     def run_stream(self, stream: Iterable[str]) -> int:
         """Run lines from any stream (a pipe, a list); continues unclosed parentheses."""
         pending = ""
-        for line in stream:
+        lines = iter(stream)
+
+        def ask(prompt: str) -> str | None:
+            self.out.write(prompt)
+            line = next(lines, None)
+            self._print("" if line is None else line.rstrip("\n"))
+            return None if line is None else line.rstrip("\n")
+
+        self.ask = ask
+        for line in lines:
             pending += line.rstrip("\n")
             if self.needs_more(pending):
                 pending += "\n"
@@ -166,8 +180,9 @@ class Session:
 
 def _help(session: Session, argument: str) -> None:
     session._print("Type statements (a = 3, b = a * a, tanh(b)) or a command:")
+    width = max(len(command.usage) for command in COMMANDS.values())
     for command in COMMANDS.values():
-        session._print(f"  {command.usage:<12} {command.help}")
+        session._print(f"  {command.usage:<{width}}  {command.help}")
 
 
 def _vars(session: Session, argument: str) -> None:
@@ -227,6 +242,60 @@ def _explain(session: Session, argument: str) -> None:
 
     for line in explain_lines(build_report(result, session.options._replace(explain=True))):
         session._print(line)
+
+
+def _report(session: Session, options: Options) -> Report | None:
+    """The session's graph as a report under `options`; None (the error shown) when it cannot be made."""
+    result = session._result(options.of)
+    if result is None:
+        return None
+    from .report import build_report
+
+    try:
+        return build_report(result, options)
+    except UsageError as error:
+        session._error(f"error: {str(error).replace('--why', ':why')}")
+        return None
+
+
+def _compare(session: Session, argument: str) -> None:
+    from .teaching.mistakes import parse_variants
+
+    try:
+        variants = parse_variants(argument or "all")
+    except ValueError as error:
+        session._error(f"error: {error}")
+        return
+    report = _report(session, session.options._replace(compare=variants))
+    if report is not None:
+        from .render.teaching import write_compare
+
+        write_compare(report, OutputContext(session.out, session.err, plain=True))
+
+
+def _why(session: Session, argument: str) -> None:
+    if not argument:
+        session._error("usage: :why NAME")
+        return
+    report = _report(session, session.options._replace(why=tuple(argument.split())))
+    if report is not None:
+        from .render.teaching import write_why
+
+        write_why(report, OutputContext(session.out, session.err, plain=True))
+
+
+def _quiz(session: Session, argument: str) -> None:
+    report = _report(session, session.options)
+    if report is None:
+        return
+    from .teaching.contributions import contributions
+    from .teaching.quiz import run_quiz
+
+    try:
+        run_quiz(report, session.ask, session._print, contributions(report.result))
+    except KeyboardInterrupt:
+        session._print("")
+        session._print("quiz stopped")
 
 
 def _load(session: Session, argument: str) -> None:
@@ -300,6 +369,12 @@ COMMANDS: dict[str, Command] = {
         Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
         Command("explain", ":explain", "the backward pass step by step", _explain),
         Command("at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at),
+        Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why),
+        Command(
+            "compare", ":compare [MISTAKES]",
+            "the gradients under the classic mistakes: overwrite, no-sort, no-reset (default: all)", _compare,
+        ),
+        Command("quiz", ":quiz", "find each gradient yourself, in backward order (Ctrl-D stops)", _quiz),
         Command("load", ":load FILE", "run a program file into the session", _load),
         Command("reset", ":reset", "forget every name", _reset),
         Command("quit", ":quit", "leave (Ctrl-D too)", _quit),
@@ -333,10 +408,20 @@ def interactive(session: Session) -> int:
                     if (":" + name).startswith(word):
                         yield Completion(":" + name, start_position=-len(word))
                 return
+            command = before.lstrip().split(" ", 1)[0]
+            if command == ":compare":
+                from .teaching.mistakes import VARIANTS
+
+                word = before.rsplit(" ", 1)[-1].rsplit(",", 1)[-1]
+                for name in [*VARIANTS, "all"]:
+                    if name.startswith(word) and name != word:
+                        yield Completion(name, start_position=-len(word))
+                return
             word = document.get_word_before_cursor()
             if not word:
                 return
-            for name in [*session.names, *sorted(BUILTINS)]:
+            candidates = session.names if command in (":why", ":of", ":grad") else [*session.names, *sorted(BUILTINS)]
+            for name in candidates:
                 if name.startswith(word) and name != word:
                     yield Completion(name, start_position=-len(word))
 
@@ -345,6 +430,17 @@ def interactive(session: Session) -> int:
     except OSError:
         history = InMemoryHistory()
     prompt = PromptSession(history=history, completer=_Completer(), complete_while_typing=False)
+
+    # A prompt of its own for quiz answers: they are not program lines (no file history, no completion).
+    answers: PromptSession[str] = PromptSession(history=InMemoryHistory())
+
+    def ask(text: str) -> str | None:
+        try:
+            return answers.prompt(text)
+        except EOFError:
+            return None
+
+    session.ask = ask
     print("autodiff REPL: type :help for commands, Ctrl-D to leave", flush=True)
     while not session.done:
         pending = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .engine import INPUT, Value
+from .engine import INPUT, Step, Value
 
 if TYPE_CHECKING:
     from .check import CheckRow
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .explain import ExplainEntry
     from .options import Options
     from .points import Sweep
+    from .teaching.mistakes import Comparison
 
 
 class Report:
@@ -32,6 +33,10 @@ class Report:
         self.hessian: tuple[list[Value], list[list[float]]] | None = None
         self.formulas: list[tuple[Value, list[str]]] | None = None
         self.sweep: Sweep | None = None  # --sweep (or --format csv): every point's value and gradients
+        self.compare: Comparison | None = None
+        # node id -> the steps of the backward walk into it, in order (--why, and --explain in JSON)
+        self.contributions: dict[int, list[Step]] | None = None
+        self.why: list[Value] | None = None
 
     @property
     def output(self) -> Value:
@@ -106,7 +111,31 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         from .points import points
 
         report.sweep = points(result, options)
+    if options.why or options.explain:
+        from .teaching.contributions import contributions
+
+        report.why = [_named(report, name, "--why") for name in options.why] if options.why else None
+        report.contributions = contributions(result, report.explain)
+    if options.compare is not None:
+        from .teaching.mistakes import compare
+
+        report.compare = compare(report, options.compare)
     return report
+
+
+def _named(report: Report, name: str, option: str) -> Value:
+    """The node a name is bound to at the end of the program, or an input by its key (`a@1`); else UsageError."""
+    result = report.result
+    node = result.graph.names.get(name)
+    if node is None and "@" in name:
+        node = next((result.graph.nodes[node_id] for node_id, key in report.keys.items() if key == name), None)
+    if node is None:
+        from .errors import UsageError
+
+        names = list(result.graph.names)
+        shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
+        raise UsageError(f"{option} {name}: the program binds no name '{name}' (its names: {shown or 'none'})")
+    return node
 
 
 def _formula_names(report: Report) -> dict[int, str]:
