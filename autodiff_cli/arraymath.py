@@ -113,13 +113,21 @@ sin, cos, tan, tanh, exp, log, sqrt = (_libm(name) for name in ("sin", "cos", "t
 
 
 def _power(x: Array, y: Array) -> Array:
-    """x ** y, with math.pow's edges: 0 to a negative power and an overflow are +inf, (-x) ** 0.5 nan."""
+    """x ** y, with math.pow's edges: 0 to a negative power and an overflow are +inf, (-x) ** 0.5 nan.
+
+    NumPy answers a scalar exponent of 2, 0.5 or -1 with x*x, sqrt or 1/x,
+    which differ from the C library's pow in the last bit (and sqrt(-0.0) is
+    -0.0): both operands are given as full arrays, so every point calls pow.
+    """
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+    full = shape or (1,)
+    x, y = (v if np.shape(v) == full else np.full(full, v, dtype=np.float64) for v in (x, y))
     result = np.power(x, y)
-    if math.isfinite(np.add.reduce(result, axis=None)):
-        return result  # the common case: every power finite, none of the edges below applies
-    zero_negative = (x == 0.0) & (y < 0.0)
-    overflow = np.isinf(result) & np.isfinite(x) & np.isfinite(y)
-    return np.where(zero_negative | overflow, math.inf, result)
+    if not math.isfinite(np.add.reduce(result, axis=None)):  # rare: an edge below applies somewhere
+        zero_negative = (x == 0.0) & (y < 0.0)
+        overflow = np.isinf(result) & np.isfinite(x) & np.isfinite(y)
+        result = np.where(zero_negative | overflow, math.inf, result)
+    return result.reshape(shape)
 
 
 _power_checked = False

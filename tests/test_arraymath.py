@@ -87,3 +87,22 @@ def test_library_functions_agree_with_math(name: str) -> None:
             assert not math.isfinite(result)
             continue
         assert same(result, expected), f"{name}({value!r}) = {result!r}, math gives {expected!r}"
+
+
+@pytest.mark.parametrize("exponent", [2.0, 0.5, -1.0, 3.0, -2.0], ids=["square", "half", "reciprocal", "cube", "minus-two"])
+def test_pow_by_a_constant_is_the_c_librarys_pow_at_every_point(exponent: float) -> None:
+    """NumPy answers x ** 2, x ** 0.5 and x ** -1 with its own shortcuts (x*x, sqrt, 1/x); a sweep must not."""
+    op = OPERATIONS["pow"]
+    rng = np.random.default_rng(7)
+    bases = np.concatenate([rng.uniform(-1e3, 1e3, 20000), [-0.0, 0.0, 1e-300, -1e-300]])
+    with np.errstate(all="ignore"):
+        out = arraymath.forward(op, bases, exponent)
+        local = arraymath.derivatives(op, bases, exponent, out)
+    for index, base in enumerate(bases.tolist()):
+        expected = scalar_forward(op, (base, exponent))
+        if expected is None:
+            assert not math.isfinite(out[index])
+            continue
+        assert same(float(out[index]), expected), f"{base!r} ** {exponent}: {out[index]!r} != {expected!r}"
+        dx, _ = op.derivatives(FloatMath, base, exponent, expected)
+        assert same(float(np.broadcast_to(local[0], out.shape)[index]), dx), f"d/dx {base!r} ** {exponent}"
