@@ -70,6 +70,7 @@ _ONE_POINT_VIEWS = {
     "render": "--render",
     "compare": "--compare",
     "why": "--why",
+    "taylor": "--taylor",
 }
 IMAGE_SUFFIXES = (".svg", ".png")
 
@@ -80,6 +81,10 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
 
     assignments = [parse_assignment(text) for text in options.at]
     asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name, None)]
+    if options.of is not None and "," in options.of and (options.sweep or options.format == "csv"):
+        raise UsageError("--sweep and --format csv follow one output: give --of one name")
+    if options.sweep and getattr(options, "mode", None) == "forward":
+        raise UsageError("--sweep computes its gradients in reverse mode: drop --mode forward")
     if options.sweep:
         if options.format in ("dot", "tree"):
             raise UsageError(f"--sweep gives table, json (JSON Lines) or csv, not --format {options.format}")

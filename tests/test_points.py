@@ -323,3 +323,17 @@ def test_a_long_sweep_table_elides_its_middle(run) -> None:
     assert len(long) == 2 + 200 + 1 and long[102].split() == ["…", "801", "more", "rows", "(--all)"]
     assert long[-1].split() == ["1", "1", "2"]
     assert len(run("eval", "--all", "--sweep", "x=0:1:1001", "x = 1\ny = x * x\n").stdout.splitlines()) == 2 + 1001
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--of", "x,z"], "--sweep and --format csv follow one output", id="jacobian"),
+        pytest.param(["--mode", "forward"], "--sweep computes its gradients in reverse mode", id="forward-mode"),
+        pytest.param(["--taylor", "x:3"], "--taylor shows one point", id="taylor"),
+        pytest.param(["--why", "x"], "--why shows one point", id="why"),
+    ],
+)
+def test_sweep_with_the_modes_and_teaching_views(run, args: list[str], message: str) -> None:
+    result = run("eval", "--sweep", "x=0:1:3", *args, PROGRAM)
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {message}"), result.stderr
