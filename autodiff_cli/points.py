@@ -71,6 +71,8 @@ _ONE_POINT_VIEWS = {
     "compare": "--compare",
     "why": "--why",
     "taylor": "--taylor",
+    "emit": "--emit",
+    "simplify": "--simplify",
 }
 IMAGE_SUFFIXES = (".svg", ".png")
 
@@ -86,7 +88,7 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
     if options.sweep and getattr(options, "mode", None) == "forward":
         raise UsageError("--sweep computes its gradients in reverse mode: drop --mode forward")
     if options.sweep:
-        if options.format in ("dot", "tree"):
+        if options.format not in ("table", "json", "csv"):
             raise UsageError(f"--sweep gives table, json (JSON Lines) or csv, not --format {options.format}")
         if asked:
             raise UsageError(f"{asked[0]} shows one point: it cannot be combined with --sweep")

@@ -332,6 +332,8 @@ def test_a_long_sweep_table_elides_its_middle(run) -> None:
         pytest.param(["--mode", "forward"], "--sweep computes its gradients in reverse mode", id="forward-mode"),
         pytest.param(["--taylor", "x:3"], "--taylor shows one point", id="taylor"),
         pytest.param(["--why", "x"], "--why shows one point", id="why"),
+        pytest.param(["--emit", "python"], "--emit shows one point", id="emit"),
+        pytest.param(["-f", "latex"], "--sweep gives table, json (JSON Lines) or csv, not --format latex", id="latex"),
     ],
 )
 def test_sweep_with_the_modes_and_teaching_views(run, args: list[str], message: str) -> None:
