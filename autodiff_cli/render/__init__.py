@@ -20,6 +20,7 @@ FORMATS: dict[str, str] = {
     "json": "json",
     "dot": "dot",
     "tree": "tree",
+    "csv": "csv",
     "latex": "latex",
 }
 
