@@ -148,9 +148,9 @@ class Graph:
                     del stack[len(stack) - taken :]
                     data = op.forward(*[child.data for child in children])
             except (DomainError, OverflowError) as error:
-                raise self._domain_error(op, children, error, start, end, operand_spans, offset) from None
+                raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
             if not -math.inf < data < math.inf:
-                raise self._domain_error(op, children, None, start, end, operand_spans, offset)
+                raise self._step_error(op, children, None, start, end, operand_spans, offset)
             node = Value(data, op, children, len(nodes))
             nodes.append(node)
             add_start(start + offset)
@@ -259,8 +259,8 @@ class Graph:
             wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
         raise NameError_(f"{name}() takes {wanted}, not {len(children)}", (start, end))
 
+    @staticmethod
     def _domain_error(
-        self,
         op: Operation,
         children: tuple[Value, ...],
         error: Exception | None,
@@ -275,13 +275,27 @@ class Graph:
         span = (start + offset, end + offset)
         if op.name == "div" and children[1].data == 0.0:
             span = (operand_spans[1][0] + offset, operand_spans[1][1] + offset)
-        if self.underflowed:
-            literals = [self.underflowed[child.id] for child in children if child.id in self.underflowed]
-            if literals:
-                note = f"the literal {literals[0]} underflowed to 0"
-                shows_zero = message.endswith(("(0)", "(-0)"))  # "log of a non-positive number (0: the literal ...)"
-                message = f"{message[:-1]}: {note})" if shows_zero else f"{message} ({note})"
         return EvaluationError(message, span)
+
+    def _step_error(
+        self,
+        op: Operation,
+        children: tuple[Value, ...],
+        error: Exception | None,
+        start: int,
+        end: int,
+        operand_spans: tuple[tuple[int, int], ...],
+        offset: int,
+    ) -> EvaluationError:
+        """`_domain_error`, naming a literal of the program that underflowed to 0 where one is an argument."""
+        failure = self._domain_error(op, children, error, start, end, operand_spans, offset)
+        literals = [self.underflowed[child.id] for child in children if child.id in self.underflowed]
+        if literals:
+            note = f"the literal {literals[0]} underflowed to 0"
+            message = failure.message
+            shows_zero = message.endswith(("(0)", "(-0)"))  # "log of a non-positive number (0: the literal ...)"
+            failure = EvaluationError(f"{message[:-1]}: {note})" if shows_zero else f"{message} ({note})", failure.span)
+        return failure
 
     def _grad(
         self,
