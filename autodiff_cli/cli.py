@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import ProgramError, Source, UsageError
 
-FORMATS = ("table", "json", "dot", "tree")
+FORMATS = ("table", "json", "dot", "tree", "html")
 
 EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 
@@ -29,7 +29,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
         click.option(
             "--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
-            help="table: values and gradients for people; json: the documented contract for scripts.",
+            help="table: values and gradients for people; json: the documented contract for scripts; html: a page to step through.",
         ),
         click.option(
             "--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True,
@@ -58,7 +58,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),
-            help="Draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
+            help="Draw the graph to FILE.svg, FILE.png (needs Graphviz) or FILE.html (the step-through page).",
         ),
     ]
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
@@ -275,6 +275,12 @@ def _show(
         from .render.json import write_json
 
         write_json(result, stdout, source_field, **(higher or {}))
+        stdout.flush()
+        return
+    if output_format == "html":
+        from .render.html import write_html
+
+        write_html(result, stdout, precision)
         stdout.flush()
         return
     if output_format == "dot":
