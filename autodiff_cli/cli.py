@@ -29,7 +29,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
         click.option(
             "--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
-            help="table: values and gradients for people; json: the documented contract for scripts; html: a page to step through.",
+            help="table: values and gradients for people; json: the contract for scripts; html: a page to step through.",
         ),
         click.option(
             "--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True,

@@ -389,6 +389,22 @@ class Result:
         with _no_cyclic_gc():
             return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
 
+    # -- how it shows itself (Jupyter, IPython, Rich); display.py is imported only here
+    def _repr_html_(self) -> str:
+        from .display import result_html
+
+        return result_html(self)
+
+    def __rich__(self) -> object:
+        from .display import result_rich
+
+        return result_rich(self)
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        from .display import result_text
+
+        printer.text(result_text(self))  # type: ignore[attr-defined]
+
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""
         return [node for node in self.order if node.grad is not None and not math.isfinite(node.grad)]

@@ -220,7 +220,7 @@ def _edge_paths(order: Sequence[Value], records: dict[int, Box], ops: dict[int, 
 
 def graphviz_layout(order: Sequence[Value], widths: dict[int, float], dot: str) -> Layout:
     """Lay the same boxes out with `dot -Tplain` (fixed sizes, so only the placement is dot's)."""
-    lines = ["digraph g {", "  rankdir=LR; nodesep=0.17; ranksep=0.5;", "  node [fixedsize=true, label=\"\"];"]
+    lines = ["digraph g {", "  rankdir=LR; nodesep=0.17; ranksep=0.5;", '  node [fixedsize=true, label=""];']
     for node in order:
         lines.append(f"  r{node.id} [shape=box, width={widths[node.id] / 72:.4f}, height={RECORD_HEIGHT / 72:.4f}];")
         if node.children:

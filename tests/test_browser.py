@@ -95,7 +95,9 @@ def open_page(browser, tmp_path: Path, html: str, name: str = "page"):
     return page, requests, errors, path.as_uri()
 
 
-SHOWN_GRADS = "root => Object.fromEntries([...root.querySelectorAll('svg [data-grad]')].map(e => [e.dataset.grad, e.textContent]))"
+SHOWN_GRADS = (
+    "root => Object.fromEntries([...root.querySelectorAll('svg [data-grad]')].map(e => [e.dataset.grad, e.textContent]))"
+)
 
 
 def shown(page) -> dict[int, float | None]:

@@ -91,7 +91,7 @@ def test_layered_layout_draws_left_to_right_without_overlap(name):
     boxes = [*place.records.values(), *place.ops.values()]
     assert len(place.records) == len(result.order)
     for i, a in enumerate(boxes):
-        assert 0 <= a.x and a.x + a.w <= place.width and 0 <= a.y and a.y + a.h <= place.height
+        assert a.x >= 0 and a.x + a.w <= place.width and a.y >= 0 and a.y + a.h <= place.height
         for b in boxes[i + 1 :]:
             assert not _boxes_overlap(a, b)
     for node in result.order:

@@ -48,7 +48,6 @@ def render_file(result, path: str) -> None:
     SVG is drawn from our own layout, and a page never needs it.
     """
     import os
-    import shutil
     import subprocess
     import tempfile
 

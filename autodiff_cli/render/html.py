@@ -96,23 +96,25 @@ def _svg(result: Result, drawn: list[Value], place: Layout, texts: dict[int, tup
     out = [
         f'<svg class="adp-svg" xmlns="http://www.w3.org/2000/svg" width="{place.width:.0f}" height="{place.height:.0f}" '
         f'viewBox="0 0 {place.width:.0f} {place.height:.0f}" role="img" aria-label="computation graph">',
-        f'<defs><marker id="{prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" '
+        f'<defs><marker id="{prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>',
         '<g class="adp-edges">',
     ]
     for key, path in place.edges.items():
         out.append(f'<path class="adp-e" data-edge="{key}" d="{path}" marker-end="url(#{prefix}-arrow)"/>')
-    out.append("</g><g class=\"adp-ops\">")
+    out.append('</g><g class="adp-ops">')
     for node in drawn:
         box = place.ops.get(node.id)
         if box is None:
             continue
         cx, cy = box.x + box.w / 2, box.y + box.h / 2
         out.append(
-            f'<g class="adp-o" data-op="{node.id}"><ellipse cx="{cx:.1f}" cy="{cy:.1f}" rx="{box.w / 2:.1f}" ry="{box.h / 2:.1f}"/>'
+            f'<g class="adp-o" data-op="{node.id}">'
+            f'<ellipse cx="{cx:.1f}" cy="{cy:.1f}" rx="{box.w / 2:.1f}" ry="{box.h / 2:.1f}"/>'
             f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{escape(_op_text(node))}</text></g>'
         )
-    out.append("</g><g class=\"adp-values\">")
+    out.append('</g><g class="adp-values">')
     for node in drawn:
         box = place.records[node.id]
         label = graph.label(node)
@@ -145,7 +147,8 @@ def _table(result: Result, drawn: list[Value], texts: dict[int, tuple[str, str, 
         kind = _kind(result, node)
         value_text, grad_text, final_text = texts[node.id]
         rows.append(
-            f'<tr class="{("adp-" + kind) if kind else ""}" data-node="{node.id}"><td>{node.id}</td><td>{escape(label(node))}</td>'
+            f'<tr class="{("adp-" + kind) if kind else ""}" data-node="{node.id}">'
+            f"<td>{node.id}</td><td>{escape(label(node))}</td>"
             f"<td>{escape(node.op_name)}</td><td>{escape(value_text)}</td>"
             f'<td class="adp-grad" data-grad="{node.id}">{escape(grad_text)}</td><td>{escape(final_text)}</td></tr>'
         )
@@ -169,7 +172,7 @@ def _step_row(result: Result, step: Step, precision: int) -> tuple[list[Any], st
     data = [node.id, step.arg, child.id, *numbers, rule]
     line = (
         f"{escape(label(child))}.grad += {escape(rule)} · {escape(label(node))}.grad = {numbers[0]} × {numbers[1]} = {numbers[2]}"
-        f" <span class=\"adp-sum\">({numbers[3]} → {numbers[4]})</span>"
+        f' <span class="adp-sum">({numbers[3]} → {numbers[4]})</span>'
     )
     return data, line
 
@@ -180,6 +183,7 @@ def page_fragment(
     extras: dict[str, Any] | None = None,
     dot_finder: Callable[[], str | None] = find_dot,
     standalone: bool = False,
+    open_table: bool = False,
 ) -> str:
     """The page's body as one `<div>`: style, drawing, source, controls, table, steps, data and script."""
     graph = result.graph
@@ -224,12 +228,18 @@ def page_fragment(
             f"(the drawing stops at {DRAW_LIMIT:,}). The table and the steps below still follow the step-through.</p>"
         )
 
-    data = {
+    payload_data = {
         "output": output.id,
         "outputLabel": result.output_name,
         "nodes": {
-            str(node.id): [graph.label(node), _op_text(node), texts[node.id][0], _kind(result, node), statement_of[node.id],
-                           *graph.span(node)]
+            str(node.id): [
+                graph.label(node),
+                _op_text(node),
+                texts[node.id][0],
+                _kind(result, node),
+                statement_of[node.id],
+                *graph.span(node),
+            ]
             for node in drawn
         },
         "statements": ranges,
@@ -244,7 +254,7 @@ def page_fragment(
     inputs = ", ".join(
         f"{escape(graph.label(node))}.grad = {rounded(node.grad, precision)}" for node in result.dependent_inputs()
     )
-    payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    payload = json.dumps(payload_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     return (
         f'<div class="adp" id="{prefix}" tabindex="0" data-layout="{engine}">'
         f"<style>{_asset('page.css')}</style>"
@@ -263,9 +273,10 @@ def page_fragment(
         f'<div class="adp-graph">{drawing}</div></div>'
         '<div class="adp-detail"></div>'
         '<div class="adp-extras"></div>'
-        f"<details class=\"adp-tablebox\"{'' if draw else ' open'}><summary>Table ({len(drawn):,} values)</summary>"
+        f'<details class="adp-tablebox"{" open" if open_table or not draw else ""}>'
+        f"<summary>Table ({len(drawn):,} values)</summary>"
         f"{_table(result, drawn, texts)}</details>"
-        f"<details class=\"adp-stepbox\"{'' if draw else ' open'}><summary>Steps ({len(steps):,} contributions)</summary>"
+        f'<details class="adp-stepbox"{"" if draw else " open"}><summary>Steps ({len(steps):,} contributions)</summary>'
         '<ol class="adp-list">' + "".join(f"<li>{line}</li>" for line in step_lines) + "</ol></details>"
         f'<script type="application/json" class="adp-data">{payload}</script>'
         f"<script>{_asset('page.js')}\nautodiffPage(document.getElementById({json.dumps(prefix)}));</script>"
@@ -277,12 +288,13 @@ def page_fragment(
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
-def page_document(result: Result, precision: int = 6, extras: dict[str, Any] | None = None,
-                  dot_finder: Callable[[], str | None] = find_dot) -> str:
+def page_document(
+    result: Result, precision: int = 6, extras: dict[str, Any] | None = None, dot_finder: Callable[[], str | None] = find_dot
+) -> str:
     """The whole page: a document around the fragment, with a policy that forbids every request."""
     title = escape(f"autodiff: {result.output_name}")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title></head><body>"
