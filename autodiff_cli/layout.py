@@ -229,7 +229,9 @@ def graphviz_layout(order: Sequence[Value], widths: dict[int, float], dot: str) 
                 lines.append(f"  r{child.id} -> o{node.id};")
             lines.append(f"  o{node.id} -> r{node.id};")
     lines.append("}")
-    done = subprocess.run([dot, "-Tplain"], input="\n".join(lines).encode(), capture_output=True, check=False)
+    done = subprocess.run(
+        [dot, "-Tplain"], input="\n".join(lines).encode(), capture_output=True, check=False, timeout=DOT_TIMEOUT
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.decode(errors="replace").strip())
     return _parse_plain(done.stdout.decode(), order)
@@ -279,8 +281,12 @@ def find_dot() -> str | None:
     return shutil.which("dot")
 
 
-#: Above this many values `dot` takes seconds (it is superlinear); ours stays well under one.
-DOT_LIMIT = 1500
+#: Above this many values `dot` takes seconds, and a program's inputs used all over (long edges) make it
+#: far slower (benchmarks/RESULTS.md, "The page"); ours stays linear.
+DOT_LIMIT = 300
+
+#: Seconds `dot` may take before our layout is used instead.
+DOT_TIMEOUT = 20.0
 
 
 def layout(order: Sequence[Value], widths: dict[int, float], dot_finder: Callable[[], str | None] = find_dot) -> Layout:
@@ -289,6 +295,6 @@ def layout(order: Sequence[Value], widths: dict[int, float], dot_finder: Callabl
     if dot is not None:
         try:
             return graphviz_layout(order, widths, dot)
-        except (RuntimeError, OSError, KeyError, IndexError, ValueError):
+        except (RuntimeError, OSError, KeyError, IndexError, ValueError, subprocess.TimeoutExpired):
             pass  # a dot that fails or says something unexpected: ours still draws the page
     return layered_layout(order, widths)

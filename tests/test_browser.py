@@ -119,7 +119,7 @@ def test_next_walks_every_contribution(browser, tmp_path, artefacts, name):
     grads = shown(page)
     assert grads[document["order"][-1]] == 1.0
     assert all(value in (0.0, None) for key, value in grads.items() if key != document["order"][-1])
-    page.screenshot(path=str(artefacts / f"{name}-first.png"), full_page=True)
+    page.locator(".adp").screenshot(path=str(artefacts / f"{name}-first.png"))
     for number, (label, before, after) in enumerate(expected, 1):
         assert grads[ids[label]] == pytest.approx(before, rel=1e-5, abs=1e-12)
         page.click("[data-action=next]")
@@ -131,7 +131,7 @@ def test_next_walks_every_contribution(browser, tmp_path, artefacts, name):
         assert page.eval_on_selector(".adp", "r => r.querySelectorAll('.adp-e.adp-lit').length") == 1
         assert f"{label}.grad: " in page.inner_text(".adp-explain")
         grads = now
-    page.screenshot(path=str(artefacts / f"{name}-last.png"), full_page=True)
+    page.locator(".adp").screenshot(path=str(artefacts / f"{name}-last.png"))
     final = {node["id"]: node["grad"] for node in document["nodes"]}
     for key, value in grads.items():
         if value is not None:
