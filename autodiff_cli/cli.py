@@ -7,39 +7,112 @@ line are turned into messages and exit codes here, in one place.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import ProgramError, Source, UsageError
+from .output import OutputContext
 
-FORMATS = ("table", "json", "dot", "tree", "html")
+if TYPE_CHECKING:
+    from .options import Options
+    from .report import Report
 
 EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 
 
+class Tolerance(click.ParamType):
+    """A finite number >= 0: nan would pass every check and fail none."""
+
+    name = "TOL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not 0 <= number < float("inf"):
+            self.fail(f"{value!r} is not a finite number >= 0", param, ctx)
+        return number
+
+
+RENDER_SUFFIXES = (".svg", ".png", ".html")
+
+
+def _render_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--render FILE: a file name with a stem and a suffix a drawing can have."""
+    if value is None:
+        return None
+    stem, suffix = os.path.splitext(os.path.basename(value))
+    if not stem or suffix.lower() not in RENDER_SUFFIXES:
+        raise click.BadParameter(
+            f"cannot draw {value!r}: name a file ending in {' or '.join(RENDER_SUFFIXES)}", ctx, param
+        )
+    return value
+
+
+def _mistakes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """--compare [MISTAKES]: `all` or a comma-separated list of the classic mistakes."""
+    if value is None:
+        return None
+    from .teaching.mistakes import parse_variants
+
+    try:
+        return parse_variants(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+class OutputCommand(click.Command):
+    """A command whose `--compare` takes an optional value: `--compare PROGRAM` means every mistake."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        for index, arg in enumerate(args[:-1]):
+            if arg == "--":
+                break
+            if arg == "--compare":
+                from .teaching.mistakes import parse_variants
+
+                try:
+                    parse_variants(args[index + 1])
+                except ValueError:
+                    # A mistyped mistake (letters, commas, dashes) stays, to be named in the error;
+                    # anything else is the program or a file, not a mistake.
+                    if not args[index + 1].replace(",", "").replace("-", "").isalpha():
+                        args[index] = "--compare=all"
+        return super().parse_args(ctx, args)
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options `eval` and `run` share, declared once so they cannot drift apart."""
+    """The options `eval` and `run` share, declared once so they cannot drift apart.
+
+    Each lands in the command as one keyword argument; `make_options` turns
+    them into the one `Options` object the pipeline takes.
+    """
+    from .render import FORMATS
+
     decorators = [
         click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
         click.option(
-            "--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
-            help="table: values and gradients for people; json: the contract for scripts; html: a page to step through.",
+            "--format", "-f", "format", type=click.Choice(list(FORMATS)), default="table", show_default=True,
+            help="How to show the result: " + ", ".join(FORMATS) + " (json: the documented contract for scripts).",
         ),
         click.option(
             "--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True,
-            help="Significant digits in the table (JSON always round-trips exactly).",
+            help="Significant digits in every text view (JSON always round-trips exactly).",
         ),
         click.option(
             "--all", "show_all", is_flag=True,
             help="Show every row of a big table (by default the middle of a table over 200 rows is elided).",
         ),
-        click.option("--explain", is_flag=True, help="Print the backward pass step by step, in backward order."),
+        click.option("--explain", is_flag=True, help="Show the backward pass step by step, in backward order."),
         click.option(
             "--hessian", is_flag=True,
             help="Also give the matrix of second derivatives of the output over its inputs.",
@@ -50,18 +123,34 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--check", is_flag=True,
-            help="Compare every input's gradient with a central finite difference; exit 1 on disagreement.",
+            help="Compare every input's gradient with a finite difference; exit 1 on disagreement.",
         ),
         click.option(
-            "--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
-            help="--check passes when |grad - fd| <= tol + tol * max(|grad|, |fd|), plus the difference's own rounding error.",
+            "--tolerance", type=Tolerance(), default=1e-6, show_default=True,
+            help="--check passes when |grad - fd| <= tol * (1 + max(|grad|, |fd|)), plus the difference's own error.",
         ),
         click.option(
-            "--render", "render_file", metavar="FILE", type=click.Path(dir_okay=False),
-            help="Draw the graph to FILE.svg, FILE.png (needs Graphviz) or FILE.html (the step-through page).",
+            "--compare", metavar="[MISTAKES]", is_flag=False, flag_value="all", default=None, callback=_mistakes,
+            help="Also run the classic wrong backward passes (overwrite, no-sort, no-reset; comma-separated, "
+            "default all) and show which gradients each gets wrong, and why.",
+        ),
+        click.option(
+            "--why", metavar="NAME", multiple=True,
+            help="Show NAME's gradient as the sum of its uses (repeatable); JSON gets every node's contributions.",
+        ),
+        click.option(
+            "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,
+            help="Also draw the graph to FILE.svg, FILE.png (needs Graphviz) or FILE.html (the step-through page).",
         ),
     ]
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
+
+
+def make_options(values: dict[str, Any]) -> Options:
+    """The one options object, from the keyword arguments `output_options` declared."""
+    from .options import Options
+
+    return Options(**{name: values[name] for name in Options._fields if name in values})
 
 
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
@@ -71,7 +160,7 @@ class AutodiffGroup(click.Group):
     """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not sys.stdin.isatty() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
+        if not stdin_is_terminal() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
             # Like `python`: piped stdin with no command (perhaps with options) is a program.
             args = ["eval", *args, "-"]
         return super().parse_args(ctx, args)
@@ -94,7 +183,7 @@ def cli(ctx: click.Context) -> None:
       printf 'a = 3\\nb = a * a\\n' | autodiff
     """
     if ctx.invoked_subcommand is None:
-        if sys.stdin.isatty():
+        if stdin_is_terminal():
             from .repl import main as repl_main
 
             sys.exit(repl_main())
@@ -115,12 +204,10 @@ def repl_command() -> None:
     sys.exit(repl_main())
 
 
-@cli.command("eval")
+@cli.command("eval", cls=OutputCommand)
 @click.argument("program", required=False, default="-")
 @output_options
-def eval_command(
-    program: str, of: str | None, output_format: str, precision: int, show_all: bool, **views: Any
-) -> None:
+def eval_command(program: str, **values: Any) -> None:
     """Evaluate and differentiate PROGRAM (`-` or nothing: read stdin).
 
     \b
@@ -133,15 +220,13 @@ def eval_command(
     def load() -> Source:
         return read_file("-") if program == "-" else Source("<eval>", program)
 
-    sys.exit(_run_one(load, of, output_format, precision, show_all=show_all, views=views))
+    sys.exit(run_program(load, make_options(values), OutputContext()))
 
 
-@cli.command("run")
+@cli.command("run", cls=OutputCommand)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @output_options
-def run_command(
-    files: tuple[str, ...], of: str | None, output_format: str, precision: int, show_all: bool, **views: Any
-) -> None:
+def run_command(files: tuple[str, ...], **values: Any) -> None:
     """Evaluate each FILE as its own program (`-` is stdin).
 
     With several files each result is headed by its file name; with
@@ -150,202 +235,145 @@ def run_command(
     \b
     Example:
       autodiff run examples/seed.ad
-      autodiff run --format json a.ad b.ad > results.jsonl
+      autodiff run --format json examples/*.ad > results.jsonl
     """
     from .sources import read_file
 
+    options = make_options(values)
+    if options.render is not None and len(files) > 1:
+        raise click.UsageError("--render draws one graph: give one FILE with it, or run each file on its own")
+    out = OutputContext()
+    headed = len(files) > 1 and options.format != "json"
     worst = EXIT_OK
-    for path in files:
-        if len(files) > 1 and output_format == "table":
-            click.echo(f"==> {path} <==")
-        code = _run_one(
-            functools.partial(read_file, path), of, output_format, precision,
-            source_field=path if (len(files) > 1 or output_format == "json") else None,
-            show_all=show_all, views=views,
+    for index, path in enumerate(files):
+        if headed:
+            out.line(("\n" if index else "") + f"==> {path} <==")
+        code = run_program(
+            functools.partial(read_file, path), options, out,
+            source_field=path if (len(files) > 1 or options.format == "json") else None,
+            name_source=len(files) > 1,
         )
         worst = max(worst, code)
-        if len(files) > 1 and output_format == "table":
-            click.echo()
     sys.exit(worst)
 
 
-def _run_one(
+@cli.command("quiz")
+@click.argument("program", metavar="PROGRAM|FILE")
+@click.option("--of", "of", metavar="NAME", help="Ask about the gradients of this named node instead of the last statement.")
+@click.option(
+    "--answers", metavar="FILE", help="Grade FILE's answers (`a = -3` a line) instead of asking: exit 0 all right, 1 otherwise."
+)
+@click.option(
+    "--worksheet", type=click.Choice(["md", "tex"]), default=None,
+    help="Write a worksheet instead (program, forward values, blank gradients) as Markdown or LaTeX, on stdout.",
+)
+@click.option("--answer-key", is_flag=True, help="Write the worksheet's answer key: gradients and where each comes from.")
+@click.option("--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits shown.")
+@click.option(
+    "--tolerance", type=Tolerance(), default=1e-3, show_default=True,
+    help="An answer is right when |answer - grad| <= tol * max(1, |grad|).",
+)
+def quiz_command(
+    program: str, of: str | None, answers: str | None, worksheet: str | None, answer_key: bool, precision: int,
+    tolerance: float,
+) -> None:
+    """Practise backpropagation: find each gradient of PROGRAM (text or a file), in backward order.
+
+    On a terminal it asks, checks each answer (a number or a fraction like
+    -3/2) and explains a wrong one. --answers grades a file instead;
+    --worksheet writes a handout to fill in (--answer-key: its key).
+
+    \b
+    Example:
+      autodiff quiz "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+      autodiff quiz examples/teaching/seed.ad --answers alice.txt
+      autodiff quiz examples/teaching/seed.ad --worksheet tex --answer-key > key.tex
+    """
+    from .options import Options
+    from .teaching.practice import quiz_main
+
+    options = Options(of=of, precision=precision, quiz_tolerance=tolerance)
+    sys.exit(quiz_main(program, options, OutputContext(), answers, worksheet, answer_key))
+
+
+def run_program(
     load: Callable[[], Source],
-    of: str | None,
-    output_format: str,
-    precision: int,
+    options: Options,
+    out: OutputContext,
     source_field: str | None = None,
-    show_all: bool = False,
-    views: dict[str, Any] | None = None,
+    name_source: bool = False,
 ) -> int:
-    """Load, evaluate, differentiate and render one program; return its exit code."""
+    """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
     source = None
     try:
         source = load()
         from .evaluate import Graph
         from .parse import parse
         from .progress import RunProgress
+        from .report import build_report
 
         graph = Graph(source)
         with RunProgress(len(source.text)) as progress:
             graph.run(progress.track(parse(source.text)))
-            if graph.last is None and of is None:
-                click.echo(f"{source.name}: nothing to differentiate (the program has no statements)", err=True)
+            if graph.last is None and options.of is None:
+                out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
             progress.stage("differentiating")
-            result = graph.differentiate(of)
+            result = graph.differentiate(options.of)
+            report = build_report(result, options, source_field)
     except ProgramError as error:
         from .errors import format_error
 
-        click.echo(format_error(error, source), err=True)
+        out.warn(format_error(error, source))
         return EXIT_PROGRAM
     except UsageError as error:
-        click.echo(f"error: {error}", err=True)
+        place = f"{source.name}: " if name_source and source is not None else ""
+        out.warn(f"error: {place}{error}")
         return EXIT_USAGE
-    views = views or {}
-    higher = _higher(result, views)
-    _show(result, output_format, precision, source_field, show_all, higher)
-    _warn_non_finite(result)
-    if higher and output_format != "json":
-        _show_higher(result, higher, precision)
-    return _views(result, views, precision)
+    from .render import writer
 
-
-def _higher(result: Any, views: dict[str, Any]) -> dict[str, Any]:
-    """--hessian and --symbolic, by input name, computed before anything is printed."""
-    higher: dict[str, Any] = {}
-    if views.get("hessian"):
-        inputs, rows = result.hessian()
-        higher["hessian"] = ([result.label(node) for node in inputs], rows)
-    if views.get("symbolic"):
-        higher["formulas"] = [(result.label(node), lines) for node, lines in result.formulas()]
-    return higher
-
-
-def _show_higher(result: Any, higher: dict[str, Any], precision: int) -> None:
-    from .render.higher import render_formulas, render_hessian
-
-    if "hessian" in higher:
-        console = _console()
-        console.print()
-        console.print(render_hessian(result.output_name, *higher["hessian"], precision, plain=not console.is_terminal))
-    if "formulas" in higher:
-        click.echo()
-        click.echo(render_formulas(result.output_name, higher["formulas"]))
-
-
-def _views(result: Any, views: dict[str, Any], precision: int) -> int:
-    """--explain, --render and --check after the main output; return the exit code."""
+    writer(options.format)(report, out)
+    out.stdout.flush()
+    _warn_non_finite(report, out)
     code = EXIT_OK
-    if views.get("explain"):
-        from .render.explain import render_explain
-
-        click.echo(render_explain(result))
-    if views.get("render_file"):
+    if options.render:
         from .render.dot import RenderError, render_file
 
         try:
-            render_file(result, views["render_file"])
+            render_file(report, options.render)
         except RenderError as error:
-            click.echo(f"error: {error}", err=True)
+            out.warn(f"error: {error}")
             code = EXIT_PROGRAM
-    if views.get("check"):
-        from .check import DEFAULT_TOLERANCE, gradient_check, render_check
-
-        tolerance = views.get("tolerance")
-        rows = gradient_check(result, DEFAULT_TOLERANCE if tolerance is None else tolerance)
-        console = _console()
-        console.print(render_check(rows, precision, plain=not console.is_terminal))
-        if any(row.status == "FAIL" for row in rows):
-            click.echo("error: gradient check failed", err=True)
-            code = EXIT_PROGRAM
+    if report.failed:
+        out.warn("error: gradient check failed")
+        code = EXIT_PROGRAM
     return code
 
 
-def _show(
-    result: Any,
-    output_format: str,
-    precision: int,
-    source_field: str | None,
-    show_all: bool = False,
-    higher: dict[str, Any] | None = None,
-) -> None:
-    stdout: TextIO = sys.stdout
-    if output_format == "json":
-        from .render.json import write_json
-
-        write_json(result, stdout, source_field, **(higher or {}))
-        stdout.flush()
-        return
-    if output_format == "html":
-        from .render.html import write_html
-
-        write_html(result, stdout, precision)
-        stdout.flush()
-        return
-    if output_format == "dot":
-        from .render.dot import render_dot
-
-        stdout.write(render_dot(result))
-        stdout.flush()
-        return
-    if output_format == "tree":
-        from .render.tree import render_tree
-
-        if _plain():
-            # No wrapping on a pipe: a deep tree keeps one node a line.
-            _console(width=1_000_000).print(render_tree(result, precision), crop=False)
-            return
-        console = _console()
-        # Four columns a level: keep the deepest label on the screen.
-        console.print(render_tree(result, precision, depth_limit=max(4, (console.width - 30) // 4)))
-        return
-    from .render.table import ROW_LIMIT, plain_table, render_table
-
-    limit = None if show_all else ROW_LIMIT
-    if _plain():
-        click.echo(plain_table(result, precision, limit))
-        return
-    _console().print(render_table(result, precision, limit))
-
-
-def _plain() -> bool:
-    """Whether stdout wants plain text: not a terminal, as Rich decides, without importing Rich."""
-    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
-        return False
-    return not sys.stdout.isatty()
-
-
-def _console(width: int | None = None) -> Any:
-    from rich.console import Console
-
-    # No markup or emoji codes: cells are program text and numbers, shown as
-    # they are (and Rich's emoji table alone costs 10 ms to import).
-    return Console(
-        soft_wrap=False, highlight=False, markup=False, emoji=False, no_color="NO_COLOR" in os.environ or None,
-        width=width,
-    )
-
-
-def _warn_non_finite(result: Any) -> None:
-    bad = result.non_finite()
+def _warn_non_finite(report: Report, out: OutputContext) -> None:
+    bad = report.result.non_finite()
     if bad:
-        labels = ", ".join(result.label(node) for node in bad[:10])
+        labels = ", ".join(report.label(node) for node in bad[:10])
         more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
-        click.echo(
-            f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)",
-            err=True,
-        )
+        out.warn(f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)")
 
 
 def main() -> None:
-    """The console script: run the group; a closed stdout (`| head`) ends quietly, Ctrl-C exits 130.
+    """The console script: run the group; streams and signals end in one line and an exit code.
 
     Click's standalone mode would turn Ctrl-C into "Aborted!" and exit 1, so
-    its exceptions are handled here instead.
+    its exceptions are handled here instead.  A closed stdout (`| head`) ends
+    quietly; a stream that is closed from the start (`>&-`, `<&-`) or full
+    (`> /dev/full`) is one line on stderr, never a traceback.
     """
+    if sys.stderr is None:  # `2>&-`: errors have nowhere to go, but the run may still succeed
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- lives as long as the process
+    if sys.stdout is None:
+        sys.stderr.write("error: standard output is closed: nowhere to write the result\n")
+        sys.exit(EXIT_USAGE)
     try:
         code = cli.main(prog_name="autodiff", standalone_mode=False)
+        sys.stdout.flush()
     except BrokenPipeError:
         _quiet_broken_pipe()
     except (KeyboardInterrupt, click.exceptions.Abort):
@@ -354,11 +382,21 @@ def main() -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
+    except OSError as error:  # a full disk or device under stdout
+        _quiet_broken_pipe(f"error: cannot write the output: {error.strerror or error}")
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
-def _quiet_broken_pipe() -> None:
+def stdin_is_terminal() -> bool:
+    """Whether stdin is a terminal; False when it is closed (`<&-`)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _quiet_broken_pipe(message: str = "") -> None:
     # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+    if message:
+        with contextlib.suppress(OSError):
+            sys.stderr.write(message + "\n")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     sys.exit(EXIT_PROGRAM)

@@ -1,64 +1,51 @@
-"""How a result shows itself in Jupyter (the page) and IPython or Rich (the table), imported only there."""
+"""How a result or report shows itself in Jupyter (the page) and IPython or Rich (the table); imported only there."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from .evaluate import Result
+from .report import Report
 
 
-def result_html(result: Result, precision: int = 6) -> str:
-    """The notebook display: the step-through page with its table open (unique ids per call)."""
+def report_html(report: Report) -> str:
+    """The notebook display: the step-through page with its table open (fresh element ids on every call)."""
     from .render.html import page_fragment
 
-    return page_fragment(result, precision, open_table=True)
+    return page_fragment(report, open_table=True)
 
 
-def result_rich(result: Result, precision: int = 6) -> Any:
-    """The table and the orders as a Rich renderable, as the command line prints them on a terminal."""
-    from .render.table import ROW_LIMIT, render_table
-
-    return render_table(result, precision, ROW_LIMIT)
-
-
-def result_text(result: Result, precision: int = 6, color: bool | None = None, width: int = 100) -> str:
-    """The Rich table rendered to text, for IPython's pretty printer (coloured on a terminal, as Rich decides)."""
-    import io
+def report_text(report: Report, color: bool | None = None, width: int = 100) -> str:
+    """The table and every view, as the command line prints them, for IPython's pretty printer."""
     import os
     import sys
 
+    from .output import OutputContext
+    from .render.table import write
+
     if color is None:
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-    from rich.console import Console
-
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        force_jupyter=False,
-        color_system="standard" if color else None,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
-    console.print(result_rich(result, precision))
+    out = OutputContext(buffer, io.StringIO(), plain=not color)
+    if color:
+        from rich.console import Console
+
+        out._console = Console(
+            file=buffer, width=width, force_terminal=True, force_jupyter=False, highlight=False, markup=False, emoji=False
+        )
+    write(report, out)
     return buffer.getvalue().rstrip("\n")
 
 
-class Shown:
-    """A result with the precision it is shown at (what `%autodiff --precision N` displays)."""
+def report_rich(report: Report) -> Any:
+    """The table and the orders as one Rich renderable (for `rich.print(result)`)."""
+    from .render.table import ROW_LIMIT, render_table
 
-    def __init__(self, result: Result, precision: int = 6) -> None:
-        self.result = result
-        self.precision = precision
+    return render_table(report, report.options.precision, None if report.options.show_all else ROW_LIMIT)
 
-    def _repr_html_(self) -> str:
-        return result_html(self.result, self.precision)
 
-    def __rich__(self) -> Any:
-        return result_rich(self.result, self.precision)
+def plain_report(result: Any) -> Report:
+    """A result shown on its own: a report with no views."""
+    from .options import Options
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(result_text(self.result, self.precision))
+    return Report(result, Options())

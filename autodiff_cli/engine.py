@@ -7,7 +7,8 @@ and an iterative topological sort, so depth never meets the recursion limit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from .ops import FloatMath, Operation
 
@@ -85,10 +86,27 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
-    """Set every node's grad to d(root)/d(node), summing over all uses; return the order.
+class Step(NamedTuple):
+    """One use of a node by another in the backward pass: `child.grad += local * node.grad`.
 
-    Gradients are reset first, so a second backward never adds onto stale ones.
+    `before` is the receiver's sum before this use, so the step leaves
+    `child.grad == before + contribution`.  A node whose own gradient is 0
+    passes nothing on and makes no steps.
+    """
+
+    node: Value
+    child: Value
+    local: float
+    contribution: float
+    before: float
+
+
+def backward_steps(root: Value, order: Sequence[Value] | None = None) -> Iterator[Step]:
+    """The backward pass, one edge at a time: each step is applied, then yielded.
+
+    The one walk of the tool: `backward` runs it to the end, `--explain` and
+    `--why` read its steps, so what they show is what was computed.
+    Gradients are reset first, so a second pass never adds onto stale ones.
     """
     if order is None:
         order = topological_order(root)
@@ -97,6 +115,7 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
             node.grad = 0.0
     root.grad = 1.0
     m = FloatMath
+    new = tuple.__new__  # a Step without NamedTuple's Python-level __new__: the loop runs once an edge
     for node in reversed(order):
         op = node.op
         if op.__class__ is str:
@@ -107,18 +126,26 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
             # where a local derivative is infinite (sqrt'(0)): 0 * inf would
             # poison every input with nan, which is never what a user means.
             continue
-        # Accumulate, never assign: a node used twice gets both uses.
         children = node.children
         if len(children) == 2:
             a, b = children
-            da, db = op.derivatives(m, a.data, b.data, node.data)  # type: ignore[union-attr]
-            if a.op is not CONSTANT:
-                a.grad += da * grad
-            if b.op is not CONSTANT:
-                b.grad += db * grad
+            local = op.derivatives(m, a.data, b.data, node.data)  # type: ignore[union-attr]
         else:
-            (a,) = children
-            (da,) = op.derivatives(m, a.data, node.data)  # type: ignore[union-attr]
-            if a.op is not CONSTANT:
-                a.grad += da * grad
+            local = op.derivatives(m, *[child.data for child in children], node.data)  # type: ignore[union-attr]
+        for child, derivative in zip(children, local):
+            if child.op is CONSTANT:
+                continue
+            before = child.grad
+            contribution = derivative * grad
+            # Accumulate, never assign: a node used twice gets both uses.
+            child.grad = before + contribution  # type: ignore[operator]
+            yield new(Step, (node, child, derivative, contribution, before))
+
+
+def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
+    """Set every node's grad to d(root)/d(node), summing over all uses; return the order."""
+    if order is None:
+        order = topological_order(root)
+    for _ in backward_steps(root, order):
+        pass
     return order if isinstance(order, list) else list(order)

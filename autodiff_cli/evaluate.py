@@ -366,22 +366,27 @@ class Result:
             backward(self.output, self.order)  # each row's pass wrote over the first-order grads
         return inputs, rows
 
-    def formulas(self) -> list[tuple[Value, list[str]]]:
+    def formulas(self, names: dict[int, str] | None = None) -> list[tuple[Value, list[str]]]:
         """For each dependent input, d(output)/d(input) as statements of the language.
 
         Written over the inputs only, so `inputs; formula` is a program whose
         value is the derivative (at these values: branches such as relu's are
-        taken where the program is now).
+        taken where the program is now).  `names` (node id -> name) names
+        inputs whose own name was rebound later, so no two inputs read alike.
         """
         from .derivative import gradient
         from .formula import number, program
 
         graph = self.graph
         inputs = self.dependent_inputs()
-        reserved = {*BUILTINS, *CONSTANTS, *(graph.label(node) for node in inputs)}
+        names = names or {}
 
         def leaf(node: Value) -> str:
-            return graph.label(node) if node.op is INPUT else number(node.data)[0]
+            if node.op is INPUT:
+                return names.get(node.id) or graph.label(node)
+            return number(node.data)[0]
+
+        reserved = {*BUILTINS, *CONSTANTS, *(leaf(node) for node in inputs)}
 
         def preferred(node: Value) -> str | None:
             return node.name
@@ -389,21 +394,21 @@ class Result:
         with _no_cyclic_gc():
             return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
 
-    # -- how it shows itself (Jupyter, IPython, Rich); display.py is imported only here
+    # -- how it shows itself (Jupyter, IPython, Rich): as a report with no views; display.py is imported only here
     def _repr_html_(self) -> str:
-        from .display import result_html
+        from .display import plain_report, report_html
 
-        return result_html(self)
+        return report_html(plain_report(self))
 
     def __rich__(self) -> object:
-        from .display import result_rich
+        from .display import plain_report, report_rich
 
-        return result_rich(self)
+        return report_rich(plain_report(self))
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:
-        from .display import result_text
+        from .display import plain_report, report_text
 
-        printer.text(result_text(self))  # type: ignore[attr-defined]
+        printer.text(report_text(plain_report(self)))  # type: ignore[attr-defined]
 
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""

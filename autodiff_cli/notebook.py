@@ -1,11 +1,11 @@
 """The IPython extension: `%load_ext autodiff_cli`, then `%%autodiff [options]` or `%autodiff PROGRAM`.
 
 Options are the command line's (`--of d --explain --format json ...`), parsed
-by the same Click command, so the two cannot drift apart.  The program runs
-through the same pipeline as `autodiff eval`; the main view is displayed (the
-page in Jupyter, the table in a terminal), the other views print under it.
-A wrong program or option prints the message the command line would, never a
-traceback.
+by the same Click command into the same `Options`, and the program goes
+through the same pipeline as `autodiff eval`.  With `--format table` or
+`html` the report is displayed (the page in Jupyter, the table in a
+terminal); other formats print as on the command line.  A wrong program or
+option prints the command line's message, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from .cli import _higher, _show, _show_higher, _views, _warn_non_finite, eval_command
-from .display import Shown
+from .cli import eval_command, make_options, run_program
 from .errors import ProgramError, Source, UsageError, format_error
+from .output import OutputContext
 
 
 def _takes_value() -> dict[str, bool]:
@@ -52,54 +52,55 @@ def split_line(line: str) -> tuple[list[str], str]:
     return options, rest
 
 
-def run_magic(options: list[str], program: str, name: str = "<cell>") -> Any:
-    """Run `program` with command-line `options`; return what to display (None when all is printed)."""
+def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
+    """Run `program` under the command line's `arguments`: display the report, or print as the command line does."""
     try:
-        context = eval_command.make_context("%autodiff", [*options, "-"])
+        context = eval_command.make_context("%autodiff", [*arguments, "-"])
     except click.ClickException as error:
         print(f"error: {error.format_message()}", file=sys.stderr)
-        return None
-    params = dict(context.params)
-    output_format = params.pop("output_format")
-    precision = params.pop("precision")
-    show_all = params.pop("show_all")
-    of = params.pop("of")
-    params.pop("program", None)
+        return
+    options = make_options(context.params)
+    out = OutputContext(sys.stdout, sys.stderr, plain=True)
+    if options.format not in ("table", "html"):
+        run_program(lambda: Source(name, program), options, out)
+        return
     source = Source(name, program)
     try:
         from .evaluate import Graph
         from .parse import parse
+        from .report import build_report
 
         graph = Graph(source)
         graph.run(parse(program))
-        result = graph.differentiate(of)
+        report = build_report(graph.differentiate(options.of), options)
     except ProgramError as error:
         print(format_error(error, source), file=sys.stderr)
-        return None
+        return
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
-        return None
-    higher = _higher(result, params)
-    if output_format in ("table", "html"):
-        from IPython.display import display
+        return
+    from IPython.display import display
 
-        display(Shown(result, precision))
-    else:
-        _show(result, output_format, precision, None, show_all, higher)
-    sys.stdout.flush()
-    _warn_non_finite(result)
-    if higher and output_format != "json":
-        _show_higher(result, higher, precision)
-    _views(result, params, precision)
-    return None
+    display(report)
+    if options.render:
+        from .render.dot import RenderError, render_file
+
+        try:
+            render_file(report, options.render)
+        except RenderError as error:
+            print(f"error: {error}", file=sys.stderr)
+    if report.failed:
+        print("error: gradient check failed", file=sys.stderr)
 
 
 def autodiff(line: str, cell: str | None = None) -> Any:
     """`%autodiff [options] PROGRAM` on one line, or `%%autodiff [options]` over a cell."""
     if cell is None:
         options, program = split_line(line)
-        return run_magic(options, program, "<line>")
-    return run_magic(shlex.split(line), cell)
+        run_magic(options, program, "<line>")
+    else:
+        run_magic(shlex.split(line), cell)
+    return None
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -6,6 +6,7 @@ a run has taken longer than the delay), and a pipe or a log file never sees it.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -17,6 +18,21 @@ DELAY = 1.0
 _CHECK_EVERY = 256  # statements between two looks at the clock
 
 
+def _delay(stream: TextIO) -> float:
+    """AUTODIFF_PROGRESS_DELAY in seconds; a value that is not a number is ignored with one warning."""
+    text = os.environ.get("AUTODIFF_PROGRESS_DELAY")
+    if text is None:
+        return DELAY
+    try:
+        delay = float(text)
+    except ValueError:
+        delay = math.nan
+    if not delay >= 0:
+        stream.write(f"warning: AUTODIFF_PROGRESS_DELAY={text!r} is not a number of seconds >= 0; using {DELAY}\n")
+        return DELAY
+    return delay
+
+
 class RunProgress:
     """Stages of one run ("evaluating" by characters of source, then "differentiating")."""
 
@@ -25,7 +41,7 @@ class RunProgress:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty()
         self.started = time.monotonic()
-        self.delay = float(os.environ.get("AUTODIFF_PROGRESS_DELAY", DELAY))
+        self.delay = _delay(self.stream) if self.enabled else DELAY
         self.description = "evaluating"
         self.completed = 0
         self._bar: Any = None

@@ -13,19 +13,20 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import ParseError, ProgramError, Source, UsageError, format_error
 from .evaluate import BUILTINS, Graph
+from .options import Options
+from .output import OutputContext
 from .parse import parse
 from .render.numbers import rounded
 
+if TYPE_CHECKING:
+    from .report import Report
+
 PROMPT = "autodiff> "
 CONTINUATION = "     ...> "
-
-
-def _num(x: float | None) -> str:
-    return rounded(x, 6)
 
 
 @dataclass
@@ -42,8 +43,10 @@ class Session:
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.of: str | None = None
+        self.options = Options()
         self.done = False
+        # Where :quiz reads its answers: the next line of the stream, or the terminal's prompt.
+        self.ask: Callable[[str], str | None] = lambda prompt: None
         self.reset()
 
     # -- state
@@ -54,6 +57,10 @@ class Session:
     @property
     def names(self) -> list[str]:
         return list(self.graph.names)
+
+    def num(self, x: float | None) -> str:
+        """A number as every view of the tool writes it, at the session's precision."""
+        return rounded(x, self.options.precision)
 
     def _print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -109,7 +116,7 @@ class Session:
         if last.target is not None:
             for statement in statements:
                 if statement.target is not None:
-                    self._print(f"{statement.target} = {_num(self.graph.names[statement.target].data)}")
+                    self._print(f"{statement.target} = {self.num(self.graph.names[statement.target].data)}")
         else:
             self._show_expression()
         return True
@@ -120,11 +127,11 @@ class Session:
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return
-        self._print(_num(result.value))
+        self._print(self.num(result.value))
         inputs = {id(node) for node in result.inputs()}
         grads = [(name, node) for name, node in self.graph.names.items() if id(node) in inputs]
         if grads:
-            self._print("  " + "  ".join(f"∂/∂{name} = {_num(node.grad)}" for name, node in grads))
+            self._print("  " + "  ".join(f"∂/∂{name} = {self.num(node.grad)}" for name, node in grads))
 
     def _result(self, of: str | None):
         if self.graph.last is None:
@@ -148,7 +155,16 @@ class Session:
     def run_stream(self, stream: Iterable[str]) -> int:
         """Run lines from any stream (a pipe, a list); continues unclosed parentheses."""
         pending = ""
-        for line in stream:
+        lines = iter(stream)
+
+        def ask(prompt: str) -> str | None:
+            self.out.write(prompt)
+            line = next(lines, None)
+            self._print("" if line is None else line.rstrip("\n"))
+            return None if line is None else line.rstrip("\n")
+
+        self.ask = ask
+        for line in lines:
             pending += line.rstrip("\n")
             if self.needs_more(pending):
                 pending += "\n"
@@ -164,65 +180,122 @@ class Session:
 
 def _help(session: Session, argument: str) -> None:
     session._print("Type statements (a = 3, b = a * a, tanh(b)) or a command:")
+    width = max(len(command.usage) for command in COMMANDS.values())
     for command in COMMANDS.values():
-        session._print(f"  {command.usage:<12} {command.help}")
+        session._print(f"  {command.usage:<{width}}  {command.help}")
 
 
 def _vars(session: Session, argument: str) -> None:
     if not session.graph.names:
         session._print("no names yet")
     for name, node in session.graph.names.items():
-        session._print(f"{name} = {_num(node.data)}")
+        session._print(f"{name} = {session.num(node.data)}")
+
+
+def _write(session: Session, options: Options, format: str = "table") -> None:
+    """The session's graph through the one pipeline: a report, then a writer of the format registry."""
+    result = session._result(options.of)
+    if result is None:
+        return
+    from .render import writer
+    from .report import build_report
+
+    writer(format)(build_report(result, options), OutputContext(session.out, session.err))
+    session.out.flush()
 
 
 def _table(session: Session, argument: str) -> None:
-    result = session._result(session.of)
-    if result is None:
-        return
-    from .render.table import plain_table, render_table
-
-    if not session.out.isatty():
-        session._print(plain_table(result, 6))
-        return
-    from rich.console import Console
-
-    Console(file=session.out, no_color=True, highlight=False).print(render_table(result, 6))
+    _write(session, session.options)
 
 
 def _grad(session: Session, argument: str) -> None:
     if not argument:
         session._error("usage: :grad NAME")
         return
-    result = session._result(session.of)
+    result = session._result(session.options.of)
     if result is None:
         return
     node = session.graph.names.get(argument)
     if node is None:
         session._error(f"error: unknown name '{argument}'")
         return
-    session._print(f"∂{result.output_name}/∂{argument} = {_num(node.grad)}")
+    session._print(f"∂{result.output_name}/∂{argument} = {session.num(node.grad)}")
 
 
 def _of(session: Session, argument: str) -> None:
     if not argument:
-        session.of = None
+        session.options = session.options._replace(of=None)
         session._print("differentiating the last statement")
     elif argument not in session.graph.names:
         session._error(f"error: unknown name '{argument}'")
     else:
-        session.of = argument
+        session.options = session.options._replace(of=argument)
         session._print(f"differentiating {argument}")
 
 
 def _explain(session: Session, argument: str) -> None:
-    try:
-        from .render.explain import render_explain
-    except ImportError:
-        session._print(":explain is not available in this version")
+    result = session._result(session.options.of)
+    if result is None:
         return
-    result = session._result(session.of)
-    if result is not None:
-        session._print(str(render_explain(result)))
+    from .render.sections import explain_lines
+    from .report import build_report
+
+    for line in explain_lines(build_report(result, session.options._replace(explain=True))):
+        session._print(line)
+
+
+def _report(session: Session, options: Options) -> Report | None:
+    """The session's graph as a report under `options`; None (the error shown) when it cannot be made."""
+    result = session._result(options.of)
+    if result is None:
+        return None
+    from .report import build_report
+
+    try:
+        return build_report(result, options)
+    except UsageError as error:
+        session._error(f"error: {str(error).replace('--why', ':why')}")
+        return None
+
+
+def _compare(session: Session, argument: str) -> None:
+    from .teaching.mistakes import parse_variants
+
+    try:
+        variants = parse_variants(argument or "all")
+    except ValueError as error:
+        session._error(f"error: {error}")
+        return
+    report = _report(session, session.options._replace(compare=variants))
+    if report is not None:
+        from .render.teaching import write_compare
+
+        write_compare(report, OutputContext(session.out, session.err, plain=True))
+
+
+def _why(session: Session, argument: str) -> None:
+    if not argument:
+        session._error("usage: :why NAME")
+        return
+    report = _report(session, session.options._replace(why=tuple(argument.split())))
+    if report is not None:
+        from .render.teaching import write_why
+
+        write_why(report, OutputContext(session.out, session.err, plain=True))
+
+
+def _quiz(session: Session, argument: str) -> None:
+    report = _report(session, session.options)
+    if report is None:
+        return
+    from .teaching.contributions import contributions
+    from .teaching.quiz import run_quiz
+
+    try:
+        run_quiz(report, session.ask, session._print, contributions(report.result))
+    except KeyboardInterrupt:
+        session._print("")
+        session._print("quiz stopped")
 
 
 def _load(session: Session, argument: str) -> None:
@@ -243,7 +316,7 @@ def _load(session: Session, argument: str) -> None:
 
 def _reset(session: Session, argument: str) -> None:
     session.reset()
-    session.of = None
+    session.options = session.options._replace(of=None)
     session._print("session cleared")
 
 
@@ -260,6 +333,12 @@ COMMANDS: dict[str, Command] = {
         Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad),
         Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
         Command("explain", ":explain", "the backward pass step by step", _explain),
+        Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why),
+        Command(
+            "compare", ":compare [MISTAKES]",
+            "the gradients under the classic mistakes: overwrite, no-sort, no-reset (default: all)", _compare,
+        ),
+        Command("quiz", ":quiz", "find each gradient yourself, in backward order (Ctrl-D stops)", _quiz),
         Command("load", ":load FILE", "run a program file into the session", _load),
         Command("reset", ":reset", "forget every name", _reset),
         Command("quit", ":quit", "leave (Ctrl-D too)", _quit),
@@ -293,10 +372,20 @@ def interactive(session: Session) -> int:
                     if (":" + name).startswith(word):
                         yield Completion(":" + name, start_position=-len(word))
                 return
+            command = before.lstrip().split(" ", 1)[0]
+            if command == ":compare":
+                from .teaching.mistakes import VARIANTS
+
+                word = before.rsplit(" ", 1)[-1].rsplit(",", 1)[-1]
+                for name in [*VARIANTS, "all"]:
+                    if name.startswith(word) and name != word:
+                        yield Completion(name, start_position=-len(word))
+                return
             word = document.get_word_before_cursor()
             if not word:
                 return
-            for name in [*session.names, *sorted(BUILTINS)]:
+            candidates = session.names if command in (":why", ":of", ":grad") else [*session.names, *sorted(BUILTINS)]
+            for name in candidates:
                 if name.startswith(word) and name != word:
                     yield Completion(name, start_position=-len(word))
 
@@ -305,6 +394,17 @@ def interactive(session: Session) -> int:
     except OSError:
         history = InMemoryHistory()
     prompt = PromptSession(history=history, completer=_Completer(), complete_while_typing=False)
+
+    # A prompt of its own for quiz answers: they are not program lines (no file history, no completion).
+    answers: PromptSession[str] = PromptSession(history=InMemoryHistory())
+
+    def ask(text: str) -> str | None:
+        try:
+            return answers.prompt(text)
+        except EOFError:
+            return None
+
+    session.ask = ask
     print("autodiff REPL: type :help for commands, Ctrl-D to leave", flush=True)
     while not session.done:
         pending = ""

@@ -11,6 +11,8 @@ from .errors import ProgramError, Source, UsageError
 def read_file(path: str) -> Source:
     """A program file (or `-` for stdin) as a Source; UsageError if it cannot be opened."""
     if path == "-":
+        if sys.stdin is None:
+            raise UsageError("standard input is closed: give the program as an argument or a file")
         return decode(_read_text_bytes(sys.stdin.buffer, "<stdin>"), "<stdin>")
     try:
         with open(path, "rb") as handle:

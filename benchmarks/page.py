@@ -25,7 +25,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from autodiff_cli import evaluate  # noqa: E402
 from autodiff_cli.layout import graphviz_layout, layered_layout, record_cells  # noqa: E402
+from autodiff_cli.options import Options  # noqa: E402
 from autodiff_cli.render.html import page_document  # noqa: E402
+from autodiff_cli.report import build_report  # noqa: E402
 
 
 def layer_program(values: int) -> str:
@@ -131,33 +133,40 @@ def page_rows(repeat: int) -> list[str]:
     if chromium is None:
         return ["| (no Chromium on PATH) | | | | |"]
     rows = []
-    cases = [("seed", "a = -2; b = 3; d = a*b; e = a+b; f = d*e"), ("50-statement neuron layer", neuron_layer()),
-             ("2,000 values", layer_program(2000))]
+    cases = [
+        ("seed", "a = -2; b = 3; d = a*b; e = a+b; f = d*e"),
+        ("50-statement neuron layer", neuron_layer()),
+        ("2,000 values", layer_program(2000)),
+    ]
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as folder:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for name, program in cases:
             result = evaluate(program)
+            report = build_report(result, Options())
             made, paints, steps = [], [], []
             for _ in range(repeat):
                 started = time.perf_counter()
-                html = page_document(result, dot_finder=lambda: None)
+                html = page_document(report, dot_finder=lambda: None)
                 made.append(time.perf_counter() - started)
                 path = Path(folder) / "page.html"
                 path.write_text(html, encoding="utf-8")
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(path.as_uri())
                 page.wait_for_selector(".adp-count")
-                paints.append(page.evaluate(
-                    "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || NaN"))
+                paints.append(
+                    page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || NaN")
+                )
                 # In the page: 30 clicks on Next, each followed by a frame, timed with performance.now().
-                steps.append(page.evaluate("""async () => {
+                steps.append(
+                    page.evaluate("""async () => {
                     const next = document.querySelector('[data-action=next]');
                     const frame = () => new Promise(r => requestAnimationFrame(() => r()));
                     await frame();
                     const t = performance.now();
                     for (let i = 0; i < 30; i++) { next.click(); await frame(); }
                     return (performance.now() - t) / 30;
-                }"""))
+                }""")
+                )
                 page.close()
             rows.append(
                 f"| {name} | {len(result.order):,} | {len(html) / 1024:,.0f} KiB | {statistics.median(made):.2f} s "
@@ -177,28 +186,30 @@ def main() -> int:
     layout = layout_rows(args.repeat)
     page = page_rows(args.repeat)
     load = os.getloadavg()[0]
-    section = "\n".join([
-        "## The page",
-        "",
-        f"Made by `python benchmarks/page.py` in {time.time() - started:.0f} s (load average {load:.1f} on "
-        f"{os.cpu_count()} cores at the start of the page rows: absolute times scale with it, ratios hold).",
-        "",
-        "Layout alone, on a chain of neurons over 20 inputs (`layer_program`). Ours: median of "
-        f"{args.repeat} (one run at 5,000); dot and grandalf: one run (dot not run at 5,000, grandalf only to 1,000). "
-        "Ratios are to our layered layout in the same run.",
-        "",
-        "| Values | Layered (ours) | Graphviz `dot -Tplain` | grandalf 0.8 |",
-        "|---:|---:|---:|---:|",
-        *layout,
-        "",
-        "The page in headless Chromium (system browser, Playwright), drawn with our layout: Python's time to "
-        "make the page, the browser's first contentful paint, and one Next (click plus a frame) averaged over 30.",
-        "",
-        "| Program | Values | Page size | Made in | First paint | One step |",
-        "|---|---:|---:|---:|---:|---:|",
-        *page,
-        "",
-    ])
+    section = "\n".join(
+        [
+            "## The page",
+            "",
+            f"Made by `python benchmarks/page.py` in {time.time() - started:.0f} s (load average {load:.1f} on "
+            f"{os.cpu_count()} cores at the start of the page rows: absolute times scale with it, ratios hold).",
+            "",
+            "Layout alone, on a chain of neurons over 20 inputs (`layer_program`). Ours: median of "
+            f"{args.repeat} (one run at 5,000); dot and grandalf: one run (dot not run at 5,000, grandalf only to 1,000). "
+            "Ratios are to our layered layout in the same run.",
+            "",
+            "| Values | Layered (ours) | Graphviz `dot -Tplain` | grandalf 0.8 |",
+            "|---:|---:|---:|---:|",
+            *layout,
+            "",
+            "The page in headless Chromium (system browser, Playwright), drawn with our layout: Python's time to "
+            "make the page, the browser's first contentful paint, and one Next (click plus a frame) averaged over 30.",
+            "",
+            "| Program | Values | Page size | Made in | First paint | One step |",
+            "|---|---:|---:|---:|---:|---:|",
+            *page,
+            "",
+        ]
+    )
     print(section)
     if not args.no_write:
         results = HERE / "RESULTS.md"

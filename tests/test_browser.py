@@ -7,8 +7,8 @@ $AUTODIFF_ARTIFACTS when set (CI keeps them), else to pytest's tmp dir.
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -18,7 +18,9 @@ from click.testing import CliRunner
 
 from autodiff_cli import evaluate
 from autodiff_cli.cli import cli
+from autodiff_cli.options import Options
 from autodiff_cli.render.html import page_fragment
+from autodiff_cli.report import build_report
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
 
@@ -70,15 +72,11 @@ def run(*args: str):
     return result.stdout
 
 
-def explained_sums(program: str) -> list[tuple[str, float, float]]:
-    """(label, before, after) of each step of `--explain`, the backward pass's own running sums."""
-    lines = run("eval", "--explain", program).splitlines()
-    steps = []
-    for line in lines:
-        match = re.match(r"^\s+(.+?)\.grad \+= .*\.grad: (\S+) -> (\S+)\)$", line)
-        if match:
-            steps.append((match.group(1), float(match.group(2)), float(match.group(3))))
-    return steps
+def json_steps(program: str) -> tuple[dict, list[tuple[int, float, float]]]:
+    """The JSON document of `--format json --explain`, and its steps: (receiving node id, before, after)."""
+    document = json.loads(run("eval", "--format", "json", "--explain", program))
+    steps = [(step["to"], step["before"], step["after"]) for entry in document["explain"] for step in entry["steps"]]
+    return document, steps
 
 
 def open_page(browser, tmp_path: Path, html: str, name: str = "page"):
@@ -107,29 +105,26 @@ def shown(page) -> dict[int, float | None]:
 
 @pytest.mark.parametrize("name", PROGRAMS, ids=list(PROGRAMS))
 def test_next_walks_every_contribution(browser, tmp_path, artefacts, name):
-    """Clicking Next through every step shows, on each node, the running sums of --explain and at last --format json's grads."""
+    """Clicking Next through every step shows, on each node, the running sums of the JSON explain steps, and at last its grads."""
     program = PROGRAMS[name]
-    import json
-
-    document = json.loads(run("eval", "--format", "json", program))
-    ids = {node["label"]: node["id"] for node in document["nodes"] if node["op"] != "const"}
-    expected = explained_sums(program)
+    document, expected = json_steps(program)
+    labels = {node["id"]: node["label"] for node in document["nodes"]}
     page, requests, errors, url = open_page(browser, tmp_path, run("eval", "--format", "html", program), name)
     assert page.inner_text(".adp-count") == f"step 0 of {len(expected)}"
     grads = shown(page)
     assert grads[document["order"][-1]] == 1.0
     assert all(value in (0.0, None) for key, value in grads.items() if key != document["order"][-1])
     page.locator(".adp").screenshot(path=str(artefacts / f"{name}-first.png"))
-    for number, (label, before, after) in enumerate(expected, 1):
-        assert grads[ids[label]] == pytest.approx(before, rel=1e-5, abs=1e-12)
+    for number, (node_id, before, after) in enumerate(expected, 1):
+        assert grads[node_id] == pytest.approx(before, rel=1e-5, abs=1e-12)
         page.click("[data-action=next]")
         now = shown(page)
-        assert now[ids[label]] == pytest.approx(after, rel=1e-5, abs=1e-12), f"step {number}"
+        assert now[node_id] == pytest.approx(after, rel=1e-5, abs=1e-12), f"step {number}"
         changed = {key for key in now if now[key] != grads[key]}
-        assert changed <= {ids[label]}
+        assert changed <= {node_id}
         assert page.inner_text(".adp-count") == f"step {number} of {len(expected)}"
         assert page.eval_on_selector(".adp", "r => r.querySelectorAll('.adp-e.adp-lit').length") == 1
-        assert f"{label}.grad: " in page.inner_text(".adp-explain")
+        assert f"{labels[node_id]}.grad: " in page.inner_text(".adp-explain")
         grads = now
     page.locator(".adp").screenshot(path=str(artefacts / f"{name}-last.png"))
     final = {node["id"]: node["grad"] for node in document["nodes"]}
@@ -194,8 +189,8 @@ def test_hover_links_graph_and_source(browser, tmp_path):
 
 def test_two_pages_in_one_document_step_apart(browser, tmp_path):
     """As two notebook cells: each page moves on its own."""
-    result = evaluate(PROGRAMS["seed"])
-    html = "<!DOCTYPE html><html><body>" + page_fragment(result) + page_fragment(result) + "</body></html>"
+    report = build_report(evaluate(PROGRAMS["seed"]), Options())
+    html = "<!DOCTYPE html><html><body>" + page_fragment(report) + page_fragment(report) + "</body></html>"
     page, _, errors, _ = open_page(browser, tmp_path, html)
     page.click(".adp >> nth=1 >> [data-action=end]")
     counts = page.eval_on_selector_all(".adp-count", "cs => cs.map(c => c.textContent)")
@@ -203,15 +198,19 @@ def test_two_pages_in_one_document_step_apart(browser, tmp_path):
     page.close()
 
 
-def test_extras_slot_in(browser, tmp_path):
-    """--compare variants and --why answers, when a report carries them, appear on the page."""
-    result = evaluate(PROGRAMS["seed"])
-    extras = {"compare": {"a = -1": {"value": -2.0}, "a = -3": {"value": -12.0}}, "contributions": {"a": [{"via": "d"}]}}
-    page, *_ = open_page(browser, tmp_path, "<!DOCTYPE html>" + page_fragment(result, extras=extras))
-    page.click(".adp-extras button >> nth=1")
-    assert '"value": -12' in page.inner_text(".adp-extras pre")
-    page.click("svg .adp-v[data-node='0']")
-    assert '"via": "d"' in page.inner_text(".adp-detail")
+def test_compare_toggles_and_why_shows_the_uses(browser, tmp_path):
+    """--compare: a mistake's gradients replace the drawn ones until "correct"; --why a: a's uses, selected at load."""
+    program = PROGRAMS["seed"]
+    page, _, errors, _ = open_page(browser, tmp_path, run("eval", "--format", "html", "--compare", "--why", "a", program))
+    why = page.inner_text(".adp-detail .adp-why")
+    assert why.startswith("why: a.grad is the sum of its uses: via e") and "via d" in why
+    page.click(".adp-extras button[data-variant='overwrite']")
+    overwritten = shown(page)
+    assert overwritten[0] == 3.0  # overwriting keeps only the last use: d's 3, not -6 + 3
+    assert page.eval_on_selector_all("svg .adp-v.adp-wrong", "els => els.map(e => e.dataset.node)") == ["0", "1"]
+    page.click(".adp-extras button[data-variant='correct']")
+    assert shown(page)[0] == -3.0 and not page.query_selector("svg .adp-wrong")
+    assert errors == []
     page.close()
 
 

@@ -29,8 +29,9 @@ from autodiff_cli.cli import cli
 
 from .test_cli import _command
 
-# "Within a second or two" on a laptop; generous so a loaded CI machine does not flake.
-TIME_LIMIT = 5.0
+# Not a speed requirement (benchmarks/ measures speed, as ratios): a bound that only a
+# real hang or a quadratic blow-up crosses, so a busy two-core CI machine never flakes.
+TIME_LIMIT = 60.0
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 
 
@@ -114,7 +115,7 @@ CATALOGUE = {
     "1mb-garbage-line": Case(lambda: b"a = 1 " + b"$" * MEGABYTE + b"\n", 1, "unexpected character '$'"),
     # 250,000 additions on one line: slower than the rest, but in proportion (see the time checks below).
     "1mb-sum-line": Case(
-        lambda: b"a = 1; b = a" + b" + a" * (MEGABYTE // 4) + b"\n", 0, check=_grad_of_a(MEGABYTE // 4 + 1), limit=30.0
+        lambda: b"a = 1; b = a" + b" + a" * (MEGABYTE // 4) + b"\n", 0, check=_grad_of_a(MEGABYTE // 4 + 1), limit=120.0
     ),
     # Depth.
     "100k-nested-parentheses": Case(

@@ -13,7 +13,14 @@ from click.testing import CliRunner
 from autodiff_cli import evaluate
 from autodiff_cli.cli import cli
 from autodiff_cli.layout import graphviz_layout, layered_layout, record_cells
+from autodiff_cli.options import Options
 from autodiff_cli.render.html import DRAW_LIMIT, page_document, page_fragment
+from autodiff_cli.report import build_report
+
+
+def report_of(program: str, **options):
+    return build_report(evaluate(program), Options(**options))
+
 
 ENV = {"COLUMNS": "80", "NO_COLOR": "1"}
 SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
@@ -67,14 +74,14 @@ def test_a_node_used_twice_receives_two_contributions():
 
 
 def test_html_escapes_program_text_and_closes_no_script_early():
-    html = page_document(evaluate("a = 1  # </script><b>x</b>\nb = a * 2"))
+    html = page_document(report_of("a = 1  # </script><b>x</b>\nb = a * 2"))
     assert "<b>x</b>" not in html
     assert html.count("</script>") == 2
 
 
 def test_fragments_have_unique_ids():
-    result = evaluate(SEED)
-    first, second = page_fragment(result), page_fragment(result)
+    report = report_of(SEED)
+    first, second = page_fragment(report), page_fragment(report)
     ids = re.findall(r'\bid="([^"]+)"', first + second)
     assert len(ids) == len(set(ids)) == 4  # a root and an arrow marker each
 
@@ -144,6 +151,18 @@ def test_render_without_graphviz(tmp_path, monkeypatch, suffix):
 
 def test_page_over_the_limit_shows_table_and_steps_without_drawing():
     program = "a = 1\n" + "\n".join("a = a + 1" for _ in range(DRAW_LIMIT // 2 + 2))
-    html = page_fragment(evaluate(program))
+    html = page_fragment(report_of(program))
     assert "too many to draw" in html and "<svg" not in html
     assert '<details class="adp-tablebox" open>' in html and '<details class="adp-stepbox" open>' in html
+
+
+def test_views_asked_for_appear_under_the_page():
+    html = run("eval", "--format", "html", "--explain", "--check", SEED).stdout
+    assert '<pre class="adp-sections">' in html and "a.grad += b * d.grad" in html and "gradient check" in html
+
+
+def test_compare_and_why_reach_the_page():
+    data = page_data(run("eval", "--format", "html", "--compare", "--why", "a", SEED).stdout)
+    extras = data["extras"]
+    assert set(extras["compare"]) == {"overwrite", "no-sort", "no-reset"}
+    assert extras["why"] == ["0"] and len(extras["contributions"]["0"]) == 2  # a is used by d and by e

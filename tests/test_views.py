@@ -19,11 +19,13 @@ def run(*args: str):
     return CliRunner(env=ENV).invoke(cli, list(args))
 
 
-def explain_lines(program: str) -> list[str]:
-    result = run("eval", "--format", "json", "--explain", program)
+def explain_lines(program: str, *options: str) -> list[str]:
+    """The --explain section of the table: the lines after the two order lines and a blank one."""
+    result = run("eval", "--explain", *options, program)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    return [" ".join(line.split()) for line in lines[1:]]
+    start = next(i for i, line in enumerate(lines) if line.startswith("backward order:")) + 2
+    return [" ".join(line.split()) for line in lines[start:]]
 
 
 def test_explain_twice_used_input():
@@ -96,10 +98,12 @@ def test_tree_shared_is_linear():
     from rich.console import Console
 
     from autodiff_cli.evaluate import evaluate
+    from autodiff_cli.options import Options
     from autodiff_cli.render.tree import render_tree
+    from autodiff_cli.report import build_report
 
     console = Console(file=io.StringIO(), width=1000, no_color=True)
-    console.print(render_tree(evaluate(program)))
+    console.print(render_tree(build_report(evaluate(program), Options())))
     lines = console.file.getvalue().splitlines()
     # 31 nodes drawn once, 30 references: linear (2**30 paths if drawn naively).
     assert len(lines) == 61

@@ -1,1 +1,30 @@
-"""One module per output format; each turns a `Result` into text or a Rich renderable."""
+"""The output formats: one module per format, each with `write(report, out)`.
+
+`FORMATS` is the registry: a `--format` name to the module of this package
+that writes it.  Modules are imported only when their format is used.
+Adding a format is one file here and one line below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..output import OutputContext
+    from ..report import Report
+
+FORMATS: dict[str, str] = {
+    "table": "table",
+    "json": "json",
+    "dot": "dot",
+    "tree": "tree",
+    "html": "html",
+}
+
+
+def writer(name: str) -> Callable[[Report, OutputContext], None]:
+    """The `write` function of format `name` (a key of FORMATS)."""
+    module = importlib.import_module(f"{__name__}.{FORMATS[name]}")
+    return module.write  # type: ignore[no-any-return]

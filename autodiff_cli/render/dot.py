@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 from ..engine import CONSTANT
+from ..output import OutputContext
+from ..report import Report
+from .numbers import rounded
+from .sections import write_sections
 
 _SPECIAL = {"\\": "\\\\", '"': '\\"', "{": "\\{", "}": "\\}", "|": "\\|", "<": "\\<", ">": "\\>", "\n": "\\n"}
 
@@ -12,20 +18,23 @@ def escape(text: str) -> str:
     return "".join(_SPECIAL.get(ch, ch) for ch in text)
 
 
-def _num(x: float | None) -> str:
-    return "—" if x is None else f"{x:.4f}"
-
-
-def render_dot(result) -> str:
+def render_dot(report: Report) -> str:
+    """The graph as DOT; each view asked for goes in as `//` comment lines, so it stays one document."""
+    precision = report.options.precision
     out = ["digraph autodiff {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
-    label = result.label
+    buffer = io.StringIO()
+    write_sections(report, OutputContext(buffer, plain=True))
+    out.extend(f"  // {line}".rstrip() for line in buffer.getvalue().splitlines() if line)
+    label = report.label
+    result = report.result
     for node in result.order:
         attrs = "shape=record"
         if node is result.output:
             attrs += ', style="filled,bold", fillcolor="lightblue"'
         elif node.op is CONSTANT:
             attrs += ', color="gray", fontcolor="gray40"'
-        text = f"{{ {escape(label(node))} | data {_num(node.data)} | grad {_num(node.grad)} }}"
+        data, grad = rounded(node.data, precision), rounded(node.grad, precision)
+        text = f"{{ {escape(label(node))} | data {escape(data)} | grad {escape(grad)} }}"
         out.append(f'  n{node.id} [{attrs}, label="{text}"];')
         if not isinstance(node.op, str):
             name = node.op.symbol or node.op.name
@@ -37,11 +46,16 @@ def render_dot(result) -> str:
     return "\n".join(out) + "\n"
 
 
+def write(report: Report, out: OutputContext) -> None:
+    out.write(render_dot(report))
+    out.stdout.flush()
+
+
 class RenderError(Exception):
     """Graphviz is missing, or could not draw the file."""
 
 
-def render_file(result, path: str) -> None:
+def render_file(report: Report, path: str) -> None:
     """Draw the graph to FILE.svg / FILE.png / FILE.html, via a temp file and rename.
 
     SVG and PNG come from `dot` (no shell) when it is installed; without it an
@@ -51,10 +65,12 @@ def render_file(result, path: str) -> None:
     import subprocess
     import tempfile
 
+    from ..layout import find_dot
+
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
     if suffix not in ("svg", "png", "html"):
         raise RenderError(f"--render: cannot draw '{path}': the file must end in .svg, .png or .html")
-    dot = None if suffix == "html" else _find_dot()
+    dot = None if suffix == "html" else find_dot()
     if dot is None and suffix == "png":
         raise RenderError(
             "--render FILE.png needs Graphviz's `dot`, which is not installed "
@@ -71,12 +87,12 @@ def render_file(result, path: str) -> None:
         if dot is None:
             from .html import page_document, svg_document
 
-            text = page_document(result) if suffix == "html" else svg_document(result, dot_finder=lambda: None)
+            text = page_document(report) if suffix == "html" else svg_document(report, dot_finder=lambda: None)
             with open(temp, "w", encoding="utf-8") as file:
                 file.write(text)
         else:
             done = subprocess.run(
-                [dot, f"-T{suffix}", "-o", temp], input=render_dot(result).encode(), capture_output=True, check=False
+                [dot, f"-T{suffix}", "-o", temp], input=render_dot(report).encode(), capture_output=True, check=False
             )
             if done.returncode != 0:
                 raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
@@ -85,12 +101,8 @@ def render_file(result, path: str) -> None:
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
+    except OSError as error:
+        raise RenderError(f"--render: cannot write '{path}': {error.strerror or error}") from None
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
-
-
-def _find_dot() -> str | None:
-    from ..layout import find_dot
-
-    return find_dot()

@@ -9,21 +9,23 @@ element ids carry a fresh prefix, so several can share one page.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
+import re
 import secrets
 from bisect import bisect_right
 from collections.abc import Callable
 from html import escape
-from typing import Any, TextIO
+from typing import Any
 
 from ..engine import CONSTANT, INPUT, Value
-from ..evaluate import Result
 from ..layout import DRAWN_LABEL, Layout, find_dot, layout, record_cells
-from .explain import _substitute
+from ..output import OutputContext
+from ..report import Report
 from .numbers import rounded
-from .steps import Step, backward_steps
+from .steps import PageStep, page_steps
 
 #: Above this many values the page shows the table and the steps, not the drawing.
 DRAW_LIMIT = 5000
@@ -37,7 +39,11 @@ def _asset(name: str) -> str:
         return file.read()
 
 
-def _kind(result: Result, node: Value) -> str:
+def _substitute(rule: str, names: dict[str, str]) -> str:
+    return re.sub(r"\b(x|y|out)\b", lambda m: names[m.group(1)], rule)
+
+
+def _kind(result: Any, node: Value) -> str:
     if node is result.output:
         return "out"
     if node.op is INPUT:
@@ -52,7 +58,7 @@ def _op_text(node: Value) -> str:
     return op.symbol or op.name
 
 
-def _statements(result: Result, drawn: list[Value]) -> tuple[list[tuple[int, int]], dict[int, int]]:
+def _statements(result: Any, drawn: list[Value]) -> tuple[list[tuple[int, int]], dict[int, int]]:
     """Statement ranges of the source (the widest spans of the drawn nodes, with their `name =`) and each node's statement."""
     graph = result.graph
     text = graph.source.text
@@ -90,9 +96,9 @@ def _source_html(text: str, ranges: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _svg(result: Result, drawn: list[Value], place: Layout, texts: dict[int, tuple[str, str, str]], prefix: str) -> str:
+def _svg(report: Report, drawn: list[Value], place: Layout, texts: dict[int, tuple[str, str, str]], prefix: str) -> str:
     """The drawing: a record per value (label | data | grad), an ellipse per operation, edges under both."""
-    graph = result.graph
+    result = report.result
     out = [
         f'<svg class="adp-svg" xmlns="http://www.w3.org/2000/svg" width="{place.width:.0f}" height="{place.height:.0f}" '
         f'viewBox="0 0 {place.width:.0f} {place.height:.0f}" role="img" aria-label="computation graph">',
@@ -117,7 +123,7 @@ def _svg(result: Result, drawn: list[Value], place: Layout, texts: dict[int, tup
     out.append('</g><g class="adp-values">')
     for node in drawn:
         box = place.records[node.id]
-        label = graph.label(node)
+        label = report.label(node)
         value_text, grad_text, _ = texts[node.id]
         shown = label if len(label) <= DRAWN_LABEL else label[:DRAWN_LABEL] + "…"
         w1, w2, w3 = record_cells(label, value_text, len(grad_text))
@@ -140,8 +146,9 @@ def _svg(result: Result, drawn: list[Value], place: Layout, texts: dict[int, tup
     return "".join(out)
 
 
-def _table(result: Result, drawn: list[Value], texts: dict[int, tuple[str, str, str]]) -> str:
-    label = result.graph.label
+def _table(report: Report, drawn: list[Value], texts: dict[int, tuple[str, str, str]]) -> str:
+    label = report.label
+    result = report.result
     rows = []
     for node in drawn:
         kind = _kind(result, node)
@@ -158,9 +165,9 @@ def _table(result: Result, drawn: list[Value], texts: dict[int, tuple[str, str, 
     )
 
 
-def _step_row(result: Result, step: Step, precision: int) -> tuple[list[Any], str]:
+def _step_row(report: Report, step: PageStep, precision: int) -> tuple[list[Any], str]:
     """The step's data for the script, and its line in the list of steps."""
-    label = result.graph.label
+    label = report.label
     node, child = step.node, step.child
     op = node.op
     names = {"out": label(node)}
@@ -178,18 +185,19 @@ def _step_row(result: Result, step: Step, precision: int) -> tuple[list[Any], st
 
 
 def page_fragment(
-    result: Result,
-    precision: int = 6,
-    extras: dict[str, Any] | None = None,
+    report: Report,
     dot_finder: Callable[[], str | None] = find_dot,
     standalone: bool = False,
     open_table: bool = False,
 ) -> str:
     """The page's body as one `<div>`: style, drawing, source, controls, table, steps, data and script."""
+    result = report.result
+    precision = report.options.precision
     graph = result.graph
+    label = report.label
     drawn = list(result.order)
     output = result.output
-    steps = list(backward_steps(drawn, output))
+    steps = list(page_steps(result))
     prefix = f"adp{next(_counter)}{secrets.token_hex(3)}"
 
     # Every grad a node shows at some step, formatted once here: the script never formats a number.
@@ -203,7 +211,7 @@ def page_fragment(
     step_lines = []
     uses: dict[int, int] = {}
     for step in steps:
-        data, line = _step_row(result, step, precision)
+        data, line = _step_row(report, step, precision)
         uses[step.child.id] = uses.get(step.child.id, 0) + 1
         data.append(uses[step.child.id])
         step_data.append(data)
@@ -218,10 +226,10 @@ def page_fragment(
     drawing = ""
     engine = "none"
     if draw:
-        widths = {node.id: sum(record_cells(graph.label(node), texts[node.id][0], widest[node.id])) for node in drawn}
+        widths = {node.id: sum(record_cells(label(node), texts[node.id][0], widest[node.id])) for node in drawn}
         place = layout(drawn, widths, dot_finder)
         engine = place.engine
-        drawing = _svg(result, drawn, place, texts, prefix)
+        drawing = _svg(report, drawn, place, texts, prefix)
     else:
         drawing = (
             f'<p class="adp-too-big">This graph has {len(drawn):,} values: too many to draw usefully in a browser '
@@ -233,7 +241,7 @@ def page_fragment(
         "outputLabel": result.output_name,
         "nodes": {
             str(node.id): [
-                graph.label(node),
+                label(node),
                 _op_text(node),
                 texts[node.id][0],
                 _kind(result, node),
@@ -248,12 +256,10 @@ def page_fragment(
         "standalone": standalone,
         "drawn": draw,
         "layout": engine,
-        "extras": extras or {},
+        "extras": _extras(report, drawn),
     }
     title = escape(f"{result.output_name} = {rounded(result.value, precision)}")
-    inputs = ", ".join(
-        f"{escape(graph.label(node))}.grad = {rounded(node.grad, precision)}" for node in result.dependent_inputs()
-    )
+    inputs = ", ".join(f"{escape(label(node))}.grad = {rounded(node.grad, precision)}" for node in result.dependent_inputs())
     payload = json.dumps(payload_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     return (
         f'<div class="adp" id="{prefix}" tabindex="0" data-layout="{engine}">'
@@ -275,36 +281,66 @@ def page_fragment(
         '<div class="adp-extras"></div>'
         f'<details class="adp-tablebox"{" open" if open_table or not draw else ""}>'
         f"<summary>Table ({len(drawn):,} values)</summary>"
-        f"{_table(result, drawn, texts)}</details>"
+        f"{_table(report, drawn, texts)}</details>"
         f'<details class="adp-stepbox"{"" if draw else " open"}><summary>Steps ({len(steps):,} contributions)</summary>'
         '<ol class="adp-list">' + "".join(f"<li>{line}</li>" for line in step_lines) + "</ol></details>"
+        f"{_sections(report)}"
         f'<script type="application/json" class="adp-data">{payload}</script>'
         f"<script>{_asset('page.js')}\nautodiffPage(document.getElementById({json.dumps(prefix)}));</script>"
         "</div>"
     )
 
 
+def _extras(report: Report, drawn: list[Value]) -> dict[str, Any]:
+    """--compare and --why for the script: each mistake's grads and each node's uses, as shown text."""
+    precision = report.options.precision
+    extras: dict[str, Any] = {}
+    if report.compare is not None:
+        extras["compare"] = {
+            variant: {str(node.id): rounded(walk.grads.get(node.id, node.grad), precision) for node in drawn}
+            for variant, walk in report.compare.walks.items()
+        }
+    if report.contributions is not None:
+        extras["contributions"] = {
+            str(node_id): [
+                [report.label(step.node), rounded(step.local, precision), rounded(step.contribution, precision)] for step in steps
+            ]
+            for node_id, steps in report.contributions.items()
+        }
+    if report.why:
+        extras["why"] = [str(node.id) for node in report.why]
+    return extras
+
+
+def _sections(report: Report) -> str:
+    """The text views asked for (--explain, --check, --hessian, ...) under the page, as the table's sections."""
+    from .sections import write_sections
+
+    buffer = io.StringIO()
+    write_sections(report, OutputContext(buffer, plain=True))
+    text = buffer.getvalue().strip("\n")
+    return f'<pre class="adp-sections">{escape(text)}</pre>' if text else ""
+
+
 #: Nothing may be fetched: no network, no other file; only the inline style and script run.
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
-def page_document(
-    result: Result, precision: int = 6, extras: dict[str, Any] | None = None, dot_finder: Callable[[], str | None] = find_dot
-) -> str:
+def page_document(report: Report, dot_finder: Callable[[], str | None] = find_dot) -> str:
     """The whole page: a document around the fragment, with a policy that forbids every request."""
-    title = escape(f"autodiff: {result.output_name}")
+    title = escape(f"autodiff: {report.output_name}")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title></head><body>"
-        + page_fragment(result, precision, extras, dot_finder, standalone=True)
-        + "</body></html>\n"
+        f"<title>{title}</title></head><body>" + page_fragment(report, dot_finder, standalone=True) + "</body></html>\n"
     )
 
 
-def write_html(result: Result, out: TextIO, precision: int = 6, extras: dict[str, Any] | None = None) -> None:
-    out.write(page_document(result, precision, extras))
+def write(report: Report, out: OutputContext) -> None:
+    """--format html: the page on stdout."""
+    out.write(page_document(report))
+    out.stdout.flush()
 
 
 #: The drawing's part of the page's style, for an SVG file on its own.
@@ -316,11 +352,12 @@ _SVG_STYLE = (
 )
 
 
-def svg_document(result: Result, precision: int = 4, dot_finder: Callable[[], str | None] = find_dot) -> str:
+def svg_document(report: Report, dot_finder: Callable[[], str | None] = find_dot) -> str:
     """The graph with its final values and gradients as one SVG file (no Graphviz needed)."""
-    drawn = list(result.order)
+    precision = report.options.precision
+    drawn = list(report.result.order)
     texts = {node.id: (rounded(node.data, precision), rounded(node.grad, precision), "") for node in drawn}
-    widths = {node.id: sum(record_cells(result.graph.label(node), texts[node.id][0], len(texts[node.id][1]))) for node in drawn}
-    svg = _svg(result, drawn, layout(drawn, widths, dot_finder), texts, "autodiff")
+    widths = {node.id: sum(record_cells(report.label(node), texts[node.id][0], len(texts[node.id][1]))) for node in drawn}
+    svg = _svg(report, drawn, layout(drawn, widths, dot_finder), texts, "autodiff")
     head, rest = svg.split("<defs>", 1)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}<style>{_SVG_STYLE}</style><defs>{rest}\n'

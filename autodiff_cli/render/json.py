@@ -1,63 +1,64 @@
-"""The JSON contract (see README, "JSON format"), written as a stream.
+"""The JSON contract (see docs/json.md), written as a stream.
 
 Written piece by piece to a file object rather than built as one string, so a
-million-node result never exists twice in memory.
+million-node result never exists twice in memory.  Every view asked for is a
+member of the one document.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TextIO
 
 try:  # the C function behind json.dumps(str); importing it alone skips the json package (~1.5 ms)
     from _json import encode_basestring_ascii as quote
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from ..evaluate import Result
+from ..engine import CONSTANT
+from ..output import OutputContext
+from ..report import Report
 from .numbers import json_number
 
 
-def write_json(
-    result: Result,
-    out: TextIO,
-    source: str | None = None,
-    hessian: tuple[list[str], list[list[float]]] | None = None,
-    formulas: list[tuple[str, list[str]]] | None = None,
-) -> None:
-    """Write one JSON document, on one line, for `result` (and --hessian, --symbolic if given)."""
+def write(report: Report, out: OutputContext) -> None:
+    write_json(report, out.stdout.write)
+    out.stdout.flush()
+
+
+def write_json(report: Report, write: Callable[[str], object]) -> None:
+    """One JSON document, on one line, for the report and every view it holds."""
+    result = report.result
     graph = result.graph
-    write = out.write
     write("{")
-    if source is not None:
-        write(f'"source": {quote(source)}, ')
+    if report.source_field is not None:
+        write(f'"source": {quote(report.source_field)}, ')
     write(f'"output": {quote(result.output_name)}, "value": {json_number(result.value)}, ')
+    variables = dict(graph.names)
+    for node in graph.nodes:
+        key = report.keys.get(node.id)
+        if key is not None and key not in variables:  # an input whose name was rebound
+            variables[key] = node
     write('"variables": {')
     write(
         ", ".join(
             f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}'
-            for name, node in graph.names.items()
+            for name, node in variables.items()
         )
     )
     write("}")
-    if hessian is not None:
-        names, rows = hessian
-        write(', "hessian": {')
-        write(
-            ", ".join(
-                f"{quote(name)}: {{"
-                + ", ".join(f"{quote(column)}: {json_number(x)}" for column, x in zip(names, row))
-                + "}"
-                for name, row in zip(names, rows)
-            )
-        )
-        write("}")
-    if formulas is not None:
-        write(', "formulas": {')
-        write(", ".join(f"{quote(name)}: {quote('; '.join(lines))}" for name, lines in formulas))
-        write("}")
+    for member, view in (
+        ("hessian", _hessian),
+        ("formulas", _formulas),
+        ("check", _check),
+        ("explain", _explain),
+        ("compare", _compare),
+        ("contributions", _contributions),
+    ):
+        if getattr(report, member) is not None:
+            write(f', "{member}": ')
+            view(report, write)
     write(', "nodes": [')
-    _write_nodes(result, write)
+    _write_nodes(report, write)
     write('], "order": [')
     order = result.order
     for start in range(0, len(order), _CHUNK):
@@ -65,15 +66,100 @@ def write_json(
     write("]}\n")
 
 
+def _hessian(report: Report, write: Callable[[str], object]) -> None:
+    assert report.hessian is not None
+    inputs, rows = report.hessian
+    keys = [quote(report.label(node)) for node in inputs]
+    write(
+        "{"
+        + ", ".join(
+            f"{key}: {{" + ", ".join(f"{column}: {json_number(x)}" for column, x in zip(keys, row)) + "}"
+            for key, row in zip(keys, rows)
+        )
+        + "}"
+    )
+
+
+def _formulas(report: Report, write: Callable[[str], object]) -> None:
+    assert report.formulas is not None
+    write("{" + ", ".join(f"{quote(report.label(node))}: {quote('; '.join(lines))}" for node, lines in report.formulas) + "}")
+
+
+def _check(report: Report, write: Callable[[str], object]) -> None:
+    assert report.check is not None
+    write(
+        "["
+        + ", ".join(
+            f'{{"input": {quote(report.label(row.node))}, "id": {row.node.id}, "gradient": {json_number(row.gradient)}, '
+            f'"difference": {json_number(row.difference if row.method else None)}, '
+            f'"relative_error": {json_number(row.error if row.method else None)}, '
+            f'"method": {quote(row.method) if row.method else "null"}, "status": {quote(row.status)}, '
+            f'"note": {quote(row.note)}}}'
+            for row in report.check
+        )
+        + "]"
+    )
+
+
+def _explain(report: Report, write: Callable[[str], object]) -> None:
+    assert report.explain is not None
+    entries = []
+    for entry in report.explain:
+        node = entry.node
+        rules = [rule for child, rule in zip(node.children, node.op.rules) if child.op is not CONSTANT]  # type: ignore[union-attr]
+        steps = ", ".join(
+            f'{{"to": {step.child.id}, "rule": {quote(rule)}, "local": {json_number(step.local)}, '
+            f'"contribution": {json_number(step.contribution)}, "before": {json_number(step.before)}, '
+            f'"after": {json_number(step.before + step.contribution)}}}'
+            for step, rule in zip(entry.steps, rules)
+        )
+        entries.append(f'{{"node": {node.id}, "grad": {json_number(entry.grad)}, "steps": [{steps}]}}')
+    write("[" + ", ".join(entries) + "]")
+
+
+def _compare(report: Report, write: Callable[[str], object]) -> None:
+    """Each mistake's gradient of every node, by node id: `{"overwrite": {"0": 3.0, ...}, ...}`."""
+    assert report.compare is not None
+    nodes = report.result.graph.nodes
+    write("{")
+    for index, (variant, walk) in enumerate(report.compare.walks.items()):
+        grads = walk.grads
+        write(("" if index == 0 else ", ") + f"{quote(variant)}: {{")
+        for start in range(0, len(nodes), _CHUNK):
+            chunk = nodes[start : start + _CHUNK]
+            pairs = [f'"{node.id}": {json_number(grads.get(node.id, node.grad))}' for node in chunk]
+            write((", " if start else "") + ", ".join(pairs))
+        write("}")
+    write("}")
+
+
+def _contributions(report: Report, write: Callable[[str], object]) -> None:
+    """Every node's uses, by node id, in the order the walk added them: `{"0": [{"via": 3, ...}], ...}`."""
+    assert report.contributions is not None
+    write(
+        "{"
+        + ", ".join(
+            f'"{node_id}": ['
+            + ", ".join(
+                f'{{"via": {step.node.id}, "local": {json_number(step.local)}, "amount": {json_number(step.contribution)}}}'
+                for step in steps
+            )
+            + "]"
+            for node_id, steps in report.contributions.items()
+        )
+        + "}"
+    )
+
+
 #: Nodes formatted per write: one call per node was a fifth of a big run's time.
 _CHUNK = 4096
 
 
-def _write_nodes(result: Result, write: Callable[[str], object]) -> None:
+def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     """The "nodes" array, the hot loop of a big document: about 1 µs a node."""
-    label = result.graph.label
+    label = report.label
     number = json_number  # a local: the loop runs once a node
-    nodes = result.graph.nodes
+    nodes = report.result.graph.nodes
     for start in range(0, len(nodes), _CHUNK):
         parts = []
         for node in nodes[start : start + _CHUNK]:
@@ -83,7 +169,7 @@ def _write_nodes(result: Result, write: Callable[[str], object]) -> None:
             elif len(children) == 2:
                 inputs = f"{children[0].id}, {children[1].id}"
             else:
-                inputs = str(children[0].id)
+                inputs = ", ".join([str(child.id) for child in children])
             parts.append(
                 f'{{"id": {node.id}, "label": {quote(label(node))}, "op": "{node.op_name}", '
                 f'"inputs": [{inputs}], "value": {number(node.data)}, "grad": {number(node.grad)}}}'

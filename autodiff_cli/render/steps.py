@@ -1,8 +1,8 @@
-"""The backward pass as a list of contributions, one per edge, for the page's step-through.
+"""The backward pass as the page steps through it: the engine's one walk, with each edge's argument position.
 
-Each step is one `child.grad += local * node.grad`, in backward order, with
-the running sum before and after: the same walk `--explain` prints (same
-order, same skipped constants, same zero for a node the output does not feel).
+`engine.backward_steps` yields one step per edge it applies; the page also
+needs which argument of the node the step went through (`a + a` has two edges
+from `a`, lit one after the other) and the node's own gradient at that time.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..engine import CONSTANT, FloatMath, Value
+from ..engine import Value, backward_steps
+from ..evaluate import Result
 
 
-class Step(NamedTuple):
+class PageStep(NamedTuple):
     """`child.grad` goes from `before` to `before + contribution`, through `node`'s ARG-th input."""
 
     node: Value
@@ -25,21 +26,14 @@ class Step(NamedTuple):
     before: float
 
 
-def backward_steps(order: list[Value], output: Value) -> Iterator[Step]:
-    """Every contribution of the backward pass from `output`, on running sums kept aside (the nodes are not touched)."""
-    grads: dict[int, float] = {node.id: 0.0 for node in order}
-    grads[output.id] = 1.0
-    for node in reversed(order):
-        op = node.op
-        if isinstance(op, str):
-            continue
-        children = node.children
-        grad = grads[node.id]
-        local = op.derivatives(FloatMath, *[child.data for child in children], node.data)
-        for arg, (child, derivative) in enumerate(zip(children, local)):
-            if child.op is CONSTANT:
-                continue
-            before = grads[child.id]
-            contribution = derivative * grad if grad != 0.0 else 0.0
-            grads[child.id] = before + contribution
-            yield Step(node, arg, child, derivative, grad, contribution, before)
+def page_steps(result: Result) -> Iterator[PageStep]:
+    """Every contribution of the backward pass from the output, in the order the engine applies them."""
+    seen: dict[tuple[int, int], int] = {}
+    for step in backward_steps(result.output, result.order):
+        node, child = step.node, step.child
+        key = (node.id, child.id)
+        start = seen.get(key, -1) + 1
+        arg = next(i for i in range(start, len(node.children)) if node.children[i] is child)
+        seen[key] = arg
+        # the walk is in reverse topological order: node.grad is already final when it gives
+        yield PageStep(node, arg, child, step.local, node.grad, step.contribution, step.before)  # type: ignore[arg-type]

@@ -11,8 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import CONSTANT, INPUT
-from ..evaluate import Result
+from ..output import OutputContext
+from ..report import Report
+from .grid import plain_grid
 from .numbers import rounded
+from .sections import write_sections
 
 _LABEL_WIDTH = 32
 _ORDER_SHOWN = 60  # nodes shown in the order lines before eliding the middle
@@ -24,13 +27,14 @@ _MIN_WIDTH = (0, 0, 0, 8, 8)
 ROW_LIMIT = 200
 
 
-def _rows(result: Result, precision: int, limit: int | None) -> list[tuple[tuple[str, ...], str]]:
+def _rows(report: Report, precision: int, limit: int | None) -> list[tuple[tuple[str, ...], str]]:
     """Each row's cells and its kind ("output", "input", "const", "elided" or "").
 
     A table of a million rows helps nobody on a terminal (and Rich needs about
     a millisecond a row), so past `limit` rows only the first and last half
     are shown, with a count of what was left out.
     """
+    result = report.result
     graph = result.graph
     in_order = {node.id for node in result.order}
     nodes = list(result.order) + [node for node in graph.nodes if node.id not in in_order]
@@ -46,42 +50,51 @@ def _rows(result: Result, precision: int, limit: int | None) -> list[tuple[tuple
         kind = "output" if node is result.output else "input" if node.op is INPUT else ""
         if not kind and node.op is CONSTANT:
             kind = "const"
-        label = graph.label(node) + (f" ({kind})" if kind in ("output", "input") else "")
+        label = report.label(node) + (f" ({kind})" if kind in ("output", "input") else "")
         cells = (str(node.id), label, node.op_name, rounded(node.data, precision), rounded(node.grad, precision))
         rows.append((cells, kind))
     return rows
 
 
-def _orders(result: Result) -> tuple[str, str]:
-    topological = [result.graph.label(node) for node in result.order]
+def _orders(report: Report) -> tuple[str, str]:
+    order = report.result.order
+    if len(order) > _ORDER_SHOWN:  # label only what is shown
+        half = _ORDER_SHOWN // 2
+        order = [*order[:half], None, *order[-half:]]  # type: ignore[list-item]
+    hidden = len(report.result.order) - _ORDER_SHOWN
+    topological = [f"… {hidden} more …" if node is None else report.label(node) for node in order]
     return "topological order: " + _arrows(topological), "backward order:    " + _arrows(topological[::-1])
 
 
 def _arrows(labels: list[str]) -> str:
-    if len(labels) > _ORDER_SHOWN:
-        half = _ORDER_SHOWN // 2
-        skipped = len(labels) - 2 * half
-        labels = labels[:half] + [f"… {skipped} more …"] + labels[-half:]
     return " → ".join(labels)
 
 
-def plain_table(result: Result, precision: int = 6, limit: int | None = ROW_LIMIT) -> str:
-    """The table as plain text: columns two spaces apart, long labels cut with "…"."""
-    rows = [_HEADER] + [cells for cells, _ in _rows(result, precision, limit)]
-    rows = [(c[0], _cut(c[1]), *c[2:]) for c in rows]
-    widths = [max(minimum, *(len(row[i]) for row in rows)) for i, minimum in enumerate(_MIN_WIDTH)]
-    lines = [
-        "  ".join(cell.rjust(width) if right else cell.ljust(width) for cell, width, right in zip(row, widths, _RIGHT))
-        for row in rows
-    ]
-    return "\n".join([*lines, "", *_orders(result)])
+def _middle(label: str) -> str:
+    """A label cut to the terminal's column in its middle, so `v…a` and `v…b` stay apart."""
+    if len(label) <= _LABEL_WIDTH:
+        return label
+    keep = _LABEL_WIDTH - 1
+    return label[: keep // 2] + "…" + label[len(label) - (keep - keep // 2) :]
 
 
-def _cut(label: str) -> str:
-    return label if len(label) <= _LABEL_WIDTH else label[: _LABEL_WIDTH - 1] + "…"
+def write(report: Report, out: OutputContext) -> None:
+    """The table, the two orders under it, then every view asked for."""
+    limit = None if report.options.show_all else ROW_LIMIT
+    if out.plain:
+        out.line(plain_table(report, report.options.precision, limit))
+    else:
+        out.print(render_table(report, report.options.precision, limit))
+    write_sections(report, out)
 
 
-def render_table(result: Result, precision: int = 6, limit: int | None = ROW_LIMIT) -> Any:
+def plain_table(report: Report, precision: int = 6, limit: int | None = ROW_LIMIT) -> str:
+    """The table as plain text: columns two spaces apart, nothing cut (a pipe has no width)."""
+    rows = [cells for cells, _ in _rows(report, precision, limit)]
+    return "\n".join([*plain_grid(_HEADER, rows, _RIGHT), "", *_orders(report)])
+
+
+def render_table(report: Report, precision: int = 6, limit: int | None = ROW_LIMIT) -> Any:
     """The table for a terminal, and under it the two orders, as one Rich renderable."""
     from rich import box
     from rich.console import Group
@@ -91,17 +104,18 @@ def render_table(result: Result, precision: int = 6, limit: int | None = ROW_LIM
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for name, right, minimum in zip(_HEADER, _RIGHT, _MIN_WIDTH):
         if name == "node":
-            table.add_column(name, overflow="ellipsis", max_width=_LABEL_WIDTH)
+            table.add_column(name, no_wrap=True)
         else:
             table.add_column(name, justify="right" if right else "left", no_wrap=True, min_width=minimum or None)
-    for cells, kind in _rows(result, precision, limit):
-        label = Text(cells[1])
+    for cells, kind in _rows(report, precision, limit):
         if kind == "elided":
-            label.stylize("italic")
+            label = Text(cells[1], style="italic")
         elif kind in ("output", "input"):
             suffix = f" ({kind})"
-            label = Text(cells[1][: -len(suffix)])
+            label = Text(_middle(cells[1][: -len(suffix)]))
             label.append(suffix, style="bold" if kind == "output" else "cyan")
+        else:
+            label = Text(_middle(cells[1]))
         table.add_row(cells[0], label, *cells[2:], style="dim" if kind == "const" else "")
-    topological, backward = _orders(result)
+    topological, backward = _orders(report)
     return Group(table, Text(""), Text(topological), Text(backward))

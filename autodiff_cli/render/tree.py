@@ -10,23 +10,35 @@ from __future__ import annotations
 from rich.tree import Tree
 
 from ..engine import CONSTANT, INPUT, topological_order
+from ..output import OutputContext
+from ..report import Report
+from .numbers import rounded
+from .sections import write_sections
 
 #: Levels drawn before a branch is cut short on a pipe (--format json or dot show everything).
 DEPTH_LIMIT = 40
 
 
-def _num(x: float | None, precision: int) -> str:
-    return "—" if x is None else f"{x:.{precision}g}"
+def write(report: Report, out: OutputContext) -> None:
+    """The tree; on a pipe one node a line at any depth up to DEPTH_LIMIT, on a terminal cut to its width."""
+    precision = report.options.precision
+    if out.plain:
+        out.print(render_tree(report, precision))
+    else:
+        # Four columns a level: keep the deepest label on the screen.
+        out.print(render_tree(report, precision, depth_limit=max(4, ((out.width or 80) - 30) // 4)))
+    write_sections(report, out)
 
 
-def render_tree(result, precision: int = 6, depth_limit: int = DEPTH_LIMIT) -> Tree:
+def render_tree(report: Report, precision: int = 6, depth_limit: int = DEPTH_LIMIT) -> Tree:
     """Iterative depth-first walk; a node seen before becomes a one-line reference."""
-    label = result.label
+    label = report.label
+    result = report.result
     numbers: dict[int, int] = {}
 
     def text(node) -> str:
         kind = "input" if node.op is INPUT else "const" if node.op is CONSTANT else node.op_name
-        value, grad = _num(node.data, precision), _num(node.grad, precision)
+        value, grad = rounded(node.data, precision), rounded(node.grad, precision)
         return f"#{numbers[node.id]} {label(node)} [{kind}] = {value}  grad {grad}"
 
     root = result.output

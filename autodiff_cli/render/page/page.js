@@ -151,11 +151,14 @@ var autodiffPage = autodiffPage || function (root) {
       button.addEventListener("click", function () { go(k); });
       detail.appendChild(button);
     });
-    var why = data.extras.contributions;
-    if (why && why[n[0]] !== undefined) {
-      var pre = document.createElement("pre");
-      pre.textContent = "why (--why): " + JSON.stringify(why[n[0]], null, 2);
-      detail.appendChild(pre);
+    var uses = data.extras.contributions && data.extras.contributions[id];
+    if (uses && uses.length) {
+      var why = document.createElement("div");
+      why.className = "adp-why";
+      why.textContent = "why: " + n[0] + ".grad is the sum of its uses: " + uses.map(function (u) {
+        return "via " + u[0] + " (local " + u[1] + ") " + u[2];
+      }).join(" + ");
+      detail.appendChild(why);
     }
   }
   root.addEventListener("click", function (event) {
@@ -168,23 +171,41 @@ var autodiffPage = autodiffPage || function (root) {
     }
   });
 
-  // --compare: each variant's document, one at a time.
+  // --compare: each classic mistake's gradients on the drawing, one at a time; "correct" brings the real ones back.
   var compare = data.extras.compare;
   if (compare) {
-    var box = $(".adp-extras"), title = document.createElement("div"), pre = document.createElement("pre");
-    title.textContent = "Variants (--compare): ";
-    box.append(title, pre);
-    var variants = Array.isArray(compare) ? compare : Object.keys(compare).map(function (k) { return [k, compare[k]]; });
-    variants.forEach(function (variant, i) {
+    var box = $(".adp-extras"), note = document.createElement("span"), saved = null, wrong = [];
+    box.append("Compare with a mistake (--compare): ");
+    var show = function (variant) {
+      wrong.forEach(function (el) { el.classList.remove("adp-wrong"); });
+      wrong = [];
+      if (saved) { Object.keys(saved).forEach(function (id) { setGrad(id, saved[id]); }); saved = null; }
+      if (!variant) { note.textContent = ""; return; }
+      go(steps.length);
+      saved = {};
+      var grads2 = compare[variant], differ = 0;
+      Object.keys(grads2).forEach(function (id) {
+        if (!grads[id]) return;
+        saved[id] = grads[id][0].textContent;
+        if (grads2[id] !== saved[id]) { differ++; each(records[id], function (el) { el.classList.add("adp-wrong"); wrong.push(el); }); }
+        setGrad(id, grads2[id]);
+      });
+      note.textContent = "  " + variant + ": " + differ + " gradient" + (differ === 1 ? "" : "s") + " wrong (red)";
+    };
+    ["correct"].concat(Object.keys(compare)).forEach(function (variant) {
       var button = document.createElement("button");
       button.type = "button";
-      button.textContent = Array.isArray(variant) ? variant[0] : (variant.name || variant.label || "variant " + (i + 1));
-      button.addEventListener("click", function () {
-        pre.textContent = JSON.stringify(Array.isArray(variant) ? variant[1] : variant, null, 2);
-      });
-      title.appendChild(button);
+      button.dataset.variant = variant;
+      button.textContent = variant;
+      button.addEventListener("click", function () { show(variant === "correct" ? null : variant); });
+      box.appendChild(button);
+    });
+    box.appendChild(note);
+    root.querySelectorAll("[data-action]").forEach(function (button) {
+      button.addEventListener("click", function () { if (saved) show(null); }, true);
     });
   }
+  if (data.extras.why && data.extras.why.length) select(data.extras.why[0]);
 
   go(0);
   if (data.standalone) root.focus();

@@ -1,0 +1,27 @@
+"""What a person asked for: one object made once from the command line, shared with the REPL."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Options(NamedTuple):
+    """Every choice that shapes a run's output (a NamedTuple: `dataclasses` costs start-up time).
+
+    Commands build it once from their options; the REPL keeps one and replaces
+    fields (`options._replace(of="d")`).  Views are off unless asked for.
+    """
+
+    of: str | None = None
+    format: str = "table"
+    precision: int = 6
+    show_all: bool = False
+    explain: bool = False
+    check: bool = False
+    tolerance: float = 1e-6
+    hessian: bool = False
+    symbolic: bool = False
+    render: str | None = None
+    compare: tuple[str, ...] | None = None  # the classic mistakes to run beside the backward pass (teaching/mistakes.py)
+    why: tuple[str, ...] = ()  # names whose gradient is shown as the sum of its uses
+    quiz_tolerance: float = 1e-3  # a quiz answer is right within quiz_tolerance * max(1, |grad|)

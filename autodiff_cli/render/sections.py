@@ -1,0 +1,156 @@
+"""The views asked for beside the main one, as text sections of the table and tree formats.
+
+One function a view; each writes to the output context after the main view,
+with numbers from the one formatter (`rounded`) at the run's precision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..engine import CONSTANT
+from .grid import write_grid
+from .numbers import rounded
+
+if TYPE_CHECKING:
+    from ..output import OutputContext
+    from ..report import Report
+
+
+def write_sections(report: Report, out: OutputContext) -> None:
+    """Every view the report holds, each after a blank line, in a fixed order."""
+    for view, write in (
+        (report.hessian, write_hessian),
+        (report.formulas, write_formulas),
+        (report.explain, write_explain),
+        (report.check, write_check),
+        (report.compare, _teaching("write_compare")),
+        (report.why, _teaching("write_why")),
+    ):
+        if view is not None:
+            out.line()
+            write(report, out)
+
+
+def _teaching(name: str) -> Callable[[Report, OutputContext], None]:
+    """A writer of render/teaching.py, imported only when its view was asked for."""
+
+    def write(report: Report, out: OutputContext) -> None:
+        from . import teaching
+
+        getattr(teaching, name)(report, out)
+
+    return write
+
+
+def write_hessian(report: Report, out: OutputContext) -> None:
+    assert report.hessian is not None
+    inputs, rows = report.hessian
+    output, precision = report.output_name, report.options.precision
+    if not inputs:
+        out.line(f"Hessian of {output}: {output} depends on no input")
+        return
+    keys = [report.label(node) for node in inputs]
+    cells = [[key, *(rounded(x, precision) for x in row)] for key, row in zip(keys, rows)]
+    title = f"Hessian of {output} (row i, column j: ∂²{output}/∂i∂j)"
+    write_grid(out, title, ["", *keys], cells, [False, *([True] * len(keys))])
+
+
+def write_formulas(report: Report, out: OutputContext) -> None:
+    """One formula per input, in the language: a one-liner, or its shared parts named first."""
+    assert report.formulas is not None
+    output = report.output_name
+    if not report.formulas:
+        out.line(f"{output} depends on no input: no formulas")
+        return
+    for node, statements in report.formulas:
+        name = report.label(node)
+        if len(statements) == 1:
+            out.line(f"∂{output}/∂{name} = {statements[0]}")
+        else:
+            out.line(f"∂{output}/∂{name}:")
+            for statement in statements:
+                out.line(f"  {statement}")
+
+
+def write_check(report: Report, out: OutputContext) -> None:
+    assert report.check is not None
+    precision = report.options.precision
+    rows = [
+        [
+            report.label(row.node),
+            rounded(row.gradient, precision),
+            rounded(row.difference, precision) if row.method else "—",
+            f"{row.error:.2g}" if row.method else "—",
+            row.method or "—",
+            row.status + (f": {row.note}" if row.note and row.status != "ok" else ""),
+        ]
+        for row in report.check
+    ]
+    header = ["input", "gradient", "finite difference", "relative error", "method", "status"]
+    write_grid(out, "gradient check (finite differences)", header, rows, [False, True, True, True, False, False])
+
+
+# ---------------------------------------------------------------- --explain
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(@[0-9:]+)?|[0-9.eE+-]+|—")
+_RULE_WORD = re.compile(r"\b(x|y|out)\b")
+
+
+def atomic(text: str) -> str:
+    """`text` as an operand: a name, a number or one call stays as it is; anything else is bracketed."""
+    if _IDENTIFIER.fullmatch(text) and not text.startswith(("-", "+")):
+        return text
+    if text.endswith(")") and (text.startswith("(") or re.match(r"[A-Za-z_][A-Za-z0-9_]*\(", text)):
+        depth = 0
+        for index, char in enumerate(text):
+            depth += char == "("
+            depth -= char == ")"
+            if depth == 0 and index >= text.index("("):
+                if index == len(text) - 1:
+                    return text
+                break
+    return f"({text})"
+
+
+def explain_lines(report: Report) -> list[str]:
+    """The backward pass as lines: each node with its gradient, then each contribution it sends."""
+    assert report.explain is not None
+    precision = report.options.precision
+    label = report.label
+    lines: list[str] = []
+    for entry in report.explain:
+        node = entry.node
+        name = atomic(label(node))
+        children = node.children
+        op = node.op
+        operands = [atomic(label(child)) for child in children]
+        if op.symbol and len(children) == 2:  # type: ignore[union-attr]
+            expression = f"{operands[0]} {op.symbol} {operands[1]}"  # type: ignore[union-attr]
+        elif op.symbol:  # type: ignore[union-attr]
+            expression = f"{op.symbol}{operands[0]}"  # type: ignore[union-attr]
+        else:
+            expression = f"{op.name}({', '.join(operands)})"  # type: ignore[union-attr]
+        head = f"{label(node)} = {expression}" if node.name is not None or label(node) != expression else expression
+        grad = rounded(entry.grad, precision)
+        lines.append(f"{head}   {name}.grad = {grad}" + ("" if entry.steps or entry.grad else "   (nothing flows back)"))
+        words = {"out": name, "x": operands[0] if operands else "", "y": operands[1] if len(operands) > 1 else ""}
+        # The walk makes one step per input that is not a constant, in argument order.
+        rules = [rule for child, rule in zip(children, op.rules) if child.op is not CONSTANT]  # type: ignore[union-attr]
+        for step, raw in zip(entry.steps, rules):
+            rule = _RULE_WORD.sub(lambda match, words=words: words[match.group(1)], raw)  # type: ignore[misc]
+            receiver = atomic(label(step.child))
+            text = (
+                f"  {receiver}.grad += {atomic(rule)} * {name}.grad = "
+                f"{rounded(step.local, precision)} * {grad} = {rounded(step.contribution, precision)}"
+            )
+            after = rounded(step.before + step.contribution, precision)
+            lines.append(f"{text:<44}  ({receiver}.grad: {rounded(step.before, precision)} -> {after})")
+    return lines
+
+
+def write_explain(report: Report, out: OutputContext) -> None:
+    for line in explain_lines(report):
+        out.line(line)
