@@ -99,7 +99,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     from .render import FORMATS
 
     decorators = [
-        click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
+        click.option(
+            "--of", "of", metavar="NAME[,NAME...]",
+            help="Differentiate this named node instead of the last statement; several names give the Jacobian.",
+        ),
         click.option(
             "--format", "-f", "format", type=click.Choice(list(FORMATS)), default="table", show_default=True,
             help="How to show the result: " + ", ".join(FORMATS) + " (json: the documented contract for scripts).",
@@ -112,7 +115,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--all", "show_all", is_flag=True,
             help="Show every row of a big table (by default the middle of a table over 200 rows is elided).",
         ),
-        click.option("--explain", is_flag=True, help="Show the backward pass step by step, in backward order."),
+        click.option(
+            "--explain", is_flag=True,
+            help="Show the backward pass step by step, in backward order (with --mode forward: the forward passes).",
+        ),
         click.option(
             "--hessian", is_flag=True,
             help="Also give the matrix of second derivatives of the output over its inputs.",
@@ -137,6 +143,15 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--why", metavar="NAME", multiple=True,
             help="Show NAME's gradient as the sum of its uses (repeatable); JSON gets every node's contributions.",
+        ),
+        click.option(
+            "--mode", type=click.Choice(("reverse", "forward")), default=None,
+            help="How derivatives are computed: reverse (the default: one backward pass per output) or forward "
+            "(one forward pass per input). Without it a Jacobian takes whichever needs fewer passes.",
+        ),
+        click.option(
+            "--taylor", metavar="NAME:K",
+            help="Also give the first K derivatives of the output along input NAME, and its Taylor coefficients.",
         ),
         click.option(
             "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,
@@ -319,7 +334,12 @@ def run_program(
                 out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
             progress.stage("differentiating")
-            result = graph.differentiate(options.of)
+            of = options.of
+            if of is not None and "," in of:  # a Jacobian: the main view is the first output's
+                from .mode_views import first_output
+
+                of = first_output(of)
+            result = graph.differentiate(of)
             report = build_report(result, options, source_field)
     except ProgramError as error:
         from .errors import format_error

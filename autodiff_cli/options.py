@@ -25,3 +25,5 @@ class Options(NamedTuple):
     compare: tuple[str, ...] | None = None  # the classic mistakes to run beside the backward pass (teaching/mistakes.py)
     why: tuple[str, ...] = ()  # names whose gradient is shown as the sum of its uses
     quiz_tolerance: float = 1e-3  # a quiz answer is right within quiz_tolerance * max(1, |grad|)
+    mode: str | None = None  # "reverse" or "forward"; None: reverse, and a Jacobian takes the one with fewer passes
+    taylor: str | None = None  # "NAME:K": the first K derivatives along input NAME

@@ -127,6 +127,7 @@ class Session:
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return
+        self._in_mode(result)
         self._print(self.num(result.value))
         inputs = {id(node) for node in result.inputs()}
         grads = [(name, node) for name, node in self.graph.names.items() if id(node) in inputs]
@@ -138,10 +139,18 @@ class Session:
             self._error("nothing to differentiate yet: type a statement, e.g. a = 3")
             return None
         try:
-            return self.graph.differentiate(of)
+            return self._in_mode(self.graph.differentiate(of))
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return None
+
+    def _in_mode(self, result):  # type: ignore[no-untyped-def]
+        """The result, its inputs' gradients recomputed by forward passes in forward mode (:mode)."""
+        if self.options.mode == "forward":
+            from .mode_views import forward_gradients
+
+            forward_gradients(result)
+        return result
 
     # -- commands
     def command(self, text: str) -> None:
@@ -237,10 +246,13 @@ def _explain(session: Session, argument: str) -> None:
     result = session._result(session.options.of)
     if result is None:
         return
+    from .render.modes import forward_lines
     from .render.sections import explain_lines
     from .report import build_report
 
-    for line in explain_lines(build_report(result, session.options._replace(explain=True))):
+    report = build_report(result, session.options._replace(explain=True))
+    lines = forward_lines(report)[2:] if report.forward is not None else explain_lines(report)
+    for line in lines:
         session._print(line)
 
 
@@ -298,6 +310,36 @@ def _quiz(session: Session, argument: str) -> None:
         session._print("quiz stopped")
 
 
+def _mode(session: Session, argument: str) -> None:
+    if argument not in ("", "forward", "reverse"):
+        session._error("usage: :mode forward|reverse")
+        return
+    if argument:
+        session.options = session.options._replace(mode=None if argument == "reverse" else argument)
+    session._print(f"{session.options.mode or 'reverse'} mode")
+
+
+def _taylor(session: Session, argument: str) -> None:
+    name, _, count = argument.partition(" ")
+    if not name or not count.strip():
+        session._error("usage: :taylor NAME K   (the first K derivatives of the output along input NAME)")
+        return
+    result = session._result(session.options.of)
+    if result is None:
+        return
+    from .render.modes import write_taylor
+    from .report import build_report
+
+    option = f"{name}:{count.strip()}"
+    try:
+        report = build_report(result, session.options._replace(taylor=option, mode=None))
+    except (ProgramError, UsageError) as error:
+        session._error("error: " + str(getattr(error, "message", error)).replace(f"--taylor {option}", ":taylor"))
+        return
+    write_taylor(report, OutputContext(session.out, session.err))
+    session.out.flush()
+
+
 def _load(session: Session, argument: str) -> None:
     if not argument:
         session._error("usage: :load FILE")
@@ -332,7 +374,9 @@ COMMANDS: dict[str, Command] = {
         Command("table", ":table", "the full table of values and gradients", _table),
         Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad),
         Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
-        Command("explain", ":explain", "the backward pass step by step", _explain),
+        Command("explain", ":explain", "the backward pass step by step (the forward passes in forward mode)", _explain),
+        Command("mode", ":mode MODE", "compute gradients by reverse (the default) or forward mode", _mode),
+        Command("taylor", ":taylor NAME K", "the first K derivatives of the output along input NAME", _taylor),
         Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why),
         Command(
             "compare", ":compare [MISTAKES]",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .check import CheckRow
     from .evaluate import Result
     from .explain import ExplainEntry
+    from .mode_views import ForwardView, JacobianView, TaylorView
     from .options import Options
     from .teaching.mistakes import Comparison
 
@@ -35,6 +36,9 @@ class Report:
         # node id -> the steps of the backward walk into it, in order (--why, and --explain in JSON)
         self.contributions: dict[int, list[Step]] | None = None
         self.why: list[Value] | None = None
+        self.jacobian: JacobianView | None = None  # --of f,g,...
+        self.forward: ForwardView | None = None  # --mode forward (its passes with --explain)
+        self.taylor: TaylorView | None = None  # --taylor NAME:K
 
     @property
     def output(self) -> Value:
@@ -113,15 +117,19 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         report.hessian = result.hessian()
     if options.symbolic:
         report.formulas = result.formulas(_formula_names(report))
+    if (options.of is not None and "," in options.of) or options.mode is not None or options.taylor is not None:
+        from .mode_views import add_mode_views
+
+        add_mode_views(report)  # after the Hessian's passes, before --check reads the gradients
     if options.check:
         from .check import gradient_check
 
         report.check = gradient_check(result, options.tolerance)
-    if options.explain:
+    if options.explain and report.forward is None:  # in forward mode the forward passes explain
         from .explain import explain
 
         report.explain = explain(result)
-    if options.why or options.explain:
+    if options.why or (options.explain and report.forward is None):
         from .teaching.contributions import contributions
 
         report.why = [_named(report, name, "--why") for name in options.why] if options.why else None
@@ -130,6 +138,11 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         from .teaching.mistakes import compare
 
         report.compare = compare(report, options.compare)
+    if report.forward is not None:
+        # The last word on the inputs' gradients: a view after forward mode may have re-run the backward pass.
+        ids = {key: node_id for node_id, key in report.keys.items()}
+        for key, value in zip(report.forward.inputs, report.forward.gradient):
+            result.graph.nodes[ids[key]].grad = value
     return report
 
 

@@ -57,6 +57,11 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
         if getattr(report, member) is not None:
             write(f', "{member}": ')
             view(report, write)
+    if report.jacobian is not None or report.forward is not None or report.taylor is not None:
+        from .modes import json_members
+
+        for text in json_members(report):
+            write(", " + text)
     write(', "nodes": [')
     _write_nodes(report, write)
     write('], "order": [')

@@ -21,14 +21,19 @@ if TYPE_CHECKING:
 
 def write_sections(report: Report, out: OutputContext) -> None:
     """Every view the report holds, each after a blank line, in a fixed order."""
-    for view, write in (
+    views: list[tuple[object, Callable[[Report, OutputContext], None]]] = [
         (report.hessian, write_hessian),
         (report.formulas, write_formulas),
         (report.explain, write_explain),
         (report.check, write_check),
         (report.compare, _teaching("write_compare")),
         (report.why, _teaching("write_why")),
-    ):
+    ]
+    if report.jacobian is not None or report.forward is not None or report.taylor is not None:
+        from .modes import write_forward, write_jacobian, write_taylor
+
+        views += [(report.jacobian, write_jacobian), (report.forward, write_forward), (report.taylor, write_taylor)]
+    for view, write in views:
         if view is not None:
             out.line()
             write(report, out)

@@ -27,7 +27,20 @@ class PageStep(NamedTuple):
 
 
 def page_steps(result: Result) -> Iterator[PageStep]:
-    """Every contribution of the backward pass from the output, in the order the engine applies them."""
+    """Every contribution of the backward pass from the output, in the order the engine applies them.
+
+    The walk writes the nodes' grads as it goes; they are put back afterwards,
+    so a view that set them otherwise (forward mode) keeps its own.
+    """
+    kept = [node.grad for node in result.order]
+    try:
+        yield from _steps(result)
+    finally:
+        for node, grad in zip(result.order, kept):
+            node.grad = grad
+
+
+def _steps(result: Result) -> Iterator[PageStep]:
     seen: dict[tuple[int, int], int] = {}
     for step in backward_steps(result.output, result.order):
         node, child = step.node, step.child
