@@ -202,9 +202,11 @@ def test_compare_toggles_and_why_shows_the_uses(browser, tmp_path):
     """--compare: a mistake's gradients replace the drawn ones until "correct"; --why a: a's uses, selected at load."""
     program = PROGRAMS["seed"]
     page, _, errors, _ = open_page(browser, tmp_path, run("eval", "--format", "html", "--compare", "--why", "a", program))
+    assert page.inner_text(".adp-count") == "step 0 of 6" and "f.grad = 1" in page.inner_text(".adp-explain")
     why = page.inner_text(".adp-detail .adp-why")
     assert why.startswith("why: a.grad is the sum of its uses: via e") and "via d" in why
     page.click(".adp-extras button[data-variant='overwrite']")
+    assert page.inner_text(".adp-count") == "step 6 of 6"  # a mistake's grads are final grads
     overwritten = shown(page)
     assert overwritten[0] == 3.0  # overwriting keeps only the last use: d's 3, not -6 + 3
     assert page.eval_on_selector_all("svg .adp-v.adp-wrong", "els => els.map(e => e.dataset.node)") == ["0", "1"]

@@ -176,7 +176,7 @@ var autodiffPage = autodiffPage || function (root) {
   if (compare) {
     var box = $(".adp-extras"), note = document.createElement("span"), saved = null, wrong = [];
     box.append("Compare with a mistake (--compare): ");
-    var show = function (variant) {
+    var showVariant = function (variant) {
       wrong.forEach(function (el) { el.classList.remove("adp-wrong"); });
       wrong = [];
       if (saved) { Object.keys(saved).forEach(function (id) { setGrad(id, saved[id]); }); saved = null; }
@@ -197,12 +197,12 @@ var autodiffPage = autodiffPage || function (root) {
       button.type = "button";
       button.dataset.variant = variant;
       button.textContent = variant;
-      button.addEventListener("click", function () { show(variant === "correct" ? null : variant); });
+      button.addEventListener("click", function () { showVariant(variant === "correct" ? null : variant); });
       box.appendChild(button);
     });
     box.appendChild(note);
     root.querySelectorAll("[data-action]").forEach(function (button) {
-      button.addEventListener("click", function () { if (saved) show(null); }, true);
+      button.addEventListener("click", function () { if (saved) showVariant(null); }, true);
     });
   }
   if (data.extras.why && data.extras.why.length) select(data.extras.why[0]);
