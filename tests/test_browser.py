@@ -184,6 +184,7 @@ def test_hover_links_graph_and_source(browser, tmp_path):
     assert page.eval_on_selector(".adp-detail", "d => [...d.querySelectorAll('button')].map(b => b.textContent)") == ["3", "5"]
     page.click(".adp-detail button >> nth=1")
     assert page.inner_text(".adp-count") == "step 5 of 6"
+    assert "grad -3" in page.inner_text(".adp-detail")  # the selected value's sum at this step
     page.close()
 
 

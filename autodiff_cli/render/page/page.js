@@ -46,6 +46,7 @@ var autodiffPage = autodiffPage || function (root) {
       explain.textContent = out + ".grad = 1: the output's gradient with respect to itself; every other grad starts at 0.\n" +
         (steps.length ? "Next (→) walks back one contribution at a time." : "Nothing flows back: the output is an input or a constant.");
       light(records[data.output], "adp-from");
+      if (selected !== null) select(selected);
       return;
     }
     var s = steps[current - 1], child = String(s[CHILD]), node = String(s[NODE]);
@@ -61,6 +62,7 @@ var autodiffPage = autodiffPage || function (root) {
       "   (contribution " + s[K] + " of " + s[N] + " to " + label(child) + ")" +
       (current === steps.length ? "\nBackward pass done: every grad is final." : "");
     if (timer && records[child]) records[child][0].scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (selected !== null) select(selected);  // its grad at this step
   }
 
   function go(target) {
