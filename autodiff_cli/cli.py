@@ -154,6 +154,19 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Also give the first K derivatives of the output along input NAME, and its Taylor coefficients.",
         ),
         click.option(
+            "--simplify", is_flag=True,
+            help="With --symbolic (implied): simplify each formula with SymPy (needs autodiff-cli[sympy]).",
+        ),
+        click.option(
+            "--simplify-timeout", type=Tolerance(), default=10.0, show_default=True, metavar="SECONDS",
+            help="Time --simplify may take; formulas it has not reached stay unsimplified, with a note.",
+        ),
+        click.option(
+            "--emit", type=click.Choice(("python", "c")),
+            help="Print the value and gradient as code instead: a Python module or a C99 function.",
+        ),
+        click.option("--standalone", is_flag=True, help="With --format latex: a complete document, not a fragment."),
+        click.option(
             "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,
             help="Also draw the graph to FILE.svg, FILE.png (needs Graphviz) or FILE.html (the step-through page).",
         ),
@@ -166,6 +179,30 @@ def make_options(values: dict[str, Any]) -> Options:
     from .options import Options
 
     return Options(**{name: values[name] for name in Options._fields if name in values})
+
+
+def refuse_combination(options: Options, files: int) -> None:
+    """Options that cannot go together: a usage error (exit 2) before any program is read."""
+    problem = None
+    if options.emit is not None:
+        asked = ("explain", "check", "hessian", "symbolic", "simplify", "compare", "why", "mode", "taylor")
+        views = [f"--{name}" for name in asked if getattr(options, name)]
+        if options.of is not None and "," in options.of:
+            views.append("--of with several outputs")
+        if options.format != "table":
+            views.insert(0, f"--format {options.format}")
+        if options.render is not None:
+            views.append("--render")
+        if views:
+            problem = f"--emit prints only code; it cannot go with {', '.join(views)}"
+    if options.standalone and options.format != "latex":
+        problem = "--standalone goes with --format latex"
+    if files > 1 and (options.emit is not None or options.standalone):
+        option = "--emit" if options.emit is not None else "--standalone"
+        problem = f"{option} writes one program's code or document: give one FILE"
+    if problem is not None:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
@@ -235,7 +272,9 @@ def eval_command(program: str, **values: Any) -> None:
     def load() -> Source:
         return read_file("-") if program == "-" else Source("<eval>", program)
 
-    sys.exit(run_program(load, make_options(values), OutputContext()))
+    options = make_options(values)
+    refuse_combination(options, 1)
+    sys.exit(run_program(load, options, OutputContext()))
 
 
 @cli.command("run", cls=OutputCommand)
@@ -255,6 +294,7 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     from .sources import read_file
 
     options = make_options(values)
+    refuse_combination(options, len(files))
     if options.render is not None and len(files) > 1:
         raise click.UsageError("--render draws one graph: give one FILE with it, or run each file on its own")
     out = OutputContext()
@@ -262,7 +302,8 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     worst = EXIT_OK
     for index, path in enumerate(files):
         if headed:
-            out.line(("\n" if index else "") + f"==> {path} <==")
+            comment = "% " if options.format == "latex" else ""  # LaTeX: the heading stays out of the text
+            out.line(("\n" if index else "") + f"{comment}==> {path} <==")
         code = run_program(
             functools.partial(read_file, path), options, out,
             source_field=path if (len(files) > 1 or options.format == "json") else None,
@@ -352,8 +393,10 @@ def run_program(
         return EXIT_USAGE
     from .render import writer
 
-    writer(options.format)(report, out)
+    writer("code" if options.emit is not None else options.format)(report, out)
     out.stdout.flush()
+    for note in report.notes:
+        out.warn(f"note: {note}")
     _warn_non_finite(report, out)
     code = EXIT_OK
     if options.render:

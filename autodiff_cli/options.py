@@ -27,3 +27,7 @@ class Options(NamedTuple):
     quiz_tolerance: float = 1e-3  # a quiz answer is right within quiz_tolerance * max(1, |grad|)
     mode: str | None = None  # "reverse" or "forward"; None: reverse, and a Jacobian takes the one with fewer passes
     taylor: str | None = None  # "NAME:K": the first K derivatives along input NAME
+    simplify: bool = False  # --simplify: formulas simplified by SymPy (implies symbolic)
+    simplify_timeout: float = 10.0
+    emit: str | None = None  # --emit python|c: the derivative as code instead of a view
+    standalone: bool = False  # --format latex as a complete document

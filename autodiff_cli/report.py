@@ -39,6 +39,9 @@ class Report:
         self.jacobian: JacobianView | None = None  # --of f,g,...
         self.forward: ForwardView | None = None  # --mode forward (its passes with --explain)
         self.taylor: TaylorView | None = None  # --taylor NAME:K
+        # --simplify: each formula's graph (input, root) for LaTeX, and notes for stderr
+        self.formula_roots: list[tuple[Value, Value]] | None = None
+        self.notes: list[str] = []
 
     @property
     def output(self) -> Value:
@@ -115,7 +118,12 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     report = Report(result, options, source_field)
     if options.hessian:
         report.hessian = result.hessian()
-    if options.symbolic:
+    if options.simplify:
+        from .simplify import simplified_formulas
+
+        simplified = simplified_formulas(result, options.simplify_timeout, _formula_names(report))
+        report.formulas, report.formula_roots, report.notes = simplified
+    elif options.symbolic:
         report.formulas = result.formulas(_formula_names(report))
     if (options.of is not None and "," in options.of) or options.mode is not None or options.taylor is not None:
         from .mode_views import add_mode_views
