@@ -70,13 +70,20 @@ def _mistakes(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 class OutputCommand(click.Command):
-    """A command whose `--compare` takes an optional value: `--compare PROGRAM` means every mistake."""
+    """A command whose `--compare` and `--plot` take an optional value.
+
+    Click would take the next argument as the value: `--compare PROGRAM` means
+    every mistake, and `--plot PROGRAM` the terminal (only FILE.svg or FILE.png
+    is --plot's value).
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = list(args)
         for index, arg in enumerate(args[:-1]):
             if arg == "--":
                 break
+            if arg == "--plot" and not args[index + 1].lower().endswith((".svg", ".png")):
+                args[index] = "--plot=-"
             if arg == "--compare":
                 from .teaching.mistakes import parse_variants
 
@@ -134,6 +141,18 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--tolerance", type=Tolerance(), default=1e-6, show_default=True,
             help="--check passes when |grad - fd| <= tol * (1 + max(|grad|, |fd|)), plus the difference's own error.",
+        ),
+        click.option(
+            "--at", "at", metavar="NAME=VALUE", multiple=True,
+            help="Give the input NAME the value VALUE instead of its literal (repeatable).",
+        ),
+        click.option(
+            "--sweep", "sweep", metavar="NAME=START:STOP:COUNT", multiple=True,
+            help="The output and its gradients at COUNT evenly spaced values of NAME; two make a grid (NumPy).",
+        ),
+        click.option(
+            "--plot", "plot", metavar="[FILE]", is_flag=False, flag_value="-", default=None,
+            help="With one --sweep: the output and its derivative drawn in the terminal, or to FILE.svg/.png.",
         ),
         click.option(
             "--compare", metavar="[MISTAKES]", is_flag=False, flag_value="all", default=None, callback=_mistakes,
@@ -266,6 +285,7 @@ def eval_command(program: str, **values: Any) -> None:
     Example:
       autodiff eval "x = 0.5; y = tanh(2*x) * x"
       autodiff eval --of d "a = -2; b = 3; d = a*b; f = d*d"
+      autodiff eval --sweep x=-2:2:9 --plot "x = 0; y = x**3 - 3*x"
     """
     from .sources import read_file
 
@@ -362,6 +382,7 @@ def run_program(
     """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
     source = None
     try:
+        assignments = _points_usage(options)
         source = load()
         from .evaluate import Graph
         from .parse import parse
@@ -374,6 +395,10 @@ def run_program(
             if graph.last is None and options.of is None:
                 out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
+            if assignments:
+                from .at import apply, overrides_for
+
+                graph = apply(graph, overrides_for(graph, assignments))
             progress.stage("differentiating")
             of = options.of
             if of is not None and "," in of:  # a Jacobian: the main view is the first output's
@@ -385,7 +410,8 @@ def run_program(
     except ProgramError as error:
         from .errors import format_error
 
-        out.warn(format_error(error, source))
+        # --at on a program with grad() runs its edited text: the error points there.
+        out.warn(format_error(error, getattr(error, "edited_source", None) or source))
         return EXIT_PROGRAM
     except UsageError as error:
         place = f"{source.name}: " if name_source and source is not None else ""
@@ -397,6 +423,8 @@ def run_program(
     out.stdout.flush()
     for note in report.notes:
         out.warn(f"note: {note}")
+    if report.sweep is not None and options.sweep:
+        return _finish_sweep(report, out)
     _warn_non_finite(report, out)
     code = EXIT_OK
     if options.render:
@@ -411,6 +439,46 @@ def run_program(
         out.warn("error: gradient check failed")
         code = EXIT_PROGRAM
     return code
+
+
+def _points_usage(options: Options) -> list[tuple[str, float]]:
+    if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
+        return []
+    from .points import check_usage
+
+    return check_usage(options)
+
+
+def _finish_sweep(report: Report, out: OutputContext) -> int:
+    """After a sweep's rows: its image, a warning of non-finite gradients, and the failed points (exit 1)."""
+    from .errors import format_error
+    from .sweep import non_finite_gradients
+
+    sweep = report.sweep
+    assert sweep is not None
+    if report.options.plot not in (None, "-"):
+        from .render.plot import write_image
+
+        try:
+            write_image(sweep, report.options.plot)
+        except UsageError as error:
+            out.warn(f"error: {error}")
+            return EXIT_USAGE
+    count, keys = non_finite_gradients(sweep)
+    if count:
+        derivatives = ", ".join(f"d/d{key}" for key in keys)
+        out.warn(
+            f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
+            f"({derivatives}: a pole or kink of a derivative; see README)"
+        )
+    if not sweep.errors:
+        return EXIT_OK
+    first = min(sweep.errors)
+    where = ", ".join(f"{axis.key}={float(sweep.inputs[axis.key][first])!r}" for axis in sweep.axes)
+    failure = sweep.errors[first].error
+    out.warn(f"error: {len(sweep.errors)} of {sweep.size} points failed; the first, at {where}:")
+    out.warn(format_error(failure, getattr(failure, "edited_source", None) or sweep.source))
+    return EXIT_PROGRAM
 
 
 def _warn_non_finite(report: Report, out: OutputContext) -> None:

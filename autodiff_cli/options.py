@@ -22,6 +22,9 @@ class Options(NamedTuple):
     hessian: bool = False
     symbolic: bool = False
     render: str | None = None
+    at: tuple[str, ...] = ()  # --at NAME=VALUE, as given
+    sweep: tuple[str, ...] = ()  # --sweep NAME=START:STOP:COUNT, as given
+    plot: str | None = None  # --plot: "-" for the terminal, or an image file
     compare: tuple[str, ...] | None = None  # the classic mistakes to run beside the backward pass (teaching/mistakes.py)
     why: tuple[str, ...] = ()  # names whose gradient is shown as the sum of its uses
     quiz_tolerance: float = 1e-3  # a quiz answer is right within quiz_tolerance * max(1, |grad|)

@@ -356,6 +356,41 @@ def _load(session: Session, argument: str) -> None:
         _vars(session, "")
 
 
+def _at(session: Session, argument: str) -> None:
+    """`:at x=2 y=3`: the session's inputs at new values, then the output and its gradients there."""
+    from .at import apply, overrides_for, parse_assignment
+
+    if not argument:
+        session._error("usage: :at NAME=VALUE ...")
+        return
+    try:
+        overrides = overrides_for(session.graph, [parse_assignment(item, ":at") for item in argument.split()], ":at")
+        if session.graph.formulas:
+            raise UsageError(":at cannot re-run a session that used grad() (its derivative nodes took their branches)")
+        apply(session.graph, overrides)
+    except UsageError as error:
+        session._error(f"error: {error}")
+        return
+    except ProgramError as error:
+        session._error(format_error(error, session.graph.source))
+        return
+    if session.options.of is None:
+        session._show_expression()
+    else:
+        _grad_all(session)
+
+
+def _grad_all(session: Session) -> None:
+    result = session._result(session.options.of)
+    if result is None:
+        return
+    session._print(f"{result.output_name} = {session.num(result.value)}")
+    inputs = {id(node) for node in result.inputs()}
+    grads = [(name, node) for name, node in session.graph.names.items() if id(node) in inputs]
+    if grads:
+        session._print("  " + "  ".join(f"∂/∂{name} = {session.num(node.grad)}" for name, node in grads))
+
+
 def _reset(session: Session, argument: str) -> None:
     session.reset()
     session.options = session.options._replace(of=None)
@@ -377,6 +412,7 @@ COMMANDS: dict[str, Command] = {
         Command("explain", ":explain", "the backward pass step by step (the forward passes in forward mode)", _explain),
         Command("mode", ":mode MODE", "compute gradients by reverse (the default) or forward mode", _mode),
         Command("taylor", ":taylor NAME K", "the first K derivatives of the output along input NAME", _taylor),
+        Command("at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at),
         Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why),
         Command(
             "compare", ":compare [MISTAKES]",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .explain import ExplainEntry
     from .mode_views import ForwardView, JacobianView, TaylorView
     from .options import Options
+    from .points import Sweep
     from .teaching.mistakes import Comparison
 
 
@@ -32,6 +33,7 @@ class Report:
         self.check: list[CheckRow] | None = None
         self.hessian: tuple[list[Value], list[list[float]]] | None = None
         self.formulas: list[tuple[Value, list[str]]] | None = None
+        self.sweep: Sweep | None = None  # --sweep (or --format csv): every point's value and gradients
         self.compare: Comparison | None = None
         # node id -> the steps of the backward walk into it, in order (--why, and --explain in JSON)
         self.contributions: dict[int, list[Step]] | None = None
@@ -137,6 +139,10 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         from .explain import explain
 
         report.explain = explain(result)
+    if options.sweep or options.format == "csv":
+        from .points import points
+
+        report.sweep = points(result, options)
     if options.why or (options.explain and report.forward is None):
         from .teaching.contributions import contributions
 

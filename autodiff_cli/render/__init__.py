@@ -21,6 +21,7 @@ FORMATS: dict[str, str] = {
     "dot": "dot",
     "tree": "tree",
     "html": "html",
+    "csv": "csv",
     "latex": "latex",
 }
 

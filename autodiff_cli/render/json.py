@@ -21,6 +21,12 @@ from .numbers import json_number
 
 
 def write(report: Report, out: OutputContext) -> None:
+    if report.sweep is not None:  # --sweep: JSON Lines, one document per point
+        from .sweep import write_json_lines
+
+        write_json_lines(report.sweep, out.stdout, report.source_field)
+        out.stdout.flush()
+        return
     write_json(report, out.stdout.write)
     out.stdout.flush()
 
