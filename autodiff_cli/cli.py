@@ -118,7 +118,7 @@ class AutodiffGroup(click.Group):
     """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not stdin_is_terminal() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
+        if not ctx.resilient_parsing and not stdin_is_terminal() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
             # Like `python`: piped stdin with no command (perhaps with options) is a program.
             args = ["eval", *args, "-"]
         return super().parse_args(ctx, args)
@@ -182,7 +182,7 @@ def eval_command(program: str, **values: Any) -> None:
 
 
 @cli.command("run")
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(allow_dash=True))
 @output_options
 def run_command(files: tuple[str, ...], **values: Any) -> None:
     """Evaluate each FILE as its own program (`-` is stdin).
