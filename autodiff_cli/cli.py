@@ -118,7 +118,8 @@ class AutodiffGroup(click.Group):
     """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not ctx.resilient_parsing and not stdin_is_terminal() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
+        bare = not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)
+        if bare and not ctx.resilient_parsing and not stdin_is_terminal():
             # Like `python`: piped stdin with no command (perhaps with options) is a program.
             args = ["eval", *args, "-"]
         return super().parse_args(ctx, args)
