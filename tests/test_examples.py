@@ -1,0 +1,75 @@
+"""Every program of examples/: its output is the one shipped beside it, and its gradients are SymPy's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.ad"))
+AUTODIFF = [sys.executable, "-m", "autodiff_cli"]
+ENV = dict(os.environ, COLUMNS="80", NO_COLOR="1")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*AUTODIFF, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+
+
+def test_the_promised_examples_exist() -> None:
+    names = {path.stem for path in EXAMPLES}
+    assert {"seed", "twice", "neuron", "newton_sqrt2", "mlp_layer"} <= names
+
+
+@pytest.mark.parametrize("program", EXAMPLES, ids=[path.stem for path in EXAMPLES])
+def test_output_is_the_shipped_one(program: Path) -> None:
+    done = run("run", f"examples/{program.name}")
+    assert done.returncode == 0 and not done.stderr
+    assert done.stdout == program.with_suffix(".out").read_text(encoding="utf-8")
+
+
+def sympy_gradients(text: str) -> tuple[str, dict[str, float]]:
+    """The output's name and d(output)/d(input) for every input, by SymPy from the program's statements.
+
+    Test-only: each right-hand side is handed to SymPy's parser with the names
+    bound so far; a literal bound to a name is an input (a symbol).
+    """
+    sympy = pytest.importorskip("sympy")
+    bound: dict[str, object] = {}
+    inputs: dict[str, float] = {}
+    output = ""
+    for line in text.splitlines():
+        statement = line.split("#", 1)[0].strip()
+        if not statement:
+            continue
+        name, _, expression = (part.strip() for part in statement.partition("="))
+        try:
+            inputs[name] = float(expression)
+            bound[name] = sympy.Symbol(name)
+        except ValueError:
+            bound[name] = sympy.sympify(expression.replace("^", "**"), locals=dict(bound))
+        output = name
+    values = {sympy.Symbol(name): value for name, value in inputs.items()}
+    expression = bound[output]
+    return output, {name: float(sympy.diff(expression, sympy.Symbol(name)).subs(values)) for name in inputs}
+
+
+@pytest.mark.parametrize("program", EXAMPLES, ids=[path.stem for path in EXAMPLES])
+def test_gradients_agree_with_sympy(program: Path) -> None:
+    output, expected = sympy_gradients(program.read_text(encoding="utf-8"))
+    done = run("run", "--format", "json", f"examples/{program.name}")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["output"] == output
+    for name, gradient in expected.items():
+        assert document["variables"][name]["grad"] == pytest.approx(gradient, rel=1e-9, abs=1e-12), name
+
+
+def test_run_help_cites_an_example_that_runs() -> None:
+    help_text = run("run", "--help").stdout
+    assert "autodiff run examples/seed.ad" in help_text
+    assert (ROOT / "examples" / "seed.ad").is_file()
