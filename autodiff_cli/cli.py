@@ -135,11 +135,15 @@ def cli(ctx: click.Context) -> None:
     order backpropagation visits them.  A node used more than once gets the
     sum of the gradients of all its uses.
 
+    With piped stdin and no command, `autodiff [OPTIONS]` is
+    `autodiff eval [OPTIONS] -`: every option of eval is accepted.
+
     \b
     Examples:
       autodiff eval "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
       autodiff eval --format json "a = 3; b = a + a"
       printf 'a = 3\\nb = a * a\\n' | autodiff
+      autodiff -f json < examples/seed.ad
     """
     if ctx.invoked_subcommand is None:
         if stdin_is_terminal():
