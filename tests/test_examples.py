@@ -58,7 +58,10 @@ def sympy_gradients(text: str) -> tuple[str, dict[str, float]]:
     return output, {name: float(sympy.diff(expression, sympy.Symbol(name)).subs(values)) for name in inputs}
 
 
-@pytest.mark.parametrize("program", EXAMPLES, ids=[path.stem for path in EXAMPLES])
+SYMBOLIC = [path for path in EXAMPLES if "grad(" not in path.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("program", SYMBOLIC, ids=[path.stem for path in SYMBOLIC])
 def test_gradients_agree_with_sympy(program: Path) -> None:
     output, expected = sympy_gradients(program.read_text(encoding="utf-8"))
     done = run("run", "--format", "json", f"examples/{program.name}")
@@ -67,6 +70,38 @@ def test_gradients_agree_with_sympy(program: Path) -> None:
     assert document["output"] == output
     for name, gradient in expected.items():
         assert document["variables"][name]["grad"] == pytest.approx(gradient, rel=1e-9, abs=1e-12), name
+
+
+def literal_inputs(lines: list[str]) -> list[tuple[int, str, float, str]]:
+    """(line index, name, value, JSON key) of every statement binding a name to a plain number."""
+    targets = [[part.partition("=")[0].strip() for part in line.split("#", 1)[0].split(";")] for line in lines]
+    found = []
+    for index, line in enumerate(lines):
+        name, _, expression = (part.strip() for part in line.split("#", 1)[0].partition("="))
+        try:
+            value = float(expression)
+        except ValueError:
+            continue
+        rebound = any(name in later for later in targets[index + 1 :])
+        found.append((index, name, value, f"{name}@{index + 1}" if rebound else name))
+    return found
+
+
+@pytest.mark.parametrize("program", EXAMPLES, ids=[path.stem for path in EXAMPLES])
+def test_gradients_agree_with_central_differences(program: Path) -> None:
+    from autodiff_cli import evaluate
+
+    lines = program.read_text(encoding="utf-8").splitlines()
+    document = json.loads(run("run", "--format", "json", f"examples/{program.name}").stdout)
+    for index, name, value, key in literal_inputs(lines):
+        step = 1e-6 * max(1.0, abs(value))
+
+        def output_at(x: float, index: int = index, name: str = name) -> float:
+            moved = [*lines[:index], f"{name} = {x!r}", *lines[index + 1 :]]
+            return evaluate("\n".join(moved)).value
+
+        difference = (output_at(value + step) - output_at(value - step)) / (2 * step)
+        assert document["variables"][key]["grad"] == pytest.approx(difference, rel=1e-5, abs=1e-6), key
 
 
 def test_run_help_cites_an_example_that_runs() -> None:
