@@ -17,11 +17,12 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 from .engine import CONSTANT, Value, backward, topological_order
 from .ops import OPERATIONS, FloatMath, Operation
 
-Operand = "Term | float"
+Operand: TypeAlias = "Term | float"
 
 # Forward values of the nodes a derivative is built from.  They never raise:
 # a pole gives inf or nan, as in `FloatMath`, and `grad()` reports it.

@@ -64,7 +64,7 @@ RULES = (
 START_STATE = 0
 END_STATE = 13
 
-STATES = (
+STATES: tuple[dict[str, int], ...] = (
     {'$END': -8, 'LPAR': 1, 'MINUS': 2, 'NAME': 3, 'NUMBER': 4, 'PLUS': 5, '_SEP': 6, '__start_plus_0': 7, '__start_star_1': 8, 'atom': 9, 'expr': 10, 'power': 11, 'product': 12, 'start': 13, 'statement': 14, 'sum': 15, 'unary': 16},  # 0
     {'LPAR': 1, 'MINUS': 2, 'NAME': 17, 'NUMBER': 4, 'PLUS': 5, 'atom': 9, 'expr': 18, 'power': 11, 'product': 12, 'sum': 15, 'unary': 16},  # 1
     {'LPAR': 1, 'MINUS': 2, 'NAME': 17, 'NUMBER': 4, 'PLUS': 5, 'atom': 9, 'power': 11, 'unary': 19},  # 2

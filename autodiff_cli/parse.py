@@ -26,7 +26,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from .errors import ParseError
 
@@ -199,7 +199,7 @@ class _Tables:
         None for a rule that passes its one child through (`?sum: product`):
         the loop then only changes state.
         """
-        result = []
+        result: list[tuple[str, int, Reducer | None]] = []
         for origin, size, callback_name, expand_single, include in self.rules:
             callback = getattr(emitter, callback_name, None)
             if callback is None:
@@ -274,10 +274,10 @@ def parse(text: str) -> Iterator[Statement]:
     depth = 0  # open parentheses: a newline inside them continues the expression
 
     for token in tables.tokens(text):
-        kind = token.lastgroup
+        kind: str = token.lastgroup  # type: ignore[assignment]  # every terminal is a named group
         if depth and kind == "_SEP" and token.group() == "\n":
             continue
-        action = states[state].get(kind)  # type: ignore[arg-type]
+        action = states[state].get(kind)
         if action is None:
             if kind in tables.ignore:
                 continue
@@ -296,7 +296,7 @@ def parse(text: str) -> Iterator[Statement]:
                 values.append(reduce(children))
                 state = states[stack[-1]][origin]
                 stack.append(state)
-            action = states[state].get(kind)  # type: ignore[arg-type]
+            action = states[state].get(kind)
             if action is None:
                 raise _unexpected(kind, token, states[state], text)
         state = action
@@ -334,7 +334,7 @@ def parse(text: str) -> Iterator[Statement]:
             statements.clear()
 
 
-def _raise_at_token(tables: _Tables, state: int, token: re.Match[str], text: str) -> None:
+def _raise_at_token(tables: _Tables, state: int, token: re.Match[str], text: str) -> NoReturn:
     """A token the state cannot take, before any reduction: raise what Lark's contextual lexer raises."""
     kind = token.lastgroup
     if kind is None:
