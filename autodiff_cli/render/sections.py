@@ -75,7 +75,7 @@ def write_check(report: Report, out: OutputContext) -> None:
         ]
         for row in report.check
     ]
-    header = ["input", "gradient", "finite difference", "relative error", "difference", "status"]
+    header = ["input", "gradient", "finite difference", "relative error", "method", "status"]
     write_grid(out, "gradient check (finite differences)", header, rows, [False, True, True, True, False, False])
 
 
