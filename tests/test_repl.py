@@ -60,7 +60,7 @@ def test_unknown_command_and_help() -> None:
 def test_pipe_into_autodiff_repl() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "autodiff_cli", "repl"], input="a=3\nb=a*a\nq = a/0\nb\n",
-        capture_output=True, text=True, timeout=10,
+        capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0
     assert "b = 9" in done.stdout and "division by zero" in done.stderr
@@ -72,7 +72,7 @@ PROMPT = "autodiff>"
 
 def spawn(tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="dumb", NO_COLOR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=5, encoding="utf-8")
+    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=30, encoding="utf-8")
     child.expect(PROMPT)
     return child
 
@@ -289,7 +289,7 @@ def test_unwritable_history_warns_once_and_goes_on(tmp_path) -> None:
 
 def spawn_expecting(tmp_path, text: str):
     env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="dumb", NO_COLOR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=5, encoding="utf-8")
+    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=30, encoding="utf-8")
     child.expect(text)
     child.expect(PROMPT)
     assert "warning" not in child.before
