@@ -57,6 +57,46 @@ def _render_path(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+def _mistakes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """--compare [MISTAKES]: `all` or a comma-separated list of the classic mistakes."""
+    if value is None:
+        return None
+    from .teaching.mistakes import parse_variants
+
+    try:
+        return parse_variants(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+class OutputCommand(click.Command):
+    """A command whose `--compare` and `--plot` take an optional value.
+
+    Click would take the next argument as the value: `--compare PROGRAM` means
+    every mistake, and `--plot PROGRAM` the terminal (only FILE.svg or FILE.png
+    is --plot's value).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        for index, arg in enumerate(args[:-1]):
+            if arg == "--":
+                break
+            if arg == "--plot" and not args[index + 1].lower().endswith((".svg", ".png")):
+                args[index] = "--plot=-"
+            if arg == "--compare":
+                from .teaching.mistakes import parse_variants
+
+                try:
+                    parse_variants(args[index + 1])
+                except ValueError:
+                    # A mistyped mistake (letters, commas, dashes) stays, to be named in the error;
+                    # anything else is the program or a file, not a mistake.
+                    if not args[index + 1].replace(",", "").replace("-", "").isalpha():
+                        args[index] = "--compare=all"
+        return super().parse_args(ctx, args)
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `eval` and `run` share, declared once so they cannot drift apart.
 
@@ -66,7 +106,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     from .render import FORMATS
 
     decorators = [
-        click.option("--of", "of", metavar="NAME", help="Differentiate this named node instead of the last statement."),
+        click.option(
+            "--of", "of", metavar="NAME[,NAME...]",
+            help="Differentiate this named node instead of the last statement; several names give the Jacobian.",
+        ),
         click.option(
             "--format", "-f", "format", type=click.Choice(list(FORMATS)), default="table", show_default=True,
             help="How to show the result: " + ", ".join(FORMATS) + " (json: the documented contract for scripts).",
@@ -79,7 +122,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--all", "show_all", is_flag=True,
             help="Show every row of a big table (by default the middle of a table over 200 rows is elided).",
         ),
-        click.option("--explain", is_flag=True, help="Show the backward pass step by step, in backward order."),
+        click.option(
+            "--explain", is_flag=True,
+            help="Show the backward pass step by step, in backward order (with --mode forward: the forward passes).",
+        ),
         click.option(
             "--hessian", is_flag=True,
             help="Also give the matrix of second derivatives of the output over its inputs.",
@@ -97,6 +143,49 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="--check passes when |grad - fd| <= tol * (1 + max(|grad|, |fd|)), plus the difference's own error.",
         ),
         click.option(
+            "--at", "at", metavar="NAME=VALUE", multiple=True,
+            help="Give the input NAME the value VALUE instead of its literal (repeatable).",
+        ),
+        click.option(
+            "--sweep", "sweep", metavar="NAME=START:STOP:COUNT", multiple=True,
+            help="The output and its gradients at COUNT evenly spaced values of NAME; two make a grid (NumPy).",
+        ),
+        click.option(
+            "--plot", "plot", metavar="[FILE]", is_flag=False, flag_value="-", default=None,
+            help="With one --sweep: the output and its derivative drawn in the terminal, or to FILE.svg/.png.",
+        ),
+        click.option(
+            "--compare", metavar="[MISTAKES]", is_flag=False, flag_value="all", default=None, callback=_mistakes,
+            help="Also run the classic wrong backward passes (overwrite, no-sort, no-reset; comma-separated, "
+            "default all) and show which gradients each gets wrong, and why.",
+        ),
+        click.option(
+            "--why", metavar="NAME", multiple=True,
+            help="Show NAME's gradient as the sum of its uses (repeatable); JSON gets every node's contributions.",
+        ),
+        click.option(
+            "--mode", type=click.Choice(("reverse", "forward")), default=None,
+            help="How derivatives are computed: reverse (the default: one backward pass per output) or forward "
+            "(one forward pass per input). Without it a Jacobian takes whichever needs fewer passes.",
+        ),
+        click.option(
+            "--taylor", metavar="NAME:K",
+            help="Also give the first K derivatives of the output along input NAME, and its Taylor coefficients.",
+        ),
+        click.option(
+            "--simplify", is_flag=True,
+            help="With --symbolic (implied): simplify each formula with SymPy (needs autodiff-cli[sympy]).",
+        ),
+        click.option(
+            "--simplify-timeout", type=Tolerance(), default=10.0, show_default=True, metavar="SECONDS",
+            help="Time --simplify may take; formulas it has not reached stay unsimplified, with a note.",
+        ),
+        click.option(
+            "--emit", type=click.Choice(("python", "c")),
+            help="Print the value and gradient as code instead: a Python module or a C99 function.",
+        ),
+        click.option("--standalone", is_flag=True, help="With --format latex: a complete document, not a fragment."),
+        click.option(
             "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,
             help="Also draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
         ),
@@ -109,6 +198,30 @@ def make_options(values: dict[str, Any]) -> Options:
     from .options import Options
 
     return Options(**{name: values[name] for name in Options._fields if name in values})
+
+
+def refuse_combination(options: Options, files: int) -> None:
+    """Options that cannot go together: a usage error (exit 2) before any program is read."""
+    problem = None
+    if options.emit is not None:
+        asked = ("explain", "check", "hessian", "symbolic", "simplify", "compare", "why", "mode", "taylor")
+        views = [f"--{name}" for name in asked if getattr(options, name)]
+        if options.of is not None and "," in options.of:
+            views.append("--of with several outputs")
+        if options.format != "table":
+            views.insert(0, f"--format {options.format}")
+        if options.render is not None:
+            views.append("--render")
+        if views:
+            problem = f"--emit prints only code; it cannot go with {', '.join(views)}"
+    if options.standalone and options.format != "latex":
+        problem = "--standalone goes with --format latex"
+    if files > 1 and (options.emit is not None or options.standalone):
+        option = "--emit" if options.emit is not None else "--standalone"
+        problem = f"{option} writes one program's code or document: give one FILE"
+    if problem is not None:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
@@ -167,7 +280,7 @@ def repl_command() -> None:
     sys.exit(repl_main())
 
 
-@cli.command("eval")
+@cli.command("eval", cls=OutputCommand)
 @click.argument("program", required=False, default="-")
 @output_options
 def eval_command(program: str, **values: Any) -> None:
@@ -177,16 +290,19 @@ def eval_command(program: str, **values: Any) -> None:
     Example:
       autodiff eval "x = 0.5; y = tanh(2*x) * x"
       autodiff eval --of d "a = -2; b = 3; d = a*b; f = d*d"
+      autodiff eval --sweep x=-2:2:9 --plot "x = 0; y = x**3 - 3*x"
     """
     from .sources import read_file
 
     def load() -> Source:
         return read_file("-") if program == "-" else Source("<eval>", program)
 
-    sys.exit(run_program(load, make_options(values), OutputContext()))
+    options = make_options(values)
+    refuse_combination(options, 1)
+    sys.exit(run_program(load, options, OutputContext()))
 
 
-@cli.command("run")
+@cli.command("run", cls=OutputCommand)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(allow_dash=True))
 @output_options
 def run_command(files: tuple[str, ...], **values: Any) -> None:
@@ -203,6 +319,7 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     from .sources import read_file
 
     options = make_options(values)
+    refuse_combination(options, len(files))
     if options.render is not None and len(files) > 1:
         raise click.UsageError("--render draws one graph: give one FILE with it, or run each file on its own")
     out = OutputContext()
@@ -210,7 +327,8 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     worst = EXIT_OK
     for index, path in enumerate(files):
         if headed:
-            out.line(("\n" if index else "") + f"==> {path} <==")
+            comment = "% " if options.format == "latex" else ""  # LaTeX: the heading stays out of the text
+            out.line(("\n" if index else "") + f"{comment}==> {path} <==")
         code = run_program(
             functools.partial(read_file, path), options, out,
             source_field=path if (len(files) > 1 or options.format == "json") else None,
@@ -218,6 +336,45 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
         )
         worst = max(worst, code)
     sys.exit(worst)
+
+
+@cli.command("quiz")
+@click.argument("program", metavar="PROGRAM|FILE")
+@click.option("--of", "of", metavar="NAME", help="Ask about the gradients of this named node instead of the last statement.")
+@click.option(
+    "--answers", metavar="FILE", help="Grade FILE's answers (`a = -3` a line) instead of asking: exit 0 all right, 1 otherwise."
+)
+@click.option(
+    "--worksheet", type=click.Choice(["md", "tex"]), default=None,
+    help="Write a worksheet instead (program, forward values, blank gradients) as Markdown or LaTeX, on stdout.",
+)
+@click.option("--answer-key", is_flag=True, help="Write the worksheet's answer key: gradients and where each comes from.")
+@click.option("--precision", "-p", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits shown.")
+@click.option(
+    "--tolerance", type=Tolerance(), default=1e-3, show_default=True,
+    help="An answer is right when |answer - grad| <= tol * max(1, |grad|).",
+)
+def quiz_command(
+    program: str, of: str | None, answers: str | None, worksheet: str | None, answer_key: bool, precision: int,
+    tolerance: float,
+) -> None:
+    """Practise backpropagation: find each gradient of PROGRAM (text or a file), in backward order.
+
+    On a terminal it asks, checks each answer (a number or a fraction like
+    -3/2) and explains a wrong one. --answers grades a file instead;
+    --worksheet writes a handout to fill in (--answer-key: its key).
+
+    \b
+    Example:
+      autodiff quiz "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+      autodiff quiz examples/teaching/seed.ad --answers alice.txt
+      autodiff quiz examples/teaching/seed.ad --worksheet tex --answer-key > key.tex
+    """
+    from .options import Options
+    from .teaching.practice import quiz_main
+
+    options = Options(of=of, precision=precision, quiz_tolerance=tolerance)
+    sys.exit(quiz_main(program, options, OutputContext(), answers, worksheet, answer_key))
 
 
 def run_program(
@@ -230,6 +387,7 @@ def run_program(
     """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
     source = None
     try:
+        assignments = _points_usage(options)
         source = load()
         from .evaluate import Graph
         from .parse import parse
@@ -242,13 +400,23 @@ def run_program(
             if graph.last is None and options.of is None:
                 out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
+            if assignments:
+                from .at import apply, overrides_for
+
+                graph = apply(graph, overrides_for(graph, assignments))
             progress.stage("differentiating")
-            result = graph.differentiate(options.of)
+            of = options.of
+            if of is not None and "," in of:  # a Jacobian: the main view is the first output's
+                from .mode_views import first_output
+
+                of = first_output(of)
+            result = graph.differentiate(of)
             report = build_report(result, options, source_field)
     except ProgramError as error:
         from .errors import format_error
 
-        out.warn(format_error(error, source))
+        # --at on a program with grad() runs its edited text: the error points there.
+        out.warn(format_error(error, getattr(error, "edited_source", None) or source))
         return EXIT_PROGRAM
     except UsageError as error:
         place = f"{source.name}: " if name_source and source is not None else ""
@@ -256,8 +424,12 @@ def run_program(
         return EXIT_USAGE
     from .render import writer
 
-    writer(options.format)(report, out)
+    writer("code" if options.emit is not None else options.format)(report, out)
     out.stdout.flush()
+    for note in report.notes:
+        out.warn(f"note: {note}")
+    if report.sweep is not None and options.sweep:
+        return _finish_sweep(report, out)
     _warn_non_finite(report, out)
     code = EXIT_OK
     if options.render:
@@ -272,6 +444,46 @@ def run_program(
         out.warn("error: gradient check failed")
         code = EXIT_PROGRAM
     return code
+
+
+def _points_usage(options: Options) -> list[tuple[str, float]]:
+    if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
+        return []
+    from .points import check_usage
+
+    return check_usage(options)
+
+
+def _finish_sweep(report: Report, out: OutputContext) -> int:
+    """After a sweep's rows: its image, a warning of non-finite gradients, and the failed points (exit 1)."""
+    from .errors import format_error
+    from .sweep import non_finite_gradients
+
+    sweep = report.sweep
+    assert sweep is not None
+    if report.options.plot not in (None, "-"):
+        from .render.plot import write_image
+
+        try:
+            write_image(sweep, report.options.plot)
+        except UsageError as error:
+            out.warn(f"error: {error}")
+            return EXIT_USAGE
+    count, keys = non_finite_gradients(sweep)
+    if count:
+        derivatives = ", ".join(f"d/d{key}" for key in keys)
+        out.warn(
+            f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
+            f"({derivatives}: a pole or kink of a derivative; see README)"
+        )
+    if not sweep.errors:
+        return EXIT_OK
+    first = min(sweep.errors)
+    where = ", ".join(f"{axis.key}={float(sweep.inputs[axis.key][first])!r}" for axis in sweep.axes)
+    failure = sweep.errors[first].error
+    out.warn(f"error: {len(sweep.errors)} of {sweep.size} points failed; the first, at {where}:")
+    out.warn(format_error(failure, getattr(failure, "edited_source", None) or sweep.source))
+    return EXIT_PROGRAM
 
 
 def _warn_non_finite(report: Report, out: OutputContext) -> None:

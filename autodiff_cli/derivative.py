@@ -145,6 +145,10 @@ class GraphMath:
     def share(self, x: Term, y: Term) -> float:
         return FloatMath.share(x.node.data, y.node.data)
 
+    def power_rule(self, x: Term, y: Term) -> Operand:
+        """d/dx x**y: y * x**(y-1), and 0 for y == 0 (as FloatMath)."""
+        return 0.0 if y == 0.0 else y * self.pow(x, y - 1.0)
+
     def exponent_rule(self, x: Term, out: Term) -> Operand:
         """d/dy x**y: x**y * log(x) for x > 0, 0 at x == 0, nan for x < 0 (as FloatMath)."""
         if x.node.data > 0:

@@ -75,6 +75,11 @@ class FloatMath:
         return 1.0 if x > y else (0.5 if x == y else 0.0)
 
     @staticmethod
+    def power_rule(x: float, y: float) -> float:
+        """d/dx x**y = y * x**(y-1), and 0 for y == 0 (x**0 is the constant 1, even at x == 0)."""
+        return 0.0 if y == 0.0 else y * FloatMath.pow(x, y - 1.0)
+
+    @staticmethod
     def exponent_rule(x: float, out: float) -> float:
         """d/dy x**y = x**y * ln x for x > 0, 0 for x == 0, nan for x < 0."""
         if x > 0:
@@ -149,7 +154,7 @@ _OPERATIONS = [
     ),
     Operation(
         "pow", 2, _pow,
-        lambda m, x, y, out: (0.0 if y == 0.0 else y * m.pow(x, y - 1.0), m.exponent_rule(x, out)),
+        lambda m, x, y, out: (m.power_rule(x, y), m.exponent_rule(x, out)),
         ("y * x**(y-1)", "x**y * log(x)"), "**", "x ** y (also x ^ y and pow(x, y))",
     ),
     Operation("neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x"),

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from prompt_toolkit.completion import CompleteEvent, Completer
     from prompt_toolkit.history import History
 
+    from .report import Report
+
 PROMPT = "autodiff> "
 CONTINUATION = "     ...> "
 
@@ -51,6 +53,8 @@ class Session:
         self.err = err or sys.stderr
         self.options = Options()
         self.done = False
+        # Where :quiz reads its answers: the next line of the stream, or the terminal's prompt.
+        self.ask: Callable[[str], str | None] = lambda prompt: None
         self.reset()
 
     # -- state
@@ -144,6 +148,7 @@ class Session:
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return
+        self._in_mode(result)
         self._print(self.num(result.value))
         inputs = {id(node) for node in result.inputs()}
         grads = [(name, node) for name, node in self.graph.names.items() if id(node) in inputs]
@@ -155,10 +160,18 @@ class Session:
             self._error("nothing to differentiate yet: type a statement, e.g. a = 3")
             return None
         try:
-            return self.graph.differentiate(of)
+            return self._in_mode(self.graph.differentiate(of))
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return None
+
+    def _in_mode(self, result):  # type: ignore[no-untyped-def]
+        """The result, its inputs' gradients recomputed by forward passes in forward mode (:mode)."""
+        if self.options.mode == "forward":
+            from .mode_views import forward_gradients
+
+            forward_gradients(result)
+        return result
 
     # -- commands
     def command(self, text: str) -> None:
@@ -176,7 +189,16 @@ class Session:
     def run_stream(self, stream: Iterable[str]) -> int:
         """Run lines from any stream (a pipe, a list); continues unclosed parentheses."""
         pending = ""
-        for line in stream:
+        lines = iter(stream)
+
+        def ask(prompt: str) -> str | None:
+            self.out.write(prompt)
+            line = next(lines, None)
+            self._print("" if line is None else line.rstrip("\n"))
+            return None if line is None else line.rstrip("\n")
+
+        self.ask = ask
+        for line in lines:
             pending += line.rstrip("\n")
             if self.needs_more(pending):
                 pending += "\n"
@@ -192,8 +214,9 @@ class Session:
 
 def _help(session: Session, argument: str) -> None:
     session._print("Type statements (a = 3, b = a * a, tanh(b)) or a command:")
+    width = max(len(command.usage) for command in COMMANDS.values())
     for command in COMMANDS.values():
-        session._print(f"  {command.usage:<12} {command.help}")
+        session._print(f"  {command.usage:<{width}}  {command.help}")
 
 
 def _vars(session: Session, argument: str) -> None:
@@ -257,11 +280,98 @@ def _explain(session: Session, argument: str) -> None:
     result = session._result(session.options.of)
     if result is None:
         return
+    from .render.modes import forward_lines
     from .render.sections import explain_lines
     from .report import build_report
 
-    for line in explain_lines(build_report(result, session.options._replace(explain=True))):
+    report = build_report(result, session.options._replace(explain=True))
+    lines = forward_lines(report)[2:] if report.forward is not None else explain_lines(report)
+    for line in lines:
         session._print(line)
+
+
+def _report(session: Session, options: Options) -> Report | None:
+    """The session's graph as a report under `options`; None (the error shown) when it cannot be made."""
+    result = session._result(options.of)
+    if result is None:
+        return None
+    from .report import build_report
+
+    try:
+        return build_report(result, options)
+    except UsageError as error:
+        session._error(f"error: {str(error).replace('--why', ':why')}")
+        return None
+
+
+def _compare(session: Session, argument: str) -> None:
+    from .teaching.mistakes import parse_variants
+
+    try:
+        variants = parse_variants(argument or "all")
+    except ValueError as error:
+        session._error(f"error: {error}")
+        return
+    report = _report(session, session.options._replace(compare=variants))
+    if report is not None:
+        from .render.teaching import write_compare
+
+        write_compare(report, OutputContext(session.out, session.err, plain=True))
+
+
+def _why(session: Session, argument: str) -> None:
+    if not argument:
+        session._error("usage: :why NAME")
+        return
+    report = _report(session, session.options._replace(why=tuple(argument.split())))
+    if report is not None:
+        from .render.teaching import write_why
+
+        write_why(report, OutputContext(session.out, session.err, plain=True))
+
+
+def _quiz(session: Session, argument: str) -> None:
+    report = _report(session, session.options)
+    if report is None:
+        return
+    from .teaching.contributions import contributions
+    from .teaching.quiz import run_quiz
+
+    try:
+        run_quiz(report, session.ask, session._print, contributions(report.result))
+    except KeyboardInterrupt:
+        session._print("")
+        session._print("quiz stopped")
+
+
+def _mode(session: Session, argument: str) -> None:
+    if argument not in ("", "forward", "reverse"):
+        session._error("usage: :mode forward|reverse")
+        return
+    if argument:
+        session.options = session.options._replace(mode=None if argument == "reverse" else argument)
+    session._print(f"{session.options.mode or 'reverse'} mode")
+
+
+def _taylor(session: Session, argument: str) -> None:
+    name, _, count = argument.partition(" ")
+    if not name or not count.strip():
+        session._error("usage: :taylor NAME K   (the first K derivatives of the output along input NAME)")
+        return
+    result = session._result(session.options.of)
+    if result is None:
+        return
+    from .render.modes import write_taylor
+    from .report import build_report
+
+    option = f"{name}:{count.strip()}"
+    try:
+        report = build_report(result, session.options._replace(taylor=option, mode=None))
+    except (ProgramError, UsageError) as error:
+        session._error("error: " + str(getattr(error, "message", error)).replace(f"--taylor {option}", ":taylor"))
+        return
+    write_taylor(report, OutputContext(session.out, session.err))
+    session.out.flush()
 
 
 def _load(session: Session, argument: str) -> None:
@@ -307,6 +417,41 @@ def _precision(session: Session, argument: str) -> None:
     session._print(f"precision: {argument} significant digits")
 
 
+def _at(session: Session, argument: str) -> None:
+    """`:at x=2 y=3`: the session's inputs at new values, then the output and its gradients there."""
+    from .at import apply, overrides_for, parse_assignment
+
+    if not argument:
+        session._error("usage: :at NAME=VALUE ...")
+        return
+    try:
+        overrides = overrides_for(session.graph, [parse_assignment(item, ":at") for item in argument.split()], ":at")
+        if session.graph.formulas:
+            raise UsageError(":at cannot re-run a session that used grad() (its derivative nodes took their branches)")
+        apply(session.graph, overrides)
+    except UsageError as error:
+        session._error(f"error: {error}")
+        return
+    except ProgramError as error:
+        session._error(format_error(error, session.graph.source))
+        return
+    if session.options.of is None:
+        session._show_expression()
+    else:
+        _grad_all(session)
+
+
+def _grad_all(session: Session) -> None:
+    result = session._result(session.options.of)
+    if result is None:
+        return
+    session._print(f"{result.output_name} = {session.num(result.value)}")
+    inputs = {id(node) for node in result.inputs()}
+    grads = [(name, node) for name, node in session.graph.names.items() if id(node) in inputs]
+    if grads:
+        session._print("  " + "  ".join(f"∂/∂{name} = {session.num(node.grad)}" for name, node in grads))
+
+
 def _reset(session: Session, argument: str) -> None:
     session.reset()
     session.options = session.options._replace(of=None)
@@ -325,7 +470,16 @@ COMMANDS: dict[str, Command] = {
         Command("table", ":table", "the full table of values and gradients", _table),
         Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad),
         Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
-        Command("explain", ":explain", "the backward pass step by step", _explain),
+        Command("explain", ":explain", "the backward pass step by step (the forward passes in forward mode)", _explain),
+        Command("mode", ":mode MODE", "compute gradients by reverse (the default) or forward mode", _mode),
+        Command("taylor", ":taylor NAME K", "the first K derivatives of the output along input NAME", _taylor),
+        Command("at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at),
+        Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why),
+        Command(
+            "compare", ":compare [MISTAKES]",
+            "the gradients under the classic mistakes: overwrite, no-sort, no-reset (default: all)", _compare,
+        ),
+        Command("quiz", ":quiz", "find each gradient yourself, in backward order (Ctrl-D stops)", _quiz),
         Command("load", ":load FILE", "run a program file into the session (all of it or, on an error, none)", _load),
         Command("precision", ":precision N", "significant digits of every number shown (1 to 17; no N: show it)", _precision),
         Command("reset", ":reset", "forget every name", _reset),
@@ -386,10 +540,20 @@ def _completer(session: Session) -> Completer:
                     if (":" + name).startswith(word):
                         yield Completion(":" + name, start_position=-len(word))
                 return
+            command = before.lstrip().split(" ", 1)[0]
+            if command == ":compare":
+                from .teaching.mistakes import VARIANTS
+
+                word = before.rsplit(" ", 1)[-1].rsplit(",", 1)[-1]
+                for name in [*VARIANTS, "all"]:
+                    if name.startswith(word) and name != word:
+                        yield Completion(name, start_position=-len(word))
+                return
             word = document.get_word_before_cursor()
             if not word:
                 return
-            for name in [*session.names, *sorted(BUILTINS)]:
+            candidates = session.names if command in (":why", ":of", ":grad") else [*session.names, *sorted(BUILTINS)]
+            for name in candidates:
                 if name.startswith(word) and name != word:
                     yield Completion(name, start_position=-len(word))
 
@@ -399,8 +563,20 @@ def _completer(session: Session) -> Completer:
 def interactive(session: Session) -> int:
     """The terminal front end: line editing, history, completion, continuation."""
     from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import InMemoryHistory
 
     prompt: PromptSession[str] = PromptSession(history=_history(), completer=_completer(session), complete_while_typing=False)
+
+    # A prompt of its own for quiz answers: they are not program lines (no file history, no completion).
+    answers: PromptSession[str] = PromptSession(history=InMemoryHistory())
+
+    def ask(text: str) -> str | None:
+        try:
+            return answers.prompt(text)
+        except EOFError:
+            return None
+
+    session.ask = ask
     print("autodiff REPL: type :help for commands, Ctrl-D to leave", flush=True)
     while not session.done:
         pending = ""

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .engine import INPUT, Value
+from .engine import INPUT, Step, Value
 
 if TYPE_CHECKING:
     from .check import CheckRow
     from .evaluate import Result
     from .explain import ExplainEntry
+    from .mode_views import ForwardView, JacobianView, TaylorView
     from .options import Options
+    from .points import Sweep
+    from .teaching.mistakes import Comparison
 
 
 class Report:
@@ -30,6 +33,17 @@ class Report:
         self.check: list[CheckRow] | None = None
         self.hessian: tuple[list[Value], list[list[float]]] | None = None
         self.formulas: list[tuple[Value, list[str]]] | None = None
+        self.sweep: Sweep | None = None  # --sweep (or --format csv): every point's value and gradients
+        self.compare: Comparison | None = None
+        # node id -> the steps of the backward walk into it, in order (--why, and --explain in JSON)
+        self.contributions: dict[int, list[Step]] | None = None
+        self.why: list[Value] | None = None
+        self.jacobian: JacobianView | None = None  # --of f,g,...
+        self.forward: ForwardView | None = None  # --mode forward (its passes with --explain)
+        self.taylor: TaylorView | None = None  # --taylor NAME:K
+        # --simplify: each formula's graph (input, root) for LaTeX, and notes for stderr
+        self.formula_roots: list[tuple[Value, Value]] | None = None
+        self.notes: list[str] = []
 
     @property
     def output(self) -> Value:
@@ -90,17 +104,59 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     report = Report(result, options, source_field)
     if options.hessian:
         report.hessian = result.hessian()
-    if options.symbolic:
+    if options.simplify:
+        from .simplify import simplified_formulas
+
+        simplified = simplified_formulas(result, options.simplify_timeout, _formula_names(report))
+        report.formulas, report.formula_roots, report.notes = simplified
+    elif options.symbolic:
         report.formulas = result.formulas(_formula_names(report))
+    if (options.of is not None and "," in options.of) or options.mode is not None or options.taylor is not None:
+        from .mode_views import add_mode_views
+
+        add_mode_views(report)  # after the Hessian's passes, before --check reads the gradients
     if options.check:
         from .check import gradient_check
 
         report.check = gradient_check(result, options.tolerance)
-    if options.explain:
+    if options.explain and report.forward is None:  # in forward mode the forward passes explain
         from .explain import explain
 
         report.explain = explain(result)
+    if options.sweep or options.format == "csv":
+        from .points import points
+
+        report.sweep = points(result, options)
+    if options.why or (options.explain and report.forward is None):
+        from .teaching.contributions import contributions
+
+        report.why = [_named(report, name, "--why") for name in options.why] if options.why else None
+        report.contributions = contributions(result, report.explain)
+    if options.compare is not None:
+        from .teaching.mistakes import compare
+
+        report.compare = compare(report, options.compare)
+    if report.forward is not None:
+        # The last word on the inputs' gradients: a view after forward mode may have re-run the backward pass.
+        ids = {key: node_id for node_id, key in report.keys.items()}
+        for key, value in zip(report.forward.inputs, report.forward.gradient):
+            result.graph.nodes[ids[key]].grad = value
     return report
+
+
+def _named(report: Report, name: str, option: str) -> Value:
+    """The node a name is bound to at the end of the program, or an input by its key (`a@1`); else UsageError."""
+    result = report.result
+    node = result.graph.names.get(name)
+    if node is None and "@" in name:
+        node = next((result.graph.nodes[node_id] for node_id, key in report.keys.items() if key == name), None)
+    if node is None:
+        from .errors import UsageError
+
+        names = list(result.graph.names)
+        shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
+        raise UsageError(f"{option} {name}: the program binds no name '{name}' (its names: {shown or 'none'})")
+    return node
 
 
 def _formula_names(report: Report) -> dict[int, str]:

@@ -367,15 +367,25 @@ SHAPES: dict[str, tuple[list[str], Callable[[int], str]]] = {
     "table-all-rows": (["eval", "--all"], lambda n: _chain(n)),
 }
 
-# A quadratic cost gives a ratio near 10; linear work near 1.  3 leaves room for noise and the GC.
-FLAT_RATIO = 3.0
+# A quadratic cost gives a ratio near 10; linear work near 1.  4 leaves room for noise and the GC.
+FLAT_RATIO = 4.0
 
 
 def _ratio(args: list[str], make: Callable[[int], str], small: int, large: int) -> float:
+    """Time per unit at `large` over time per unit at `small`, best of each.
+
+    A busy machine can slow one side alone: a ratio over the bound is measured
+    once more and the smaller kept, so only a cost that really grows fails.
+    """
     _seconds(args, make(small), 1)  # warm up imports and caches
-    per_small = _seconds(args, make(small), 3) / small
-    per_large = _seconds(args, make(large), 2) / large
-    return per_large / per_small
+    ratios = []
+    for _ in range(2):
+        per_small = _seconds(args, make(small), 3) / small
+        per_large = _seconds(args, make(large), 2) / large
+        ratios.append(per_large / per_small)
+        if ratios[-1] < FLAT_RATIO:
+            break
+    return min(ratios)
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))

@@ -21,6 +21,12 @@ from .numbers import json_number
 
 
 def write(report: Report, out: OutputContext) -> None:
+    if report.sweep is not None:  # --sweep: JSON Lines, one document per point
+        from .sweep import write_json_lines
+
+        write_json_lines(report.sweep, out.stdout, report.source_field)
+        out.stdout.flush()
+        return
     write_json(report, out.stdout.write)
     out.stdout.flush()
 
@@ -51,10 +57,17 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
         ("formulas", _formulas),
         ("check", _check),
         ("explain", _explain),
+        ("compare", _compare),
+        ("contributions", _contributions),
     ):
         if getattr(report, member) is not None:
             write(f', "{member}": ')
             view(report, write)
+    if report.jacobian is not None or report.forward is not None or report.taylor is not None:
+        from .modes import json_members
+
+        for text in json_members(report):
+            write(", " + text)
     write(', "nodes": [')
     _write_nodes(report, write)
     write('], "order": [')
@@ -113,6 +126,40 @@ def _explain(report: Report, write: Callable[[str], object]) -> None:
         )
         entries.append(f'{{"node": {node.id}, "grad": {json_number(entry.grad)}, "steps": [{steps}]}}')
     write("[" + ", ".join(entries) + "]")
+
+
+def _compare(report: Report, write: Callable[[str], object]) -> None:
+    """Each mistake's gradient of every node, by node id: `{"overwrite": {"0": 3.0, ...}, ...}`."""
+    assert report.compare is not None
+    nodes = report.result.graph.nodes
+    write("{")
+    for index, (variant, walk) in enumerate(report.compare.walks.items()):
+        grads = walk.grads
+        write(("" if index == 0 else ", ") + f"{quote(variant)}: {{")
+        for start in range(0, len(nodes), _CHUNK):
+            chunk = nodes[start : start + _CHUNK]
+            pairs = [f'"{node.id}": {json_number(grads.get(node.id, node.grad))}' for node in chunk]
+            write((", " if start else "") + ", ".join(pairs))
+        write("}")
+    write("}")
+
+
+def _contributions(report: Report, write: Callable[[str], object]) -> None:
+    """Every node's uses, by node id, in the order the walk added them: `{"0": [{"via": 3, ...}], ...}`."""
+    assert report.contributions is not None
+    write(
+        "{"
+        + ", ".join(
+            f'"{node_id}": ['
+            + ", ".join(
+                f'{{"via": {step.node.id}, "local": {json_number(step.local)}, "amount": {json_number(step.contribution)}}}'
+                for step in steps
+            )
+            + "]"
+            for node_id, steps in report.contributions.items()
+        )
+        + "}"
+    )
 
 
 #: Nodes formatted per write: one call per node was a fifth of a big run's time.

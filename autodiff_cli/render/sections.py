@@ -7,6 +7,7 @@ with numbers from the one formatter (`rounded`) at the run's precision.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..engine import CONSTANT
@@ -20,15 +21,33 @@ if TYPE_CHECKING:
 
 def write_sections(report: Report, out: OutputContext) -> None:
     """Every view the report holds, each after a blank line, in a fixed order."""
-    for view, write in (
+    views: list[tuple[object, Callable[[Report, OutputContext], None]]] = [
         (report.hessian, write_hessian),
         (report.formulas, write_formulas),
         (report.explain, write_explain),
         (report.check, write_check),
-    ):
+        (report.compare, _teaching("write_compare")),
+        (report.why, _teaching("write_why")),
+    ]
+    if report.jacobian is not None or report.forward is not None or report.taylor is not None:
+        from .modes import write_forward, write_jacobian, write_taylor
+
+        views += [(report.jacobian, write_jacobian), (report.forward, write_forward), (report.taylor, write_taylor)]
+    for view, write in views:
         if view is not None:
             out.line()
             write(report, out)
+
+
+def _teaching(name: str) -> Callable[[Report, OutputContext], None]:
+    """A writer of render/teaching.py, imported only when its view was asked for."""
+
+    def write(report: Report, out: OutputContext) -> None:
+        from . import teaching
+
+        getattr(teaching, name)(report, out)
+
+    return write
 
 
 def write_hessian(report: Report, out: OutputContext) -> None:
