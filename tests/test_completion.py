@@ -17,9 +17,7 @@ AUTODIFF = shutil.which("autodiff", path=str(BIN)) or "autodiff"
 
 def complete(shell: str, words: str, tmp_path: Path) -> list[str]:
     """What `autodiff` answers a shell asking to complete the last of `words` (Click's protocol)."""
-    env = dict(
-        os.environ, _AUTODIFF_COMPLETE=f"{shell}_complete", COMP_WORDS=words, COMP_CWORD=str(len(words.split()) - 1)
-    )
+    env = dict(os.environ, _AUTODIFF_COMPLETE=f"{shell}_complete", COMP_WORDS=words, COMP_CWORD=str(len(words.split()) - 1))
     done = subprocess.run([AUTODIFF], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
