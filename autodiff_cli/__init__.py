@@ -13,6 +13,15 @@ from .evaluate import Graph, Result, evaluate
 
 __version__ = "0.1.0"
 
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext autodiff_cli`: the `%autodiff` and `%%autodiff` magics (IPython is imported only then)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "Graph",
     "ProgramError",

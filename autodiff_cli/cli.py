@@ -42,7 +42,7 @@ class Tolerance(click.ParamType):
         return number
 
 
-RENDER_SUFFIXES = (".svg", ".png")
+RENDER_SUFFIXES = (".svg", ".png", ".html")
 
 
 def _render_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -187,7 +187,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--standalone", is_flag=True, help="With --format latex: a complete document, not a fragment."),
         click.option(
             "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,
-            help="Also draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
+            help="Also draw the graph to FILE.svg, FILE.png (needs Graphviz) or FILE.html (the step-through page).",
         ),
     ]
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)

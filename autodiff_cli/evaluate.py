@@ -425,6 +425,22 @@ class Result:
         with _no_cyclic_gc():
             return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
 
+    # -- how it shows itself (Jupyter, IPython, Rich): as a report with no views; display.py is imported only here
+    def _repr_html_(self) -> str:
+        from .display import plain_report, report_html
+
+        return report_html(plain_report(self))
+
+    def __rich__(self) -> object:
+        from .display import plain_report, report_rich
+
+        return report_rich(plain_report(self))
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        from .display import plain_report, report_text
+
+        printer.text(report_text(plain_report(self)))  # type: ignore[attr-defined]
+
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""
         return [node for node in self.order if node.grad is not None and not math.isfinite(node.grad)]

@@ -62,6 +62,22 @@ class Report:
         key = self.keys.get(node.id)
         return key if key is not None else self.result.label(node)
 
+    # -- how it shows itself: the page in Jupyter, the table and its views in IPython and Rich (display.py)
+    def _repr_html_(self) -> str:
+        from .display import report_html
+
+        return report_html(self)
+
+    def __rich__(self) -> object:
+        from .display import report_rich
+
+        return report_rich(self)
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        from .display import report_text
+
+        printer.text(report_text(self))  # type: ignore[attr-defined]
+
     @property
     def failed(self) -> bool:
         """Whether a view found the program wrong (a gradient check that failed)."""

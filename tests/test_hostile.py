@@ -431,11 +431,13 @@ def test_the_source_never_hands_text_to_python_or_a_shell() -> None:
                     assert isinstance(keyword.value, ast.Constant) and keyword.value.value is False, f"{where}: shell="
             if name in spawners:
                 spawns.append((where, call))
-    # One process is ever started: Graphviz's dot, for --render, with a list argv.
-    assert [where.split(":")[0] for where, _ in spawns] == [os.path.join("render", "dot.py")]
-    (_, call), = spawns
-    argv = call.args[0]
-    assert isinstance(argv, ast.List) and ast.unparse(argv.elts[0]) == "dot"
+    # Two programs are ever started, each with a list argv: Graphviz's dot (for --render, and for the
+    # page's layout), and for --simplify this package's own SymPy child in this interpreter.
+    started = {
+        where.split(":")[0]: ast.unparse(call.args[0].elts[0]) for where, call in spawns if isinstance(call.args[0], ast.List)
+    }
+    assert len(started) == len(spawns)
+    assert started == {"layout.py": "dot", os.path.join("render", "dot.py"): "dot", "simplify.py": "sys.executable"}
 
 
 _AUDIT = r"""

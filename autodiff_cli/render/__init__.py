@@ -20,6 +20,7 @@ FORMATS: dict[str, str] = {
     "json": "json",
     "dot": "dot",
     "tree": "tree",
+    "html": "html",
     "csv": "csv",
     "latex": "latex",
 }
