@@ -234,7 +234,8 @@ class AutodiffGroup(click.Group):
     """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not stdin_is_terminal() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
+        bare = not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)
+        if bare and not ctx.resilient_parsing and not stdin_is_terminal():
             # Like `python`: piped stdin with no command (perhaps with options) is a program.
             args = ["eval", *args, "-"]
         return super().parse_args(ctx, args)
@@ -250,11 +251,15 @@ def cli(ctx: click.Context) -> None:
     order backpropagation visits them.  A node used more than once gets the
     sum of the gradients of all its uses.
 
+    With piped stdin and no command, `autodiff [OPTIONS]` is
+    `autodiff eval [OPTIONS] -`: every option of eval is accepted.
+
     \b
     Examples:
       autodiff eval "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
       autodiff eval --format json "a = 3; b = a + a"
       printf 'a = 3\\nb = a * a\\n' | autodiff
+      autodiff -f json < examples/seed.ad
     """
     if ctx.invoked_subcommand is None:
         if stdin_is_terminal():
@@ -301,7 +306,7 @@ def eval_command(program: str, **values: Any) -> None:
 
 
 @cli.command("run", cls=OutputCommand)
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(allow_dash=True))
 @output_options
 def run_command(files: tuple[str, ...], **values: Any) -> None:
     """Evaluate each FILE as its own program (`-` is stdin).

@@ -12,7 +12,7 @@ import math
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
 
@@ -395,6 +395,40 @@ class Graph:
 
     def span(self, node: Value) -> tuple[int, int]:
         return self.starts[node.id], self.ends[node.id]
+
+    # -- undoing
+    def checkpoint(self) -> Checkpoint:
+        """What `rollback` needs to make the graph as it is now (O(names), not O(nodes))."""
+        return Checkpoint(len(self.nodes), dict(self.names), self.last, self.source, dict(self.functions), len(self.warnings))
+
+    def rollback(self, checkpoint: Checkpoint) -> None:
+        """Forget every node, span, name and formula made since `checkpoint`.
+
+        Nodes only ever append, so cutting the lists at the old length restores
+        them; a REPL line or a `:load` that fails leaves nothing behind.
+        """
+        count = checkpoint.node_count
+        del self.nodes[count:]
+        del self.starts[count:]
+        del self.ends[count:]
+        for node_id in [node_id for node_id in self.formulas if node_id >= count]:
+            del self.formulas[node_id]
+        self.names = checkpoint.names
+        self.last = checkpoint.last
+        self.source = checkpoint.source
+        self.functions = checkpoint.functions
+        del self.warnings[checkpoint.warning_count :]
+
+
+class Checkpoint(NamedTuple):
+    """A graph's state at one moment: its node count, names, last node, source, functions and warnings."""
+
+    node_count: int
+    names: dict[str, Value]
+    last: Value | None
+    source: Source
+    functions: dict[str, Function]
+    warning_count: int
 
 
 def _nonzero_digits(text: str) -> bool:

@@ -310,10 +310,10 @@ def parse(text: str) -> Iterator[Statement]:
     depth = 0  # open parentheses: a newline inside them continues the expression
 
     for token in tables.tokens(text):
-        kind = token.lastgroup
+        kind: str = token.lastgroup  # type: ignore[assignment]  # every terminal is a named group
         if depth and kind == "_SEP" and token.group() == "\n":
             continue
-        action = states[state].get(kind)  # type: ignore[arg-type]
+        action = states[state].get(kind)
         if action is None:
             if kind in tables.ignore:
                 continue
@@ -332,7 +332,7 @@ def parse(text: str) -> Iterator[Statement]:
                 values.append(reduce(children))
                 state = states[stack[-1]][origin]
                 stack.append(state)
-            action = states[state].get(kind)  # type: ignore[arg-type]
+            action = states[state].get(kind)
             if action is None:
                 raise _unexpected(tables, token, text)
         state = action

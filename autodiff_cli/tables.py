@@ -89,6 +89,7 @@ def _rule_row(rule: Any) -> tuple[str, int, str, bool, tuple[tuple[int, bool], .
         for index, symbol in enumerate(rule.expansion)
         if not (symbol.is_term and symbol.filter_out)
     )
+    # None: every child is kept as it is, so the reducer need not filter.
     everything = len(kept) == len(rule.expansion) and not any(splice for _, splice in kept)
     include = None if everything else kept
     callback = rule.alias or options.template_source or rule.origin.name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import CONSTANT, INPUT
+from ..engine import CONSTANT, INPUT, Value
 from ..output import OutputContext
 from ..report import Report
 from .grid import plain_grid
@@ -37,12 +37,12 @@ def _rows(report: Report, precision: int, limit: int | None) -> list[tuple[tuple
     result = report.result
     graph = result.graph
     in_order = {node.id for node in result.order}
-    nodes = list(result.order) + [node for node in graph.nodes if node.id not in in_order]
+    nodes: list[Value | None] = [*result.order, *(node for node in graph.nodes if node.id not in in_order)]
     hidden = 0
     if limit is not None and len(nodes) > limit:
         hidden = len(nodes) - limit
         nodes = nodes[: limit // 2] + [None] + nodes[len(nodes) - (limit - limit // 2) :]
-    rows = []
+    rows: list[tuple[tuple[str, ...], str]] = []
     for node in nodes:
         if node is None:
             rows.append((("…", f"{hidden} more rows (--all)", "", "", ""), "elided"))
