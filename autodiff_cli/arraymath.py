@@ -18,6 +18,7 @@ tests/test_arraymath.py names the operations that take that path.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +30,7 @@ except ImportError as error:  # pragma: no cover - depends on the installation
 
     raise UsageError("--sweep needs NumPy, which is not installed: pip install 'autodiff-cli[sweep]'") from error
 
-from .ops import DomainError, FloatMath, Operation
+from .ops import VARIADIC, DomainError, FloatMath, Operation
 
 Array = Any  # an ndarray of float64, or a float where a value is the same at every point
 
@@ -59,13 +60,15 @@ def _pointwise(function: Callable[[float], float]) -> Callable[[Array], Array]:
 
 
 def _safe(function: Callable[[float], float]) -> Callable[[float], float]:
-    """`function`, with nan where it raises (a point outside its domain)."""
+    """`function`, with nan where it is undefined and FloatMath's infinity where it overflows."""
 
     def call(x: float) -> float:
         try:
             return function(x)
-        except (ValueError, OverflowError):
+        except ValueError:
             return math.nan
+        except OverflowError:  # exp, expm1 and cosh overflow to +inf, sinh to inf with x's sign
+            return math.copysign(math.inf, x) if function is math.sinh else math.inf
 
     return call
 
@@ -96,13 +99,19 @@ def _tanh_from_expm1(x: Array) -> Array:
 _ALTERNATIVES: dict[str, list[Callable[[Array], Array]]] = {"tanh": [_tanh_from_expm1]}
 
 
+#: NumPy's name for a `math` function where the two differ.
+_NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}
+
+
 def _libm(name: str) -> Callable[[Array], Array]:
     """The fastest way to compute `math.name` on arrays that agrees with it on the probe points.
 
     NumPy's ufunc, else an alternative formula (tanh from expm1, when NumPy's
-    expm1 agrees), else `math.name` point by point.
+    expm1 agrees), else `math.name` point by point (erf: NumPy has none).
     """
-    candidates = [getattr(np, name), *(_ALTERNATIVES.get(name, []) if _agrees(np.expm1, "expm1") else [])]
+    ufunc = getattr(np, _NUMPY_NAMES.get(name, name), None)
+    candidates = [] if ufunc is None else [ufunc]
+    candidates += _ALTERNATIVES.get(name, []) if _agrees(np.expm1, "expm1") else []
     for candidate in candidates:
         if _agrees(candidate, name):
             return candidate
@@ -110,6 +119,38 @@ def _libm(name: str) -> Callable[[Array], Array]:
 
 
 sin, cos, tan, tanh, exp, log, sqrt = (_libm(name) for name in ("sin", "cos", "tan", "tanh", "exp", "log", "sqrt"))
+asin, acos, atan, sinh, cosh = (_libm(name) for name in ("asin", "acos", "atan", "sinh", "cosh"))
+log2, log10, log1p, expm1, erf = (_libm(name) for name in ("log2", "log10", "log1p", "expm1", "erf"))
+
+
+def _pointwise2(function: Callable[[float, float], float]) -> Callable[[Array, Array], Array]:
+    """A two-argument `math` function over arrays, point by point."""
+    vectorised = np.vectorize(function, otypes=[np.float64])
+
+    def apply(x: Array, y: Array) -> Array:
+        if np.ndim(x) == 0 and np.ndim(y) == 0:
+            return function(float(x), float(y))
+        return vectorised(x, y)
+
+    return apply
+
+
+def _libm2(name: str) -> Callable[[Array, Array], Array]:
+    """`_libm` for atan2 and hypot: NumPy's ufunc if it gives `math.name`'s bits on a grid of probe pairs.
+
+    Python's own hypot (not the C library's) is what `math.hypot` runs, so it may well differ.
+    """
+    ufunc = getattr(np, {"atan2": "arctan2"}.get(name, name))
+    reference = getattr(math, name)
+    sample = _PROBE[::11]
+    x, y = (column.ravel() for column in np.meshgrid(sample, sample[::-1][::3]))
+    fast = ufunc(x, y)
+    slow = np.fromiter(map(reference, x.tolist(), y.tolist()), np.float64, x.size)
+    same = (fast == slow) & (np.signbit(fast) == np.signbit(slow))
+    return ufunc if bool(same.all()) else _pointwise2(reference)
+
+
+atan2, hypot = _libm2("atan2"), _libm2("hypot")
 
 
 def _power(x: Array, y: Array) -> Array:
@@ -204,11 +245,55 @@ class ArrayMath:
     def sin(x: Array) -> Array:
         return sin(x)
 
+    @staticmethod
+    def sqrt(x: Array) -> Array:
+        nonnegative = x >= 0.0
+        return np.where(nonnegative, sqrt(np.where(nonnegative, x, 0.0)), math.nan)
+
+    @staticmethod
+    def exp(x: Array) -> Array:
+        return exp(x)  # +inf where it overflows, as FloatMath.exp
+
+    @staticmethod
+    def sinh(x: Array) -> Array:
+        return sinh(x)
+
+    @staticmethod
+    def cosh(x: Array) -> Array:
+        return cosh(x)
+
+    @staticmethod
+    def erf(x: Array) -> Array:
+        return erf(x)
+
+    @staticmethod
+    def sigmoid(x: Array) -> Array:
+        return _sigmoid(x)
+
 
 def _sigmoid(x: Array) -> Array:
     # ops._sigmoid's two branches, each where it does not overflow.
     z = exp(-np.abs(x))
     return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _softplus(x: Array) -> Array:
+    # ops._softplus: max(x, 0.0) + log1p(exp(-abs(x))), with Python's max (x unless x < 0.0).
+    return np.where(x < 0.0, 0.0, x) + log1p(exp(-np.abs(x)))
+
+
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def _gelu(x: Array) -> Array:
+    # ops._gelu, operation for operation.
+    return 0.5 * x * (1.0 + erf(x * _SQRT_HALF))
+
+
+def _clamp(x: Array, lo: Array, hi: Array) -> Array:
+    # ops._clamp; lo > hi fails (nan) at that point.
+    clamped = np.where(x < lo, lo, np.where(x > hi, hi, x))
+    return np.where(lo > hi, math.nan, clamped)
 
 
 def _pow_forward(x: Array, y: Array) -> Array:
@@ -237,6 +322,49 @@ FORWARDS: dict[str, Callable[..., Array]] = {
     "abs": np.abs,
     "max": lambda x, y: np.where(x >= y, x, y),
     "min": lambda x, y: np.where(x <= y, x, y),
+    "asin": asin,  # nan outside [-1, 1]
+    "acos": acos,
+    "atan": atan,
+    "atan2": atan2,
+    "hypot": hypot,
+    "sinh": sinh,
+    "cosh": cosh,
+    "log2": log2,
+    "log10": log10,
+    "log1p": log1p,
+    "expm1": expm1,
+    "erf": erf,
+    "softplus": _softplus,
+    "gelu": _gelu,
+    "elu": lambda x: np.where(x > 0.0, x, expm1(x)),
+    "leaky_relu": lambda x, slope: np.where(x > 0.0, x, slope * x),
+    "clamp": _clamp,
+    "sum": lambda *xs: functools.reduce(np.add, xs),  # left to right, as ops._sum
+    "prod": lambda *xs: functools.reduce(np.multiply, xs),
+}
+
+
+def _elu_rule(x: Array, out: Array) -> tuple[Array]:
+    return (np.where(x > 0.0, 1.0, ArrayMath.exp(x)),)
+
+
+def _leaky_relu_rule(x: Array, slope: Array, out: Array) -> tuple[Array, Array]:
+    positive = x > 0.0
+    return np.where(positive, 1.0, slope), np.where(positive, 0.0, x)
+
+
+def _clamp_rule(x: Array, lo: Array, hi: Array, out: Array) -> tuple[Array, Array, Array]:
+    inside = (lo <= x) & (x <= hi)
+    return np.where(inside, 1.0, 0.0), np.where(x < lo, 1.0, 0.0), np.where(x > hi, 1.0, 0.0)
+
+
+#: Array forms of the table's rules that branch with a Python `if` on a value
+#: (what GraphMath needs: a branch taken at the graph's current values). Each
+#: is the same rule with `np.where`, checked against FloatMath in tests/test_arraymath.py.
+RULES: dict[str, Callable[..., tuple[Array, ...]]] = {
+    "elu": _elu_rule,
+    "leaky_relu": _leaky_relu_rule,
+    "clamp": _clamp_rule,
 }
 
 
@@ -265,6 +393,9 @@ def derivatives(op: Operation, *args: Array) -> tuple[Array, ...]:
     branches with a Python `if`, or calls `math` itself) runs point by point
     on `FloatMath` instead.
     """
+    rule = RULES.get(op.name)
+    if rule is not None:
+        return rule(*args)
     try:
         return tuple(op.derivatives(ArrayMath, *args))
     except (TypeError, ValueError, AttributeError):
@@ -276,14 +407,17 @@ def pointwise_derivatives(op: Operation, *args: Array) -> tuple[Array, ...]:
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     columns = [np.broadcast_to(np.asarray(a, dtype=np.float64), shape).ravel().tolist() for a in args]
     rows = [op.derivatives(FloatMath, *point) for point in zip(*columns)]
-    return tuple(np.array([row[i] for row in rows], dtype=np.float64).reshape(shape) for i in range(op.arity))
+    return tuple(np.array([row[i] for row in rows], dtype=np.float64).reshape(shape) for i in range(len(args) - 1))
 
 
 def uses_pointwise(op: Operation) -> bool:
     """Whether `op` has no vectorised forward or its rule cannot run on arrays (slow but right)."""
     if op.name not in FORWARDS:
         return True
-    probe = [np.array([-1.5, 0.0, 2.0]) for _ in range(op.arity + 1)]
+    if op.name in RULES:
+        return False
+    arguments = 3 if op.arity == VARIADIC else op.arity
+    probe = [np.array([-1.5, 0.0, 2.0]) for _ in range(arguments + 1)]
     try:
         with np.errstate(all="ignore"):
             op.derivatives(ArrayMath, *probe)

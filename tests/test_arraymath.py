@@ -10,7 +10,7 @@ import pytest
 np = pytest.importorskip("numpy", reason="NumPy is the optional 'sweep' extra")
 
 from autodiff_cli import arraymath  # noqa: E402
-from autodiff_cli.ops import OPERATIONS, DomainError, FloatMath, Operation  # noqa: E402
+from autodiff_cli.ops import OPERATIONS, VARIADIC, DomainError, FloatMath, Operation  # noqa: E402
 
 # Kinks (0, ties), poles (0 for div/log), negative bases, halves, integers, large values.
 POINTS = [-3.0, -2.0, -1.5, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, math.pi / 2, 20.0, 710.0, -710.0, 1e-300]
@@ -32,11 +32,20 @@ def scalar_forward(op: Operation, args: tuple[float, ...]) -> float | None:
     return value if math.isfinite(value) else None
 
 
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_every_operation_matches_its_scalar_self_on_arrays(name: str) -> None:
+def _calls() -> list[object]:
+    """Each operation with its number of arguments: a variadic one with 1, 2 and 3."""
+    return [
+        pytest.param(name, count, id=f"{name}-{count}" if op.arity == VARIADIC else name)
+        for name, op in sorted(OPERATIONS.items())
+        for count in ((1, 2, 3) if op.arity == VARIADIC else (op.arity,))
+    ]
+
+
+@pytest.mark.parametrize(("name", "count"), _calls())
+def test_every_operation_matches_its_scalar_self_on_arrays(name: str, count: int) -> None:
     op = OPERATIONS[name]
-    points = list(itertools.product(POINTS, repeat=op.arity))
-    columns = [np.array([point[i] for point in points]) for i in range(op.arity)]
+    points = list(itertools.product(POINTS, repeat=count))
+    columns = [np.array([point[i] for point in points]) for i in range(count)]
     with np.errstate(all="ignore"):
         out = arraymath.forward(op, *columns)
         local = arraymath.derivatives(op, *columns, out)
@@ -72,11 +81,17 @@ def test_a_rule_numpy_cannot_run_falls_back_to_points() -> None:
     assert arraymath.derivatives(op, x, x)[0].tolist() == [3.0, 3.0, 2.0]
 
 
-@pytest.mark.parametrize("name", ["sin", "cos", "tan", "tanh", "exp", "log", "sqrt"])
+LIBRARY = ["sin", "cos", "tan", "tanh", "exp", "log", "sqrt", "asin", "acos", "atan", "sinh", "cosh"]
+LIBRARY += ["log2", "log10", "log1p", "expm1", "erf"]
+
+
+@pytest.mark.parametrize("name", LIBRARY)
 def test_library_functions_agree_with_math(name: str) -> None:
     """Whichever implementation arraymath chose (NumPy's or math's), it gives math's bits."""
     rng = np.random.default_rng(13)
-    x = np.concatenate([rng.uniform(-30, 30, 20000), rng.uniform(0, 700, 2000), rng.uniform(0, 1e-3, 2000)])
+    x = np.concatenate(
+        [rng.uniform(-30, 30, 20000), rng.uniform(0, 700, 2000), rng.uniform(0, 1e-3, 2000), rng.uniform(-1, 1, 4000)]
+    )
     with np.errstate(all="ignore"):
         got = getattr(arraymath, name)(x).tolist()
     reference = getattr(math, name)
@@ -87,6 +102,18 @@ def test_library_functions_agree_with_math(name: str) -> None:
             assert not math.isfinite(result)
             continue
         assert same(result, expected), f"{name}({value!r}) = {result!r}, math gives {expected!r}"
+
+
+@pytest.mark.parametrize("name", ["atan2", "hypot"])
+def test_two_argument_library_functions_agree_with_math(name: str) -> None:
+    """atan2 and hypot (Python's own, not the C library's) to the last bit, signed zeros included."""
+    rng = np.random.default_rng(17)
+    scale = np.concatenate([rng.uniform(-30, 30, 10000), rng.uniform(-1e-3, 1e-3, 2000), [0.0, -0.0, 0.0, -0.0]])
+    x, y = scale, np.concatenate([rng.uniform(-30, 30, 12000), [0.0, 0.0, -0.0, -0.0]])
+    got = getattr(arraymath, name)(x, y).tolist()
+    reference = getattr(math, name)
+    for a, b, result in zip(x.tolist(), y.tolist(), got):
+        assert same(result, reference(a, b)), f"{name}({a!r}, {b!r}) = {result!r}, math gives {reference(a, b)!r}"
 
 
 @pytest.mark.parametrize("exponent", [2.0, 0.5, -1.0, 3.0, -2.0], ids=["square", "half", "reciprocal", "cube", "minus-two"])

@@ -20,7 +20,7 @@ from autodiff_cli import sweep as sweep_module  # noqa: E402
 from autodiff_cli.at import edited_text, inputs_by_key  # noqa: E402
 from autodiff_cli.errors import ProgramError  # noqa: E402
 from autodiff_cli.evaluate import evaluate  # noqa: E402
-from autodiff_cli.ops import FUNCTIONS, OPERATIONS  # noqa: E402
+from autodiff_cli.ops import FUNCTIONS, OPERATIONS, VARIADIC  # noqa: E402
 from autodiff_cli.sweep import parse_axis, sweep  # noqa: E402
 
 OPERATORS = {op.name: op.symbol for op in OPERATIONS.values() if op.symbol}
@@ -30,10 +30,18 @@ LEAVES = st.sampled_from(["x", "y", "x", "y", "0", "1", "2", "0.5", "3", "pi"])
 def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     unary_calls = [name for name, op in FUNCTIONS.items() if op.arity == 1]
     binary_calls = [name for name, op in FUNCTIONS.items() if op.arity == 2]
+    ternary_calls = [name for name, op in FUNCTIONS.items() if op.arity == 3]
+    variadic_calls = [name for name, op in FUNCTIONS.items() if op.arity == VARIADIC]
     return st.one_of(
         st.tuples(st.sampled_from(sorted(OPERATORS.values())), children, children).map(lambda t: f"({t[1]} {t[0]} {t[2]})"),
         st.tuples(st.sampled_from(unary_calls), children).map(lambda t: f"{t[0]}({t[1]})"),
         st.tuples(st.sampled_from(binary_calls), children, children).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+        st.tuples(st.sampled_from(ternary_calls), st.lists(children, min_size=3, max_size=3)).map(
+            lambda t: f"{t[0]}({', '.join(t[1])})"
+        ),
+        st.tuples(st.sampled_from(variadic_calls), st.lists(children, min_size=1, max_size=3)).map(
+            lambda t: f"{t[0]}({', '.join(t[1])})"
+        ),
         children.map(lambda c: f"-{c}"),
     )
 
@@ -100,6 +108,17 @@ def test_sweep_equals_eval_at_every_point(body: list[str], x_range, y_range) -> 
         pytest.param("x = 1\ny = 2\nz = x ** y + pow(y, x) + sqrt(x) + log(y)", id="powers-and-domains"),
         pytest.param("x = 1\ny = 2\nz = sigmoid(x) * tanh(y) / tan(x) + exp(x * y)", id="transcendental"),
         pytest.param("x = 1\ny = 2\nu = x * y\nv = u + u * x\nz = v / (y - 1)", id="shared-nodes-and-a-pole"),
+        pytest.param(
+            "x = 1\ny = 2\nz = asin(x / 3) + acos(y / 3) + log2(y) * log10(x) + log1p(x)", id="domains-of-new-functions"
+        ),
+        pytest.param(
+            "x = 1\ny = 2\nz = atan2(y, x) * hypot(x, y) + sinh(x) / cosh(y) + erf(x) * gelu(y)", id="smooth-new-functions"
+        ),
+        pytest.param(
+            "x = 1\ny = 2\nz = elu(x) + leaky_relu(y, 0.1) * clamp(x, -1, y) + softplus(x * y) + expm1(y)",
+            id="kinks-of-new-functions",
+        ),
+        pytest.param("x = 1\ny = 2\nz = sum(x, y, x * y) * prod(x, y, x - y) + sum(x) + prod(y)", id="variadic"),
     ],
 )
 def test_sweep_equals_eval_across_chunk_boundaries(program: str, monkeypatch: pytest.MonkeyPatch) -> None:
