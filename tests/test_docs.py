@@ -41,18 +41,19 @@ def console_examples() -> list[Example]:
     for document in DOCUMENTS:
         command: tuple[int, str] | None = None
         expected: list[str] = []
-        in_block = False
+        fence = ""  # the block's fence: ```` around output that itself holds ```
         lines = document.read_text(encoding="utf-8").splitlines()
         for number, line in enumerate(lines, start=1):
-            if not in_block:
-                in_block = line.strip() == "```console"
+            if not fence:
+                opening = re.fullmatch(r"(`{3,})console", line.strip())
+                fence = opening.group(1) if opening else ""
                 continue
-            if line.startswith("$ ") or line.strip() == "```":
+            if line.startswith("$ ") or line.strip() == fence:
                 if command is not None:
                     examples.append(Example(document.name, command[0], command[1], "\n".join(expected)))
                 command, expected = None, []
-                if line.strip() == "```":
-                    in_block = False
+                if line.strip() == fence:
+                    fence = ""
                 else:
                     command = (number, line[2:])
                 continue

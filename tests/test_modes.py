@@ -267,31 +267,6 @@ def test_random_programs_same_in_both_modes(program: Program) -> None:
     event(f"inputs: {min(len(inputs), 3)}")
 
 
-# ---------------------------------------------------------------- the documentation's examples are real output
-
-
-def _console_examples() -> list[tuple[str, str]]:
-    import re
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parent.parent / "docs" / "modes.md").read_text()
-    blocks = re.findall(r"```console\n\$ autodiff (.*?)\n(.*?)```", text, flags=re.S)
-    assert len(blocks) >= 8
-    return blocks
-
-
-@pytest.mark.parametrize(("command", "stdout"), _console_examples(), ids=lambda value: value[:40])
-def test_docs_examples(command: str, stdout: str) -> None:
-    import shlex
-
-    from click.testing import CliRunner
-
-    from autodiff_cli.cli import cli
-
-    result = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1"}).invoke(cli, shlex.split(command))
-    assert result.stdout == stdout
-
-
 @pytest.mark.parametrize(
     ("program", "reverse", "forward"),
     [

@@ -288,36 +288,6 @@ def test_repl_at_on_a_terminal(tmp_path) -> None:
     quit_(child)
 
 
-# ---------------------------------------------------------------- docs/sweeps.md
-
-
-def _console_examples() -> list[tuple[str, str]]:
-    import re
-
-    text = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "sweeps.md").read_text()
-    examples = []
-    for block in re.findall(r"```console\n(.*?)```", text, re.S):
-        command, _, output = block.partition("\n")
-        assert command.startswith("$ autodiff ")
-        examples.append((command[2:], output))
-    return examples
-
-
-@pytest.mark.parametrize(("command", "expected"), _console_examples(), ids=[c for c, _ in _console_examples()])
-def test_docs_examples_print_what_the_page_says(command: str, expected: str, tmp_path) -> None:
-    import shlex
-
-    if "--plot" in command:
-        pytest.importorskip("plotext", reason="plotext is the optional 'plot' extra")
-    args = shlex.split(command)[1:]
-    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
-    env.pop("LINES", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "autodiff_cli", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
-    )
-    assert done.stdout == expected
-
-
 def test_a_long_sweep_table_elides_its_middle(run) -> None:
     long = run("eval", "--sweep", "x=0:1:1001", "x = 1\ny = x * x\n").stdout.splitlines()
     assert len(long) == 2 + 200 + 1 and long[102].split() == ["…", "801", "more", "rows", "(--all)"]
