@@ -32,6 +32,14 @@ _PUBLIC = {
     "topological_order": "engine",
 }
 
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext autodiff_cli`: the `%autodiff` and `%%autodiff` magics (IPython is imported only then)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "Graph",
     "ProgramError",

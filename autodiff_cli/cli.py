@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
 
+#: Warnings of one program shown with their place; more are counted in one line.
+MAX_WARNINGS = 10
+
 
 class Tolerance(click.ParamType):
     """A finite number >= 0: nan would pass every check and fail none."""
@@ -42,7 +45,7 @@ class Tolerance(click.ParamType):
         return number
 
 
-RENDER_SUFFIXES = (".svg", ".png")
+RENDER_SUFFIXES = (".svg", ".png", ".html")
 
 
 def _render_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -70,13 +73,20 @@ def _mistakes(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 class OutputCommand(click.Command):
-    """A command whose `--compare` takes an optional value: `--compare PROGRAM` means every mistake."""
+    """A command whose `--compare` and `--plot` take an optional value.
+
+    Click would take the next argument as the value: `--compare PROGRAM` means
+    every mistake, and `--plot PROGRAM` the terminal (only FILE.svg or FILE.png
+    is --plot's value).
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = list(args)
         for index, arg in enumerate(args[:-1]):
             if arg == "--":
                 break
+            if arg == "--plot" and not args[index + 1].lower().endswith((".svg", ".png")):
+                args[index] = "--plot=-"
             if arg == "--compare":
                 from .teaching.mistakes import parse_variants
 
@@ -136,6 +146,18 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="--check passes when |grad - fd| <= tol * (1 + max(|grad|, |fd|)), plus the difference's own error.",
         ),
         click.option(
+            "--at", "at", metavar="NAME=VALUE", multiple=True,
+            help="Give the input NAME the value VALUE instead of its literal (repeatable).",
+        ),
+        click.option(
+            "--sweep", "sweep", metavar="NAME=START:STOP:COUNT", multiple=True,
+            help="The output and its gradients at COUNT evenly spaced values of NAME; two make a grid (NumPy).",
+        ),
+        click.option(
+            "--plot", "plot", metavar="[FILE]", is_flag=False, flag_value="-", default=None,
+            help="With one --sweep: the output and its derivative drawn in the terminal, or to FILE.svg/.png.",
+        ),
+        click.option(
             "--compare", metavar="[MISTAKES]", is_flag=False, flag_value="all", default=None, callback=_mistakes,
             help="Also run the classic wrong backward passes (overwrite, no-sort, no-reset; comma-separated, "
             "default all) and show which gradients each gets wrong, and why.",
@@ -154,8 +176,21 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Also give the first K derivatives of the output along input NAME, and its Taylor coefficients.",
         ),
         click.option(
+            "--simplify", is_flag=True,
+            help="With --symbolic (implied): simplify each formula with SymPy (needs autodiff-cli[sympy]).",
+        ),
+        click.option(
+            "--simplify-timeout", type=Tolerance(), default=10.0, show_default=True, metavar="SECONDS",
+            help="Time --simplify may take; formulas it has not reached stay unsimplified, with a note.",
+        ),
+        click.option(
+            "--emit", type=click.Choice(("python", "c")),
+            help="Print the value and gradient as code instead: a Python module or a C99 function.",
+        ),
+        click.option("--standalone", is_flag=True, help="With --format latex: a complete document, not a fragment."),
+        click.option(
             "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,
-            help="Also draw the graph to FILE.svg or FILE.png with Graphviz's dot.",
+            help="Also draw the graph to FILE.svg, FILE.png (needs Graphviz) or FILE.html (the step-through page).",
         ),
     ]
     return functools.reduce(lambda f, decorate: decorate(f), reversed(decorators), command)
@@ -168,6 +203,30 @@ def make_options(values: dict[str, Any]) -> Options:
     return Options(**{name: values[name] for name in Options._fields if name in values})
 
 
+def refuse_combination(options: Options, files: int) -> None:
+    """Options that cannot go together: a usage error (exit 2) before any program is read."""
+    problem = None
+    if options.emit is not None:
+        asked = ("explain", "check", "hessian", "symbolic", "simplify", "compare", "why", "mode", "taylor")
+        views = [f"--{name}" for name in asked if getattr(options, name)]
+        if options.of is not None and "," in options.of:
+            views.append("--of with several outputs")
+        if options.format != "table":
+            views.insert(0, f"--format {options.format}")
+        if options.render is not None:
+            views.append("--render")
+        if views:
+            problem = f"--emit prints only code; it cannot go with {', '.join(views)}"
+    if options.standalone and options.format != "latex":
+        problem = "--standalone goes with --format latex"
+    if files > 1 and (options.emit is not None or options.standalone):
+        option = "--emit" if options.emit is not None else "--standalone"
+        problem = f"{option} writes one program's code or document: give one FILE"
+    if problem is not None:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
 
 
@@ -175,7 +234,8 @@ class AutodiffGroup(click.Group):
     """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not stdin_is_terminal() and (not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)):
+        bare = not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)
+        if bare and not ctx.resilient_parsing and not stdin_is_terminal():
             # Like `python`: piped stdin with no command (perhaps with options) is a program.
             args = ["eval", *args, "-"]
         return super().parse_args(ctx, args)
@@ -191,11 +251,15 @@ def cli(ctx: click.Context) -> None:
     order backpropagation visits them.  A node used more than once gets the
     sum of the gradients of all its uses.
 
+    With piped stdin and no command, `autodiff [OPTIONS]` is
+    `autodiff eval [OPTIONS] -`: every option of eval is accepted.
+
     \b
     Examples:
       autodiff eval "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
       autodiff eval --format json "a = 3; b = a + a"
       printf 'a = 3\\nb = a * a\\n' | autodiff
+      autodiff -f json < examples/seed.ad
     """
     if ctx.invoked_subcommand is None:
         if stdin_is_terminal():
@@ -229,17 +293,20 @@ def eval_command(program: str, **values: Any) -> None:
     Example:
       autodiff eval "x = 0.5; y = tanh(2*x) * x"
       autodiff eval --of d "a = -2; b = 3; d = a*b; f = d*d"
+      autodiff eval --sweep x=-2:2:9 --plot "x = 0; y = x**3 - 3*x"
     """
     from .sources import read_file
 
     def load() -> Source:
         return read_file("-") if program == "-" else Source("<eval>", program)
 
-    sys.exit(run_program(load, make_options(values), OutputContext()))
+    options = make_options(values)
+    refuse_combination(options, 1)
+    sys.exit(run_program(load, options, OutputContext()))
 
 
 @cli.command("run", cls=OutputCommand)
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(allow_dash=True))
 @output_options
 def run_command(files: tuple[str, ...], **values: Any) -> None:
     """Evaluate each FILE as its own program (`-` is stdin).
@@ -255,6 +322,7 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     from .sources import read_file
 
     options = make_options(values)
+    refuse_combination(options, len(files))
     if options.render is not None and len(files) > 1:
         raise click.UsageError("--render draws one graph: give one FILE with it, or run each file on its own")
     out = OutputContext()
@@ -262,7 +330,8 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     worst = EXIT_OK
     for index, path in enumerate(files):
         if headed:
-            out.line(("\n" if index else "") + f"==> {path} <==")
+            comment = "% " if options.format == "latex" else ""  # LaTeX: the heading stays out of the text
+            out.line(("\n" if index else "") + f"{comment}==> {path} <==")
         code = run_program(
             functools.partial(read_file, path), options, out,
             source_field=path if (len(files) > 1 or options.format == "json") else None,
@@ -320,7 +389,9 @@ def run_program(
 ) -> int:
     """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
     source = None
+    graph = None
     try:
+        assignments = _points_usage(options)
         source = load()
         from .evaluate import Graph
         from .parse import parse
@@ -333,6 +404,10 @@ def run_program(
             if graph.last is None and options.of is None:
                 out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
+            if assignments:
+                from .at import apply, overrides_for
+
+                graph = apply(graph, overrides_for(graph, assignments))
             progress.stage("differentiating")
             of = options.of
             if of is not None and "," in of:  # a Jacobian: the main view is the first output's
@@ -344,16 +419,24 @@ def run_program(
     except ProgramError as error:
         from .errors import format_error
 
-        out.warn(format_error(error, source))
+        _warn_program(graph, out)
+        # --at on a program with grad() runs its edited text: the error points there.
+        out.warn(format_error(error, getattr(error, "edited_source", None) or source))
         return EXIT_PROGRAM
     except UsageError as error:
+        _warn_program(graph, out)
         place = f"{source.name}: " if name_source and source is not None else ""
         out.warn(f"error: {place}{error}")
         return EXIT_USAGE
+    _warn_program(graph, out)
     from .render import writer
 
-    writer(options.format)(report, out)
+    writer("code" if options.emit is not None else options.format)(report, out)
     out.stdout.flush()
+    for note in report.notes:
+        out.warn(f"note: {note}")
+    if report.sweep is not None and options.sweep:
+        return _finish_sweep(report, out)
     _warn_non_finite(report, out)
     code = EXIT_OK
     if options.render:
@@ -368,6 +451,57 @@ def run_program(
         out.warn("error: gradient check failed")
         code = EXIT_PROGRAM
     return code
+
+
+def _warn_program(graph: Any, out: OutputContext) -> None:
+    """The program's own warnings (a literal that underflowed to 0), each with its place; more are counted."""
+    if graph is not None and graph.warnings:
+        from .errors import format_error
+
+        for warning in graph.warnings[:MAX_WARNINGS]:
+            out.warn(format_error(warning, graph.source))
+        if len(graph.warnings) > MAX_WARNINGS:
+            out.warn(f"warning: {len(graph.warnings) - MAX_WARNINGS} more like these")
+
+
+def _points_usage(options: Options) -> list[tuple[str, float]]:
+    if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
+        return []
+    from .points import check_usage
+
+    return check_usage(options)
+
+
+def _finish_sweep(report: Report, out: OutputContext) -> int:
+    """After a sweep's rows: its image, a warning of non-finite gradients, and the failed points (exit 1)."""
+    from .errors import format_error
+    from .sweep import non_finite_gradients
+
+    sweep = report.sweep
+    assert sweep is not None
+    if report.options.plot not in (None, "-"):
+        from .render.plot import write_image
+
+        try:
+            write_image(sweep, report.options.plot)
+        except UsageError as error:
+            out.warn(f"error: {error}")
+            return EXIT_USAGE
+    count, keys = non_finite_gradients(sweep)
+    if count:
+        derivatives = ", ".join(f"d/d{key}" for key in keys)
+        out.warn(
+            f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
+            f"({derivatives}: a pole or kink of a derivative; see README)"
+        )
+    if not sweep.errors:
+        return EXIT_OK
+    first = min(sweep.errors)
+    where = ", ".join(f"{axis.key}={float(sweep.inputs[axis.key][first])!r}" for axis in sweep.axes)
+    failure = sweep.errors[first].error
+    out.warn(f"error: {len(sweep.errors)} of {sweep.size} points failed; the first, at {where}:")
+    out.warn(format_error(failure, getattr(failure, "edited_source", None) or sweep.source))
+    return EXIT_PROGRAM
 
 
 def _warn_non_finite(report: Report, out: OutputContext) -> None:

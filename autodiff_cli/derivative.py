@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeAlias
 
 from .engine import CONSTANT, Value, backward, topological_order
 from .ops import OPERATIONS, FloatMath, Operation
 
-Operand = "Term | float"
+Operand: TypeAlias = "Term | float"
 
 # Forward values of the nodes a derivative is built from.  They never raise:
 # a pole gives inf or nan, as in `FloatMath`, and `grad()` reports it.
@@ -35,11 +36,35 @@ _FORWARD: dict[str, Callable[..., float]] = {
     "log": FloatMath.log,
     "sin": FloatMath.sin,
     "cos": FloatMath.cos,
+    "sqrt": FloatMath.sqrt,
+    "exp": FloatMath.exp,
+    "sinh": FloatMath.sinh,
+    "cosh": FloatMath.cosh,
+    "erf": FloatMath.erf,
+    "sigmoid": FloatMath.sigmoid,  # type: ignore[attr-defined]
 }
 
 
 def _is_constant(node: Value, value: float | None = None) -> bool:
     return node.op is CONSTANT and (value is None or node.data == value)
+
+
+# Operations whose operands may be swapped without changing a bit of the
+# result (IEEE addition and multiplication are commutative), so `a*b` and
+# `b*a` are one node.
+_COMMUTATIVE = frozenset({"add", "mul"})
+
+
+def _constant_key(value: float) -> tuple[str, float, float]:
+    # The sign keeps 0.0 and -0.0 apart (1/-0.0 is -inf).
+    return ("const", value, math.copysign(1.0, value))
+
+
+def _operation_key(name: str, children: Sequence[Value]) -> tuple[object, ...]:
+    ids = [id(child) for child in children]
+    if name in _COMMUTATIVE and ids[0] > ids[1]:
+        ids.reverse()
+    return (name, *ids)
 
 
 class GraphMath:
@@ -49,22 +74,48 @@ class GraphMath:
     topological), so a caller can adopt the ones its result needs.  Building
     folds constants and drops `* 1`, `+ 0` and `* 0` as it goes, which keeps
     derivative graphs small and their formulas readable.
+
+    It is hash-consed: an operation on the same children (the same nodes, by
+    identity) or a constant of the same value is made once, and a node of
+    `known` (the graph being differentiated) is reused rather than copied.
+    Without it, each nested `grad()` copied every shared subterm of the last
+    one, and the graph doubled with each level; the children's identities
+    are the key, so the table keeps them alive as long as it lives.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, known: Iterable[Value] = ()) -> None:
         self.created: list[Value] = []
+        self._shared: dict[tuple[object, ...], Value] = {}
+        self.know(known)
+
+    def know(self, nodes: Iterable[Value]) -> None:
+        """Offer existing nodes for reuse (inputs never: two inputs of one value are two inputs)."""
+        shared = self._shared
+        for node in nodes:
+            op = node.op
+            if op is CONSTANT:
+                shared.setdefault(_constant_key(node.data), node)
+            elif op.__class__ is not str:
+                shared.setdefault(_operation_key(op.name, node.children), node)  # type: ignore[union-attr]
 
     # -- making nodes
     def constant(self, value: float) -> Value:
-        node = Value(value, CONSTANT)
-        self.created.append(node)
+        key = _constant_key(value)
+        node = self._shared.get(key)
+        if node is None:
+            node = self._shared[key] = Value(value, CONSTANT)
+            self.created.append(node)
         return node
 
     def _make(self, name: str, *children: Value) -> Value:
+        key = _operation_key(name, children)
+        node = self._shared.get(key)
+        if node is not None:
+            return node
         data = _FORWARD[name](*[child.data for child in children])
         if all(child.op is CONSTANT for child in children):
             return self.constant(data)
-        node = Value(data, OPERATIONS[name], children)
+        node = self._shared[key] = Value(data, OPERATIONS[name], children)
         self.created.append(node)
         return node
 
@@ -134,6 +185,29 @@ class GraphMath:
     def cos(self, x: Operand) -> Term:
         return Term(self._make("cos", self.node(x)), self)
 
+    def sqrt(self, x: Operand) -> Term:
+        return Term(self._make("sqrt", self.node(x)), self)
+
+    def exp(self, x: Operand) -> Term:
+        return Term(self._make("exp", self.node(x)), self)
+
+    def sinh(self, x: Operand) -> Term:
+        return Term(self._make("sinh", self.node(x)), self)
+
+    def cosh(self, x: Operand) -> Term:
+        return Term(self._make("cosh", self.node(x)), self)
+
+    def erf(self, x: Operand) -> Term:
+        return Term(self._make("erf", self.node(x)), self)
+
+    def sigmoid(self, x: Operand) -> Term:
+        return Term(self._make("sigmoid", self.node(x)), self)
+
+    @staticmethod
+    def value(x: Operand) -> float:
+        """The value a rule branches on: where the graph is now (the kink policy at every order)."""
+        return x.node.data if isinstance(x, Term) else float(x)
+
     # Piecewise-constant rules: a constant at the current values.
     def step(self, x: Term) -> float:
         return FloatMath.step(x.node.data)
@@ -143,6 +217,10 @@ class GraphMath:
 
     def share(self, x: Term, y: Term) -> float:
         return FloatMath.share(x.node.data, y.node.data)
+
+    def power_rule(self, x: Term, y: Term) -> Operand:
+        """d/dx x**y: y * x**(y-1), and 0 for y == 0 (as FloatMath)."""
+        return 0.0 if y == 0.0 else y * self.pow(x, y - 1.0)
 
     def exponent_rule(self, x: Term, out: Term) -> Operand:
         """d/dy x**y: x**y * log(x) for x > 0, 0 at x == 0, nan for x < 0 (as FloatMath)."""
@@ -209,7 +287,9 @@ def gradient(y: Value, x: Value, m: GraphMath | None = None) -> Value:
         return m.constant(1.0)
     depends = {id(x)}
     path = []
-    for node in topological_order(y):
+    order = topological_order(y)
+    m.know(order)
+    for node in order:
         if node is not x and any(id(child) in depends for child in node.children):
             depends.add(id(node))
             path.append(node)

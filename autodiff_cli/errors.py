@@ -34,7 +34,23 @@ class ProgramError(Exception):
 
 
 class ParseError(ProgramError):
-    """The text is not a program of the language."""
+    """The text is not a program of the language.
+
+    `at_end`: the text ended too early (a REPL reads another line);
+    `expected`: the grammar's terminals that could have come next (`$END` for the end).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        span: tuple[int, int] | None = None,
+        hint: str = "",
+        at_end: bool = False,
+        expected: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(message, span, hint)
+        self.at_end = at_end
+        self.expected = expected
 
 
 class NameError_(ProgramError):
@@ -43,6 +59,14 @@ class NameError_(ProgramError):
 
 class EvaluationError(ProgramError):
     """The forward pass left an operation's domain: division by zero, log(0), overflow."""
+
+
+class ProgramWarning(NamedTuple):
+    """Something the program does that is allowed but probably not meant (a literal that underflowed)."""
+
+    message: str
+    span: tuple[int, int] | None = None
+    hint: str = ""
 
 
 class UsageError(Exception):
@@ -54,9 +78,10 @@ class UsageError(Exception):
 _MAX_SHOWN_LINE = 120
 
 
-def format_error(error: ProgramError, source: Source | None) -> str:
-    """The error as the user sees it: message, `--> place`, the line and a caret."""
-    lines = [f"error: {error.message}"]
+def format_error(error: ProgramError | ProgramWarning, source: Source | None) -> str:
+    """The error (or warning) as the user sees it: message, `--> place`, the line and a caret."""
+    kind = "warning" if isinstance(error, ProgramWarning) else "error"
+    lines = [f"{kind}: {error.message}"]
     if source is not None and error.span is not None:
         start, end = error.span
         line_number, column = source.line_and_column(start)
@@ -69,7 +94,7 @@ def format_error(error: ProgramError, source: Source | None) -> str:
         caret_start = column - 1
         caret_width = max(1, min(end, line_start + len(text)) - start)
         text, caret_start, caret_width = _window(text, caret_start, caret_width)
-        text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text)
+        text, caret_start, caret_width = _printable(text, caret_start, caret_width)
         gutter = " " * len(str(line_number))
         lines.append(f"{gutter} |")
         lines.append(f"{line_number} | {text}")
@@ -79,6 +104,38 @@ def format_error(error: ProgramError, source: Source | None) -> str:
     if error.hint:
         lines.append(f"  = help: {error.hint}")
     return "\n".join(lines)
+
+
+_TAB_STOP = 4
+
+
+def _printable(text: str, caret_start: int, caret_width: int) -> tuple[str, int, int]:
+    """The line as a terminal can show it, and the caret moved to stay under the same characters.
+
+    A tab becomes spaces to the next stop and a carriage return one space:
+    both are blanks to the lexer (`1\rb` is two tokens), and a terminal would
+    jump with them. Any other character that cannot be printed becomes
+    U+FFFD, one column wide.
+    """
+    shown: list[str] = []
+    columns = []  # the column each character of `text` starts at, and one past the end
+    column = 0
+    for ch in text:
+        columns.append(column)
+        if ch == "\t":
+            piece = " " * (_TAB_STOP - column % _TAB_STOP)
+        elif ch == "\r":
+            piece = " "
+        elif ch.isprintable():
+            piece = ch
+        else:
+            piece = "\N{REPLACEMENT CHARACTER}"
+        shown.append(piece)
+        column += len(piece)
+    columns.append(column)
+    start = columns[min(caret_start, len(text))]
+    end = columns[min(caret_start + caret_width, len(text))]
+    return "".join(shown), start, max(1, end - start)
 
 
 def _window(text: str, caret_start: int, caret_width: int) -> tuple[str, int, int]:

@@ -12,10 +12,14 @@ import math
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, NamedTuple
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
-from .errors import EvaluationError, NameError_, ProgramError, Source, UsageError
-from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, DomainError, Operation
+
+if TYPE_CHECKING:
+    from .functions import Function
+from .errors import EvaluationError, NameError_, ProgramError, ProgramWarning, Source, UsageError
+from .ops import CONSTANTS, FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 from .parse import Statement, parse
 
 #: `grad(y, x)`: not an operation of the table but a graph of them (see derivative.py).
@@ -60,6 +64,11 @@ class Graph:
         self.last: Value | None = None  # the node of the last statement
         # One float per literal text: `* 0.999` in every statement shares one (24 bytes a constant).
         self._literals: dict[str, float] = {}
+        self.warnings: list[ProgramWarning] = []
+        self.functions: dict[str, Function] = {}  # the program's own functions, by name
+        self.call_labels: dict[int, str] = {}  # node id -> "x * w in neuron#1" for nodes a call made
+        self._calls: dict[str, int] = {}
+        self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
 
     # -- building
     def _node(self, node: Value, start: int, end: int) -> Value:
@@ -86,13 +95,19 @@ class Graph:
         if failure is not None:
             raise failure
 
-    def execute(self, statement: Statement, offset: int = 0) -> Value:
-        """Run one statement's postfix code; bind its target; return its node.
+    def execute(self, statement: Statement, offset: int = 0) -> Value | None:
+        """Run one statement's postfix code; bind its target; return its node (None for a definition).
 
         The loop is the hot path of every program (a few microseconds a node),
         so the common cases are inline and the rare ones (errors, `grad`,
-        constants) are methods.
+        constants, functions of the user) are methods.
         """
+        if statement.parameters is not None:
+            from .functions import define
+
+            function = define(self, statement, offset, BUILTINS)
+            self.functions[function.name] = function
+            return None
         stack: list[Value] = []
         push, pop = stack.append, stack.pop
         nodes, names = self.nodes, self.names
@@ -113,25 +128,31 @@ class Graph:
             else:  # call
                 _, name, count, start, end, operand_spans = instruction
                 op = FUNCTIONS.get(name)  # type: ignore[assignment]
-                if op is None or op.arity != count:
+                if op is None or (op.arity != count and not op.takes(count)):
                     children = tuple(stack[len(stack) - count :])
                     del stack[len(stack) - count :]
                     push(self._special_call(name, children, start + offset, end + offset, operand_spans, offset))
                     continue
             try:
-                if op.arity == 2:
+                arity = op.arity
+                if arity == 2:
                     b = pop()
                     a = pop()
                     children = (a, b)
                     data = op.forward(a.data, b.data)
-                else:
+                elif arity == 1:
                     a = pop()
                     children = (a,)
                     data = op.forward(a.data)
+                else:  # clamp, and sum(...) / prod(...) with `count` arguments
+                    taken = arity if arity > 0 else count
+                    children = tuple(stack[len(stack) - taken :])
+                    del stack[len(stack) - taken :]
+                    data = op.forward(*[child.data for child in children])
             except (DomainError, OverflowError) as error:
-                raise self._domain_error(op, children, error, start, end, operand_spans, offset) from None
+                raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
             if not -math.inf < data < math.inf:
-                raise self._domain_error(op, children, None, start, end, operand_spans, offset)
+                raise self._step_error(op, children, None, start, end, operand_spans, offset)
             node = Value(data, op, children, len(nodes))
             nodes.append(node)
             add_start(start + offset)
@@ -146,13 +167,10 @@ class Graph:
     def _bind(self, statement: Statement, node: Value, first_new: int, offset: int) -> None:
         target = statement.target
         assert target is not None and statement.target_span is not None
-        if target in BUILTINS:
+        if target in BUILTINS or target in self.functions:
             start, end = statement.target_span
-            raise NameError_(
-                f"cannot assign to '{target}': it is a built-in function",
-                (start + offset, end + offset),
-                "choose another name",
-            )
+            kind = "a built-in function" if target in BUILTINS else f"a function ({self.functions[target].signature()})"
+            raise NameError_(f"cannot assign to '{target}': it is {kind}", (start + offset, end + offset), "choose another name")
         if node.op is CONSTANT and node.id >= first_new and len(statement.code) == 1:
             # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.
             node.op = INPUT
@@ -164,11 +182,43 @@ class Graph:
     def _number(self, text: str, start: int, end: int) -> Value:
         value = self._literals.get(text)
         if value is None:
-            value = float(text)
+            value = float(text)  # the grammar's NUMBER is ASCII digits only, so this reads what the user sees
             if not math.isfinite(value):
                 raise EvaluationError("number too large for a double", (start, end), "the largest is about 1.8e308")
             self._literals[text] = value
-        return self._node(Value(value, CONSTANT), start, end)
+        node = self._node(Value(value, CONSTANT), start, end)
+        if value == 0.0 and _nonzero_digits(text):
+            # Allowed (IEEE rounds it to 0), but never what a user who wrote it meant.
+            self.underflowed[node.id] = text = _capped(text)
+            self.warnings.append(
+                ProgramWarning(
+                    f"the literal {text} underflowed to 0",
+                    (start, end),
+                    "the smallest positive double is about 4.9e-324",
+                )
+            )
+        return node
+
+    # -- for functions.py: nodes a call makes
+    number = _number
+
+    def next_call(self, name: str) -> int:
+        """The number of a new call of function `name` (neuron#1, neuron#2, ...)."""
+        number = self._calls[name] = self._calls.get(name, 0) + 1
+        return number
+
+    def labelled(self, node: Value, span: tuple[int, int], label: str) -> Value:
+        self._node(node, *span)
+        self.call_labels[node.id] = label
+        return node
+
+    def move(self, node: Value, span: tuple[int, int], label: str | None) -> None:
+        """Give a call's result the call's own place (and label, inside another function's body)."""
+        self.starts[node.id], self.ends[node.id] = span
+        if label is None:
+            self.call_labels.pop(node.id, None)
+        else:
+            self.call_labels[node.id] = label
 
     def _lookup(self, name: str, start: int, end: int) -> Value:
         node = self.names.get(name)
@@ -176,8 +226,10 @@ class Graph:
             return node
         if name in CONSTANTS:
             return self._node(Value(CONSTANTS[name], CONSTANT), start, end)
-        if name in BUILTINS:
+        if name in BUILTINS or name in self.functions:
             example = "grad(y, x)" if name == GRAD else f"{name}(x)"
+            if name in self.functions:
+                example = self.functions[name].signature()
             raise NameError_(f"'{name}' is a function, not a value", (start, end), f"call it, as in {example}")
         raise NameError_(f"unknown name '{_capped(name)}'", (start, end), self._suggest(name, self.names))
 
@@ -193,13 +245,23 @@ class Graph:
         """A call that is not a plain function of the table: `grad`, or a mistake."""
         if name == GRAD:
             return self._grad(children, start, end, operand_spans, offset)
+        function = self.functions.get(name)
+        if function is not None:
+            from .functions import check_call, inline
+
+            check_call(function, len(children), (start, end))
+            return inline(self, function, children, (start, end))
         operation = FUNCTIONS.get(name)
         if operation is None:
             if name in self.names or name in CONSTANTS:
                 raise NameError_(f"'{name}' is a value, not a function", (start, start + len(name)))
-            hint = self._suggest(name, sorted(BUILTINS)) or "the functions are " + ", ".join(sorted(BUILTINS))
+            known = sorted({*BUILTINS, *self.functions})
+            hint = self._suggest(name, known) or "the functions are " + ", ".join(known)
             raise NameError_(f"unknown function '{_capped(name)}'", (start, start + len(name)), hint)
-        wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
+        if operation.arity == VARIADIC:
+            wanted = "at least 1 argument"
+        else:
+            wanted = "1 argument" if operation.arity == 1 else f"{operation.arity} arguments"
         raise NameError_(f"{name}() takes {wanted}, not {len(children)}", (start, end))
 
     @staticmethod
@@ -219,6 +281,26 @@ class Graph:
         if op.name == "div" and children[1].data == 0.0:
             span = (operand_spans[1][0] + offset, operand_spans[1][1] + offset)
         return EvaluationError(message, span)
+
+    def _step_error(
+        self,
+        op: Operation,
+        children: tuple[Value, ...],
+        error: Exception | None,
+        start: int,
+        end: int,
+        operand_spans: tuple[tuple[int, int], ...],
+        offset: int,
+    ) -> EvaluationError:
+        """`_domain_error`, naming a literal of the program that underflowed to 0 where one is an argument."""
+        failure = self._domain_error(op, children, error, start, end, operand_spans, offset)
+        literals = [self.underflowed[child.id] for child in children if child.id in self.underflowed]
+        if literals:
+            note = f"the literal {literals[0]} underflowed to 0"
+            message = failure.message
+            shows_zero = message.endswith(("(0)", "(-0)"))  # "log of a non-positive number (0: the literal ...)"
+            failure = EvaluationError(f"{message[:-1]}: {note})" if shows_zero else f"{message} ({note})", failure.span)
+        return failure
 
     def _grad(
         self,
@@ -305,6 +387,10 @@ class Graph:
             formula = self.formulas.get(node.id)
             if formula is not None:
                 return formula
+        if self.call_labels:
+            inside = self.call_labels.get(node.id)
+            if inside is not None:
+                return _capped(inside)
         start, end = self.starts[node.id], self.ends[node.id]
         if end - start <= LABEL_LIMIT:
             return " ".join(self.source.text[start:end].split())
@@ -340,6 +426,46 @@ class Graph:
 
     def span(self, node: Value) -> tuple[int, int]:
         return self.starts[node.id], self.ends[node.id]
+
+    # -- undoing
+    def checkpoint(self) -> Checkpoint:
+        """What `rollback` needs to make the graph as it is now (O(names), not O(nodes))."""
+        return Checkpoint(len(self.nodes), dict(self.names), self.last, self.source, dict(self.functions), len(self.warnings))
+
+    def rollback(self, checkpoint: Checkpoint) -> None:
+        """Forget every node, span, name and formula made since `checkpoint`.
+
+        Nodes only ever append, so cutting the lists at the old length restores
+        them; a REPL line or a `:load` that fails leaves nothing behind.
+        """
+        count = checkpoint.node_count
+        del self.nodes[count:]
+        del self.starts[count:]
+        del self.ends[count:]
+        for node_id in [node_id for node_id in self.formulas if node_id >= count]:
+            del self.formulas[node_id]
+        self.names = checkpoint.names
+        self.last = checkpoint.last
+        self.source = checkpoint.source
+        self.functions = checkpoint.functions
+        del self.warnings[checkpoint.warning_count :]
+
+
+class Checkpoint(NamedTuple):
+    """A graph's state at one moment: its node count, names, last node, source, functions and warnings."""
+
+    node_count: int
+    names: dict[str, Value]
+    last: Value | None
+    source: Source
+    functions: dict[str, Function]
+    warning_count: int
+
+
+def _nonzero_digits(text: str) -> bool:
+    """Whether a literal's digits (before any exponent) are not all zero: `1e-400` yes, `0.0e5` no."""
+    mantissa = text.lower().partition("e")[0]
+    return mantissa.lstrip("-").strip("0.") != ""
 
 
 def _capped(text: str, length: int | None = None) -> str:
@@ -424,6 +550,22 @@ class Result:
 
         with _no_cyclic_gc():
             return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
+
+    # -- how it shows itself (Jupyter, IPython, Rich): as a report with no views; display.py is imported only here
+    def _repr_html_(self) -> str:
+        from .display import plain_report, report_html
+
+        return report_html(plain_report(self))
+
+    def __rich__(self) -> object:
+        from .display import plain_report, report_rich
+
+        return report_rich(plain_report(self))
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        from .display import plain_report, report_text
+
+        printer.text(report_text(plain_report(self)))  # type: ignore[attr-defined]
 
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""

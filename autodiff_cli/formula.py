@@ -35,6 +35,7 @@ def number(x: float) -> tuple[str, int]:
 
 def template(op: Operation, levels: Sequence[int]) -> tuple[Template, int]:
     """How `op` is written around its operands, given each operand's level."""
+
     def operand(index: int, parenthesize: bool) -> Template:
         return ["(", index, ")"] if parenthesize else [index]
 
@@ -50,7 +51,7 @@ def template(op: Operation, levels: Sequence[int]) -> tuple[Template, int]:
     if name == "neg":
         return ["-", *operand(0, levels[0] < POWER)], UNARY
     pieces: Template = [name, "("]
-    for index in range(op.arity):
+    for index in range(len(levels)):
         pieces += [", ", index] if index else [index]
     return [*pieces, ")"], ATOM
 
@@ -84,21 +85,45 @@ def program(
     becomes its own statement, named by `preferred` (its name in the program)
     when that is free, else `t1`, `t2`, ... (never one of `reserved` or
     `avoid`); everything else is written inline.
+    """
+    pairs = statements(root, leaf, preferred, reserved, avoid)
+    return [text if name is None else f"{name} = {text}" for name, text in pairs]
+
+
+def _leaf_level(node: Value, text: str) -> int:
+    return ATOM if _IDENTIFIER.fullmatch(text) else number(node.data)[1]
+
+
+def statements(
+    root: Value,
+    leaf: Callable[[Value], str],
+    preferred: Callable[[Value], str | None],
+    reserved: set[str],
+    avoid: set[str] | frozenset[str] = frozenset(),
+    write: Callable[[Operation, Sequence[int]], tuple[Template, int]] = template,
+    leaf_level: Callable[[Value, str], int] = _leaf_level,
+    name_text: Callable[[str], str] = str,
+) -> list[tuple[str | None, str]]:
+    """`program`'s statements as (name, text) pairs, the last (None, root's text), in any notation.
+
+    `write` gives an operation's template (the language's by default; the
+    LaTeX writer passes its own), `leaf_level` a leaf's precedence level and
+    `name_text` how a statement's name is written where it is used.
     Built from pieces and joined once, so a deep formula costs linear time.
     """
     order = topological_order(root)
     uses = Counter(id(child) for node in order for child in node.children)
     taken = set(reserved)
     shown: dict[int, tuple[list[str | Value], int]] = {}
-    statements: list[tuple[str, list[str | Value]]] = []
+    named: list[tuple[str, list[str | Value]]] = []
     temporaries = 0
     for node in order:
         if isinstance(node.op, str):
             text = leaf(node)
-            shown[id(node)] = ([text], ATOM if _IDENTIFIER.fullmatch(text) else number(node.data)[1])
+            shown[id(node)] = ([text], leaf_level(node, text))
             continue
         children = node.children
-        pieces, node_level = template(node.op, [shown[id(child)][1] for child in children])
+        pieces, node_level = write(node.op, [shown[id(child)][1] for child in children])
         body: list[str | Value] = [children[p] if isinstance(p, int) else p for p in pieces]
         if uses[id(node)] > 1 and node is not root:
             name = preferred(node)
@@ -109,13 +134,13 @@ def program(
                     if name not in taken and name not in avoid:
                         break
             taken.add(name)
-            statements.append((name, body))
-            shown[id(node)] = ([name], ATOM)
+            named.append((name, body))
+            shown[id(node)] = ([name_text(name)], ATOM)
         else:
             shown[id(node)] = (body, node_level)
-    lines = [f"{name} = {_flatten(body, shown)}" for name, body in statements]
-    lines.append(_flatten(shown[id(root)][0], shown))
-    return lines
+    pairs: list[tuple[str | None, str]] = [(name, _flatten(body, shown)) for name, body in named]
+    pairs.append((None, _flatten(shown[id(root)][0], shown)))
+    return pairs
 
 
 def _flatten(pieces: list[str | Value], shown: dict[int, tuple[list[str | Value], int]]) -> str:

@@ -39,9 +39,18 @@ Instruction = tuple[Any, ...]
 Span = tuple[int, int]
 
 
+class Parameter(NamedTuple):
+    """A parameter of a function definition: its name (None when it is not a plain name) and span."""
+
+    name: str | None
+    span: Span
+
+
 class Statement(NamedTuple):
     """One statement: `target = code` (target None for a bare expression).
 
+    A function definition `target(parameters) = code` has `parameters` (a
+    tuple, maybe empty); any other statement has None.
     A NamedTuple, not a dataclass: `dataclasses` costs about 7 ms of start-up.
     """
 
@@ -49,6 +58,7 @@ class Statement(NamedTuple):
     target_span: Span | None
     code: list[Instruction]
     span: Span
+    parameters: tuple[Parameter, ...] | None = None
 
 
 def grammar_text() -> str:
@@ -91,8 +101,28 @@ class _Emitter:
     def bare(self, children: list[Any]) -> None:
         self._finish(None, None, children[0])
 
-    def _finish(self, target: str | None, target_span: Span | None, span: Span) -> None:
-        self._statements.append(Statement(target, target_span, self._code, span))
+    def define(self, children: list[Any]) -> None:
+        name, *arguments, _rpar, body = children
+        spans = arguments[0] if arguments else []
+        code = self._code
+        # The parameters were read as a call's arguments: their code comes
+        # first, one instruction for a plain name, more for anything else.
+        parameters = []
+        index = 0
+        for start, end in spans:
+            first = index
+            while index < len(code) and _instruction_span(code[index])[0] >= start and _instruction_span(code[index])[1] <= end:
+                index += 1
+            plain = index - first == 1 and code[first][0] == "name"
+            parameters.append(Parameter(code[first][1] if plain else None, (start, end)))
+        self._code = code[index:]
+        start = name.start()
+        self._finish(name.group(), (start, name.end()), (start, body[1]), tuple(parameters))
+
+    def _finish(
+        self, target: str | None, target_span: Span | None, span: Span, parameters: tuple[Parameter, ...] | None = None
+    ) -> None:
+        self._statements.append(Statement(target, target_span, self._code, span, parameters))
         self._code = []
 
     # -- expressions: each returns its span
@@ -161,6 +191,12 @@ class _Emitter:
         return (lpar.start(), rpar.end())
 
 
+def _instruction_span(instruction: Instruction) -> Span:
+    if instruction[0] == "call":
+        return instruction[3], instruction[4]
+    return instruction[2], instruction[3]
+
+
 class _Tree:
     """The value of a rule without a callback, as Lark's `Transformer.__default__` makes it."""
 
@@ -196,7 +232,7 @@ class _Tables:
         None for a rule that passes its one child through (`?sum: product`):
         the loop then only changes state.
         """
-        result = []
+        result: list[tuple[str, int, Reducer | None]] = []
         for origin, size, callback_name, expand_single, include in self.rules:
             callback = getattr(emitter, callback_name, None)
             if callback is None:
@@ -321,14 +357,14 @@ def parse(text: str) -> Iterator[Statement]:
 
     leading = tables.leading_spaces(text)  # matches always, perhaps nothing
     for token in tables.tokens(text, leading.end() if leading else 0):
-        kind = token.lastgroup
+        kind: str = token.lastgroup  # type: ignore[assignment]  # every terminal is a named group
         if depth and kind == "_SEP" and text[token.start()] == "\n":
             continue
-        action = states[state].get(kind)  # type: ignore[arg-type]
+        action = states[state].get(kind)
         if action is None:
             if kind in tables.ignore:
                 continue
-            _raise_at_token(tables, state, token, text)
+            raise _unexpected(tables, token, text)
         while action < 0:  # reduce
             origin, size, reduce = rules[action]
             if reduce is None:
@@ -343,9 +379,9 @@ def parse(text: str) -> Iterator[Statement]:
                 values.append(reduce(children))
                 state = states[stack[-1]][origin]
                 stack.append(state)
-            action = states[state].get(kind)  # type: ignore[arg-type]
+            action = states[state].get(kind)
             if action is None:
-                raise _unexpected(kind, token, states[state], text)
+                raise _unexpected(tables, token, text)
         state = action
         stack.append(state)
         values.append(token)
@@ -362,7 +398,7 @@ def parse(text: str) -> Iterator[Statement]:
     while state != end_state:
         action = states[state].get("$END")
         if action is None:
-            raise _unexpected("$END", None, states[state], text)
+            raise _unexpected(tables, None, text)
         origin, size, reduce = rules[action]
         if reduce is None:
             state = stack[-1] = states[stack[-2]][origin]
@@ -381,21 +417,6 @@ def parse(text: str) -> Iterator[Statement]:
             statements.clear()
 
 
-def _raise_at_token(tables: _Tables, state: int, token: re.Match[str], text: str) -> None:
-    """A token the state cannot take, before any reduction: raise what Lark's contextual lexer raises."""
-    kind = token.lastgroup
-    if kind is None:
-        raise _unexpected_character(token.start(), text)
-    actions = tables.states[state]
-    if kind != "_SEP":
-        # Lark's contextual lexer knows only the terminals this state takes
-        # (and `_SEP`, which the newline filter must always see); for any
-        # other terminal it names those, without `$END`.
-        expected = {name for name in actions if name in tables.terminals} | {"_SEP"}
-        raise _unexpected(kind, token, expected, text)
-    raise _unexpected(kind, token, actions, text)
-
-
 _TOKEN_TEXT = {
     "NUMBER": "a number",
     "NAME": "a name",
@@ -404,8 +425,10 @@ _TOKEN_TEXT = {
     "PLUS": "'+'",
     "LPAR": "'('",
     "RPAR": "')'",
+    # Wherever a program may end, a statement may end too (the grammar's start
+    # rule): one phrase for both.
     "_SEP": "the end of the statement",
-    "$END": "the end of the program",
+    "$END": "the end of the statement",
     "EQUAL": "'='",
     "STAR": "'*'",
     "SLASH": "'/'",
@@ -420,26 +443,109 @@ def _describe(kind: str) -> str:
 def _unexpected_character(start: int, text: str) -> ParseError:
     char = text[start] if start < len(text) else ""
     shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end"
-    return ParseError(f"unexpected character {shown}", (start, start + 1))
+    hint = ""
+    if char.isdecimal():  # any script's digit but 0-9, which would have been a number
+        hint = "numbers are written with the digits 0-9"
+    elif char.isalpha():
+        hint = "names are written with the letters A-Z and a-z, the digits 0-9 and '_'"
+    return ParseError(f"unexpected character {shown}", (start, start + 1), hint)
 
 
-def _unexpected(kind: str, token: re.Match[str] | None, expected_symbols: Any, text: str) -> ParseError:
-    """A token the parser cannot take; `expected_symbols` are the terminals it could (Lark's `expected`)."""
-    expected = sorted(_describe(name) for name in expected_symbols if name.isupper())
-    if token is None:  # the end of the text
+def _unexpected(tables: _Tables, token: re.Match[str] | None, text: str) -> ParseError:
+    """A token the parser cannot take (None: the end of the text), with what it could take there."""
+    if token is not None and token.lastgroup is None:
+        return _unexpected_character(token.start(), text)
+    position = len(text) if token is None else token.start()
+    expected = accepted(tables, _stack_at(tables, text, position))
+    if token is None:
         start = len(text.rstrip())
         message = "the program ends in the middle of an expression"
         span = (max(0, start - 1), max(1, start))
     else:
+        kind: str = token.lastgroup  # type: ignore[assignment]  # a named terminal: checked above
         value = token.group(kind)  # the terminal alone, without the spaces its match took
         start = token.start(kind)
-        shown = "a newline" if value == "\n" else repr(value)
-        message = f"unexpected {shown}"
+        message = "unexpected end of line" if value == "\n" else f"unexpected {value!r}"
         span = (start, start + max(1, len(value)))
-    hint = "expected " + _or_list(expected) if expected else ""
-    parse_error = ParseError(message, span, hint)
-    parse_error.at_end = token is None  # type: ignore[attr-defined]
-    return parse_error
+    described = sorted(_describe(kind) for kind in expected)
+    hint = "expected " + _or_list(described) if described else ""
+    return ParseError(message, span, hint, at_end=token is None, expected=expected)
+
+
+# ---------------------------------------------------------------- what may come next
+#
+# The parse table alone overstates what may come next: LALR merges states
+# whose items agree, so after `a = 1` the state still lists ')' and ',' from
+# the same state inside a call, and only the reductions that follow find out
+# that no bracket is open.  `accepted` runs those reductions (on a copy of the
+# stack, for each terminal), as Lark's `InteractiveParser.accepts()` does.
+# Only an error pays for it: the loop above never builds the stack twice.
+
+
+def _feed(tables: _Tables, stack: list[int], kind: str) -> bool:
+    """Feed one terminal to a stack of states: reduce as the table says, then shift; False if refused.
+
+    `$END` is taken when the reductions reach the end state.
+    """
+    states, rules = tables.states, tables.rules
+    end_state = tables.end_state
+    while True:
+        state = stack[-1]
+        if kind == "$END" and state == end_state:
+            return True
+        action = states[state].get(kind)
+        if action is None:
+            return False
+        if action >= 0:
+            stack.append(action)
+            return True
+        origin, size = rules[~action][:2]
+        if size:
+            del stack[-size:]
+        stack.append(states[stack[-1]][origin])
+
+
+def _stack_at(tables: _Tables, text: str, position: int) -> list[int]:
+    """The parser's stack of states just before the token at `position`, by parsing `text` again up to it.
+
+    The loop in `parse` has already run the reductions the bad token asked
+    for when it finds the token refused, and those cannot be undone; parsing
+    again is deterministic and costs only a failing parse, about as much
+    again as the parse itself (the loop of `parse`, without callbacks).
+    """
+    states = tables.states
+    sizes = [(origin, size) for origin, size, *_ in tables.rules]
+    ignore = tables.ignore
+    stack = [tables.start_state]
+    depth = 0
+    leading = tables.leading_spaces(text)  # start where `parse` starts, so tokens begin at the same places
+    for token in tables.tokens(text, leading.end() if leading else 0):
+        if token.start() >= position:
+            break
+        kind = token.lastgroup
+        if kind is None or kind in ignore or (depth and kind == "_SEP" and text[token.start()] == "\n"):
+            continue
+        action = states[stack[-1]].get(kind)
+        while action is not None and action < 0:
+            origin, size = sizes[~action]
+            if size:
+                del stack[-size:]
+            stack.append(states[stack[-1]][origin])
+            action = states[stack[-1]].get(kind)
+        if action is None:  # cannot happen before the first error; stop rather than guess
+            break
+        stack.append(action)
+        if kind == "LPAR":
+            depth += 1
+        elif kind == "RPAR":
+            depth = max(0, depth - 1)
+    return stack
+
+
+def accepted(tables: _Tables, stack: list[int]) -> frozenset[str]:
+    """The terminals (and `$END`) the parser would take next from `stack`: exactly those."""
+    candidates = (tables.terminals - tables.ignore) | {"$END"}
+    return frozenset(kind for kind in candidates if _feed(tables, stack.copy(), kind))
 
 
 def _or_list(items: list[str]) -> str:

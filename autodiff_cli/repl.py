@@ -10,19 +10,23 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .errors import ParseError, ProgramError, Source, UsageError, format_error
+from .errors import ParseError, ProgramError, ProgramWarning, Source, UsageError, format_error
 from .evaluate import BUILTINS, Graph
+from .ops import CONSTANTS
 from .options import Options
 from .output import OutputContext
-from .parse import parse
+from .parse import Statement, parse
 from .render.numbers import rounded
 
 if TYPE_CHECKING:
+    from prompt_toolkit.completion import CompleteEvent, Completer
+    from prompt_toolkit.history import History
+
     from .report import Report
 
 PROMPT = "autodiff> "
@@ -35,6 +39,10 @@ class Command:
     usage: str
     help: str
     handler: Callable[[Session, str], None]
+
+    @property
+    def takes_argument(self) -> bool:
+        return " " in self.usage
 
 
 class Session:
@@ -91,35 +99,61 @@ class Session:
             return
         self.run_text(line.rstrip("\n"), "<repl>")
 
-    def run_text(self, text: str, name: str, quiet: bool = False) -> bool:
+    def run_text(self, text: str, name: str, quiet: bool = False) -> list[Statement] | None:
+        """Run `text` as one unit: all of it, or (on an error or Ctrl-C) none of it.
+
+        Returns the statements run, or None when they failed and the session
+        was rolled back to what it was before.
+        """
+        checkpoint, session_text = self.graph.checkpoint(), self.text
         offset = len(self.text)
-        self.text += text + "\n"
-        self.graph.source = Source("<repl>", self.text)
+        run_error = False
         try:
-            statements = list(parse(text))  # spans relative to this line
-        except ProgramError as error:
-            self._error(format_error(error, Source(name, text)))
-            return False
-        try:
-            self.graph.run(statements, offset=offset)  # spans relative to the session text
-        except ProgramError as error:
-            if error.span is not None:
-                error.span = (error.span[0] - offset, error.span[1] - offset)
-            self._error(format_error(error, Source(name, text)))
-            return False
-        except (RecursionError, MemoryError, OverflowError, ValueError) as error:
-            self._error(f"error: {error}")
-            return False
+            self.text += text + "\n"
+            self.graph.source = Source("<repl>", self.text)
+            warned = len(self.graph.warnings)
+            try:
+                statements = list(parse(text))  # spans relative to this line
+                run_error = True
+                self.graph.run(statements, offset=offset)  # spans relative to the session text
+            except ProgramError as error:
+                self._warn(self.graph.warnings[warned:], offset, Source(name, text))
+                if error.span is not None and run_error:
+                    error.span = (error.span[0] - offset, error.span[1] - offset)
+                self._error(format_error(error, Source(name, text)))
+            except (RecursionError, MemoryError, OverflowError, ValueError) as error:
+                self._error(f"error: {error}")
+            else:
+                self._warn(self.graph.warnings[warned:], offset, Source(name, text))
+                self._show_statements(statements, quiet)
+                return statements
+        except BaseException:  # Ctrl-C (KeyboardInterrupt) mid-way: undo, then let the caller say so
+            self.graph.rollback(checkpoint)
+            self.text = session_text
+            raise
+        self.graph.rollback(checkpoint)
+        self.text = session_text
+        return None
+
+    def _show_statements(self, statements: list[Statement], quiet: bool) -> None:
         if quiet or not statements:
-            return True
-        last = statements[-1]
-        if last.target is not None:
+            return
+        if statements[-1].target is not None:
             for statement in statements:
-                if statement.target is not None:
+                if statement.parameters is not None:
+                    self._print(f"defined {self.graph.functions[statement.target].signature()}")  # type: ignore[index]
+                elif statement.target is not None:
                     self._print(f"{statement.target} = {self.num(self.graph.names[statement.target].data)}")
         else:
             self._show_expression()
-        return True
+
+    def _warn(self, warnings: list[ProgramWarning], offset: int, source: Source) -> None:
+        limit = 10  # as the one-shot commands: more are counted in one line
+        for warning in warnings[:limit]:
+            span = None if warning.span is None else (warning.span[0] - offset, warning.span[1] - offset)
+            self._error(format_error(warning._replace(span=span), source))
+        if len(warnings) > limit:
+            self._error(f"warning: {len(warnings) - limit} more like these")
 
     def _show_expression(self) -> None:
         try:
@@ -159,7 +193,11 @@ class Session:
         if command is None:
             self._error(f"error: unknown command ':{name}' (type :help for the list)")
             return
-        command.handler(self, argument.strip())
+        argument = argument.strip()
+        if argument and not command.takes_argument:
+            self._error(f"usage: {command.usage} (it takes no argument, not {argument!r})")
+            return
+        command.handler(self, argument)
 
     def run_stream(self, stream: Iterable[str]) -> int:
         """Run lines from any stream (a pipe, a list); continues unclosed parentheses."""
@@ -195,10 +233,13 @@ def _help(session: Session, argument: str) -> None:
 
 
 def _vars(session: Session, argument: str) -> None:
-    if not session.graph.names:
+    if not session.graph.names and not session.graph.functions:
         session._print("no names yet")
     for name, node in session.graph.names.items():
         session._print(f"{name} = {session.num(node.data)}")
+    for function in session.graph.functions.values():
+        body = session.graph.source.text[slice(*function.span)].split("=", 1)[1]
+        session._print(f"{function.signature()} = {' '.join(body.split())}")
 
 
 def _write(session: Session, options: Options, format: str = "table") -> None:
@@ -226,9 +267,18 @@ def _grad(session: Session, argument: str) -> None:
         return
     node = session.graph.names.get(argument)
     if node is None:
-        session._error(f"error: unknown name '{argument}'")
+        session._error(f"error: {_not_a_name(argument)}")
         return
     session._print(f"∂{result.output_name}/∂{argument} = {session.num(node.grad)}")
+
+
+def _not_a_name(name: str) -> str:
+    """Why `name` has no node of its own in the session."""
+    if name in CONSTANTS:
+        return f"'{name}' is a constant: it has no gradient (bind it to a name, as in c = {name}, to get one)"
+    if name in BUILTINS:
+        return f"'{name}' is a function, not a value"
+    return f"unknown name '{name}'"
 
 
 def _of(session: Session, argument: str) -> None:
@@ -236,7 +286,7 @@ def _of(session: Session, argument: str) -> None:
         session.options = session.options._replace(of=None)
         session._print("differentiating the last statement")
     elif argument not in session.graph.names:
-        session._error(f"error: unknown name '{argument}'")
+        session._error(f"error: {_not_a_name(argument)}")
     else:
         session.options = session.options._replace(of=argument)
         session._print(f"differentiating {argument}")
@@ -351,9 +401,71 @@ def _load(session: Session, argument: str) -> None:
     except (UsageError, ProgramError, OSError) as error:
         session._error(f"error: {getattr(error, 'message', error)}")
         return
-    if session.run_text(source.text.rstrip("\n"), source.name, quiet=True):
-        session._print(f"loaded {source.name}: {len(session.graph.names)} names")
-        _vars(session, "")
+    if len(source.text) >= BIG_LOAD:
+        session._error(f"loading {source.name} ({len(source.text):,} characters; Ctrl-C cancels)")
+    statements = session.run_text(source.text.rstrip("\n"), source.name, quiet=True)
+    if statements is None:
+        session._error(f"{source.name} not loaded: the session is as it was")
+        return
+    names = list(dict.fromkeys(s.target for s in statements if s.target is not None))
+    session._print(f"loaded {source.name}: {len(names)} name{'' if len(names) == 1 else 's'}")
+    for name in names[:LOAD_LISTING]:
+        session._print(f"{name} = {session.num(session.graph.names[name].data)}")
+    if len(names) > LOAD_LISTING:
+        session._print(f"... and {len(names) - LOAD_LISTING} more (:vars lists them all)")
+
+
+#: A :load of this many characters says it has started, and how to cancel it.
+BIG_LOAD = 1_000_000
+
+#: Names a :load lists after its count (a generated file may bind 100,000).
+LOAD_LISTING = 20
+
+
+def _precision(session: Session, argument: str) -> None:
+    if not argument:
+        session._print(f"precision: {session.options.precision} significant digits")
+        return
+    if not (argument.isascii() and argument.isdigit() and 1 <= int(argument) <= 17):
+        session._error(f"usage: :precision N (N a whole number from 1 to 17, not {argument!r})")
+        return
+    session.options = session.options._replace(precision=int(argument))
+    session._print(f"precision: {argument} significant digits")
+
+
+def _at(session: Session, argument: str) -> None:
+    """`:at x=2 y=3`: the session's inputs at new values, then the output and its gradients there."""
+    from .at import apply, overrides_for, parse_assignment
+
+    if not argument:
+        session._error("usage: :at NAME=VALUE ...")
+        return
+    try:
+        overrides = overrides_for(session.graph, [parse_assignment(item, ":at") for item in argument.split()], ":at")
+        if session.graph.formulas:
+            raise UsageError(":at cannot re-run a session that used grad() (its derivative nodes took their branches)")
+        apply(session.graph, overrides)
+    except UsageError as error:
+        session._error(f"error: {error}")
+        return
+    except ProgramError as error:
+        session._error(format_error(error, session.graph.source))
+        return
+    if session.options.of is None:
+        session._show_expression()
+    else:
+        _grad_all(session)
+
+
+def _grad_all(session: Session) -> None:
+    result = session._result(session.options.of)
+    if result is None:
+        return
+    session._print(f"{result.output_name} = {session.num(result.value)}")
+    inputs = {id(node) for node in result.inputs()}
+    grads = [(name, node) for name, node in session.graph.names.items() if id(node) in inputs]
+    if grads:
+        session._print("  " + "  ".join(f"∂/∂{name} = {session.num(node.grad)}" for name, node in grads))
 
 
 def _reset(session: Session, argument: str) -> None:
@@ -377,13 +489,15 @@ COMMANDS: dict[str, Command] = {
         Command("explain", ":explain", "the backward pass step by step (the forward passes in forward mode)", _explain),
         Command("mode", ":mode MODE", "compute gradients by reverse (the default) or forward mode", _mode),
         Command("taylor", ":taylor NAME K", "the first K derivatives of the output along input NAME", _taylor),
+        Command("at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at),
         Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why),
         Command(
             "compare", ":compare [MISTAKES]",
             "the gradients under the classic mistakes: overwrite, no-sort, no-reset (default: all)", _compare,
         ),
         Command("quiz", ":quiz", "find each gradient yourself, in backward order (Ctrl-D stops)", _quiz),
-        Command("load", ":load FILE", "run a program file into the session", _load),
+        Command("load", ":load FILE", "run a program file into the session (all of it or, on an error, none)", _load),
+        Command("precision", ":precision N", "significant digits of every number shown (1 to 17; no N: show it)", _precision),
         Command("reset", ":reset", "forget every name", _reset),
         Command("quit", ":quit", "leave (Ctrl-D too)", _quit),
     ]
@@ -391,6 +505,7 @@ COMMANDS: dict[str, Command] = {
 
 
 def history_path() -> Path:
+    """The history file (made private on first use); OSError when it cannot be made or written."""
     state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     path = Path(state) / "autodiff" / "history"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -398,20 +513,45 @@ def history_path() -> Path:
         path.touch(mode=0o600)
     with contextlib.suppress(OSError):
         os.chmod(path, 0o600)
+    with open(path, "a", encoding="utf-8"):  # fail now, not at the first line typed
+        pass
     return path
 
 
-def interactive(session: Session) -> int:
-    """The terminal front end: line editing, history, completion, continuation."""
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.completion import Completer, Completion
+def _history() -> History:
+    """File history, or in-memory history after one warning when the file cannot be written."""
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
+    try:
+        return FileHistory(str(history_path()))
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        print(
+            f"warning: cannot write the history file{where} ({error.strerror or error}): "
+            "this session's history is kept in memory only",
+            file=sys.stderr,
+            flush=True,
+        )
+        return InMemoryHistory()
+
+
+def _completer(session: Session) -> Completer:
+    """Commands after `:`, file names after `:load `, otherwise the session's names and the functions."""
+    from prompt_toolkit.completion import Completer, Completion, PathCompleter
+    from prompt_toolkit.document import Document
+
+    paths = PathCompleter(expanduser=True)
+
     class _Completer(Completer):
-        def get_completions(self, document, complete_event):  # type: ignore[no-untyped-def]
+        def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
             before = document.text_before_cursor
+            stripped = before.lstrip()
+            if stripped.startswith(":load "):
+                argument = stripped[len(":load ") :].lstrip()
+                yield from paths.get_completions(Document(argument, len(argument)), complete_event)
+                return
             word = document.get_word_before_cursor(WORD=True)
-            if before.lstrip().startswith(":") and " " not in before.strip():
+            if stripped.startswith(":") and " " not in before.strip():
                 for name in COMMANDS:
                     if (":" + name).startswith(word):
                         yield Completion(":" + name, start_position=-len(word))
@@ -428,16 +568,23 @@ def interactive(session: Session) -> int:
             word = document.get_word_before_cursor()
             if not word:
                 return
-            candidates = session.names if command in (":why", ":of", ":grad") else [*session.names, *sorted(BUILTINS)]
+            if command in (":why", ":of", ":grad"):
+                candidates = session.names
+            else:
+                candidates = [*session.names, *session.graph.functions, *sorted(BUILTINS)]
             for name in candidates:
                 if name.startswith(word) and name != word:
                     yield Completion(name, start_position=-len(word))
 
-    try:
-        history = FileHistory(str(history_path()))
-    except OSError:
-        history = InMemoryHistory()
-    prompt = PromptSession(history=history, completer=_Completer(), complete_while_typing=False)
+    return _Completer()
+
+
+def interactive(session: Session) -> int:
+    """The terminal front end: line editing, history, completion, continuation."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import InMemoryHistory
+
+    prompt: PromptSession[str] = PromptSession(history=_history(), completer=_completer(session), complete_while_typing=False)
 
     # A prompt of its own for quiz answers: they are not program lines (no file history, no completion).
     answers: PromptSession[str] = PromptSession(history=InMemoryHistory())
@@ -466,6 +613,8 @@ def interactive(session: Session) -> int:
             break
         try:
             session.feed(pending)
+        except KeyboardInterrupt:  # Ctrl-C while a line or a :load runs: it was rolled back
+            print("interrupted: the session is as it was before that line", file=sys.stderr, flush=True)
         except Exception as error:  # nothing a user types may end the session
             print(f"internal error: {error!r}", file=sys.stderr, flush=True)
     return 0

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .explain import ExplainEntry
     from .mode_views import ForwardView, JacobianView, TaylorView
     from .options import Options
+    from .points import Sweep
     from .teaching.mistakes import Comparison
 
 
@@ -32,6 +33,7 @@ class Report:
         self.check: list[CheckRow] | None = None
         self.hessian: tuple[list[Value], list[list[float]]] | None = None
         self.formulas: list[tuple[Value, list[str]]] | None = None
+        self.sweep: Sweep | None = None  # --sweep (or --format csv): every point's value and gradients
         self.compare: Comparison | None = None
         # node id -> the steps of the backward walk into it, in order (--why, and --explain in JSON)
         self.contributions: dict[int, list[Step]] | None = None
@@ -39,6 +41,9 @@ class Report:
         self.jacobian: JacobianView | None = None  # --of f,g,...
         self.forward: ForwardView | None = None  # --mode forward (its passes with --explain)
         self.taylor: TaylorView | None = None  # --taylor NAME:K
+        # --simplify: each formula's graph (input, root) for LaTeX, and notes for stderr
+        self.formula_roots: list[tuple[Value, Value]] | None = None
+        self.notes: list[str] = []
 
     @property
     def output(self) -> Value:
@@ -56,6 +61,22 @@ class Report:
         """How a node is named in every view: an input by its key, anything else as the graph names it."""
         key = self.keys.get(node.id)
         return key if key is not None else self.result.label(node)
+
+    # -- how it shows itself: the page in Jupyter, the table and its views in IPython and Rich (display.py)
+    def _repr_html_(self) -> str:
+        from .display import report_html
+
+        return report_html(self)
+
+    def __rich__(self) -> object:
+        from .display import report_rich
+
+        return report_rich(self)
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        from .display import report_text
+
+        printer.text(report_text(self))  # type: ignore[attr-defined]
 
     @property
     def failed(self) -> bool:
@@ -99,7 +120,12 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     report = Report(result, options, source_field)
     if options.hessian:
         report.hessian = result.hessian()
-    if options.symbolic:
+    if options.simplify:
+        from .simplify import simplified_formulas
+
+        simplified = simplified_formulas(result, options.simplify_timeout, _formula_names(report))
+        report.formulas, report.formula_roots, report.notes = simplified
+    elif options.symbolic:
         report.formulas = result.formulas(_formula_names(report))
     if (options.of is not None and "," in options.of) or options.mode is not None or options.taylor is not None:
         from .mode_views import add_mode_views
@@ -113,6 +139,10 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         from .explain import explain
 
         report.explain = explain(result)
+    if options.sweep or options.format == "csv":
+        from .points import points
+
+        report.sweep = points(result, options)
     if options.why or (options.explain and report.forward is None):
         from .teaching.contributions import contributions
 

@@ -84,13 +84,14 @@ def _rule_row(rule: Any) -> tuple[str, int, str, bool, tuple[tuple[int, bool], .
     options = rule.options
     if options.keep_all_tokens:
         raise NotImplementedError(f"keep_all_tokens (!rule) is not supported: {rule.origin.name}")
-    include = tuple(
+    kept = tuple(
         (index, not symbol.is_term and symbol.name.startswith("_"))
         for index, symbol in enumerate(rule.expansion)
         if not (symbol.is_term and symbol.filter_out)
     )
-    if len(include) == len(rule.expansion) and not any(splice for _, splice in include):
-        include = None
+    # None: every child is kept as it is, so the reducer need not filter.
+    everything = len(kept) == len(rule.expansion) and not any(splice for _, splice in kept)
+    include = None if everything else kept
     callback = rule.alias or options.template_source or rule.origin.name
     expand_single = bool(options.expand1 and not rule.alias)
     return (str(rule.origin.name), len(rule.expansion), str(callback), expand_single, include)
@@ -121,7 +122,7 @@ def render(grammar: str) -> str:
         f"START_STATE = {tables.START_STATE}",
         f"END_STATE = {tables.END_STATE}",
         "",
-        "STATES = (",
+        "STATES: tuple[dict[str, int], ...] = (",
         *(f"    {row!r},  # {index}" for index, row in enumerate(tables.STATES)),
         ")",
         "",

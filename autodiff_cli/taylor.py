@@ -342,8 +342,10 @@ def _elu(args: Sequence[Series]) -> Series:
 
 def _leaky_relu(args: Sequence[Series]) -> Series:
     a = args[0]
-    slope = args[1][0] if len(args) > 1 else 0.01
-    return list(a) if a[0] > 0.0 else scale(a, slope)
+    if a[0] > 0.0:
+        return list(a)
+    # The slope is an expression of the program (it may move with the input too).
+    return mul(a, args[1]) if len(args) > 1 else scale(a, 0.01)
 
 
 def _atan2(args: Sequence[Series], out: float) -> Series:

@@ -12,7 +12,7 @@ import sympy
 from autodiff_cli import evaluate
 from autodiff_cli.derivative import GraphMath, gradient
 
-from .test_ops import BINARY, UNARY
+from .test_ops import BINARY, MANY, UNARY
 from .test_oracle import random_program
 
 X, Y = sympy.symbols("x y", real=True)
@@ -28,6 +28,19 @@ SYMPY_UNARY = {
     "sigmoid": 1 / (1 + sympy.exp(-X)),
     "relu": sympy.Max(X, 0),
     "abs": sympy.Abs(X),
+    "asin": sympy.asin(X),
+    "acos": sympy.acos(X),
+    "atan": sympy.atan(X),
+    "sinh": sympy.sinh(X),
+    "cosh": sympy.cosh(X),
+    "log2": sympy.log(X, 2),
+    "log10": sympy.log(X, 10),
+    "log1p": sympy.log(1 + X),
+    "expm1": sympy.exp(X) - 1,
+    "erf": sympy.erf(X),
+    "softplus": sympy.log(1 + sympy.exp(X)),
+    "gelu": X * (1 + sympy.erf(X / sympy.sqrt(2))) / 2,
+    "elu": sympy.Piecewise((X, X > 0), (sympy.exp(X) - 1, True)),
 }
 SYMPY_BINARY = {
     "add": X + Y,
@@ -37,6 +50,15 @@ SYMPY_BINARY = {
     "pow": X**Y,
     "max": sympy.Max(X, Y),
     "min": sympy.Min(X, Y),
+    "atan2": sympy.atan2(X, Y),
+    "hypot": sympy.sqrt(X**2 + Y**2),
+    "leaky_relu": sympy.Piecewise((X, X > 0), (Y * X, True)),
+}
+Z = sympy.Symbol("z", real=True)
+SYMPY_MANY = {
+    "clamp": sympy.Piecewise((Y, X < Y), (Z, X > Z), (X, True)),
+    "sum": X + Y + Z,
+    "prod": X * Y * Z,
 }
 
 
@@ -51,17 +73,20 @@ def _json(run, *args: str) -> dict:
 
 
 def test_sympy_tables_cover_every_operation() -> None:
-    assert set(SYMPY_UNARY) == set(UNARY) and set(SYMPY_BINARY) == set(BINARY)
+    assert set(SYMPY_UNARY) == set(UNARY) and set(SYMPY_BINARY) == set(BINARY) and set(SYMPY_MANY) == set(MANY)
 
 
-@pytest.mark.parametrize("point", [0.3, 1.7, -0.8])
+@pytest.mark.parametrize("point", [0.3, 1.7, -0.8, 0.95])
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_second_derivative_of_every_unary_operation(run, name: str, point: float) -> None:
-    if name in {"log", "sqrt"}:
+    if name in {"log", "sqrt", "log2", "log10"}:
         point = abs(point)
+    if name in {"asin", "acos"} and abs(point) > 1:
+        point = 1 / point
     text = f"x = {point!r}; y = {UNARY[name]}; g = grad(y, x); h = grad(g, x)"
     variables = _json(run, text)["variables"]
     at = {X: sympy.Float(point, 30)}
+    assert variables["y"]["value"] == pytest.approx(_number(SYMPY_UNARY[name], at), rel=1e-12, abs=1e-15)
     assert variables["g"]["value"] == pytest.approx(_number(sympy.diff(SYMPY_UNARY[name], X), at), rel=1e-9, abs=1e-12)
     assert variables["h"]["value"] == pytest.approx(_number(sympy.diff(SYMPY_UNARY[name], X, 2), at), rel=1e-9, abs=1e-12)
 
@@ -76,6 +101,21 @@ def test_hessian_of_every_binary_operation(run, name: str, x: float, y: float) -
         for j, column in enumerate("xy"):
             value = _number(expected[i, j], at)
             assert document["hessian"][row][column] == pytest.approx(value, rel=1e-9, abs=1e-12), (row, column)
+
+
+@pytest.mark.parametrize(("x", "y", "z"), [(0.7, -1.9, 2.5), (-2.2, 0.4, 1.5), (3.3, -1.1, 1.25), (1.5, 1.5, 2.0)])
+@pytest.mark.parametrize("name", sorted(MANY))
+def test_hessian_of_every_operation_of_many_arguments(run, name: str, x: float, y: float, z: float) -> None:
+    document = _json(run, "--hessian", "--symbolic", f"x = {x!r}; y = {y!r}; z = {z!r}; {MANY[name]}")
+    at = {X: sympy.Float(x, 30), Y: sympy.Float(y, 30), Z: sympy.Float(z, 30)}
+    symbols = {"x": X, "y": Y, "z": Z}
+    expr = SYMPY_MANY[name]
+    assert document["value"] == pytest.approx(_number(expr, at), rel=1e-12)
+    for row, first in symbols.items():
+        assert document["variables"][row]["grad"] == pytest.approx(_number(sympy.diff(expr, first), at), rel=1e-12)
+        for column, second in symbols.items():
+            expected = _number(sympy.diff(expr, first, second), at)
+            assert document["hessian"].get(row, {}).get(column, 0.0) == pytest.approx(expected, abs=1e-12), (row, column)
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -300,3 +340,40 @@ def test_a_failed_grad_leaves_a_session_graph_as_it_was() -> None:
     session.feed("g = grad(b, a)")
     assert "a pole of a derivative" in err.getvalue()
     assert len(session.graph.nodes) == before and "g" not in session.graph.names
+
+
+def _nested_grad_program(levels: int) -> str:
+    lines = ["x = 0.5", "p = sin(x) * exp(x) * x"]
+    lines += [f"g{k} = grad({'p' if k == 1 else f'g{k - 1}'}, x)" for k in range(1, levels + 1)]
+    return "\n".join(lines)
+
+
+def test_nested_grad_values_agree_with_sympy(run) -> None:
+    levels = 9
+    variables = _json(run, _nested_grad_program(levels))["variables"]
+    p = sympy.sin(X) * sympy.exp(X) * X
+    for k in range(1, levels + 1):
+        expected = _number(sympy.diff(p, X, k), {X: sympy.Rational(1, 2)})
+        assert variables[f"g{k}"]["value"] == pytest.approx(expected, rel=1e-11), k
+
+
+def test_nested_grad_shares_identical_nodes(run) -> None:
+    """Each level reuses the nodes of the levels before it: the graph grew 2.08x a level without sharing."""
+    sizes = [len(_json(run, _nested_grad_program(levels))["nodes"]) for levels in (8, 9, 10)]
+    assert sizes[2] / sizes[1] < 1.85 and sizes[1] / sizes[0] < 1.85, sizes
+
+
+def test_a_derivative_reuses_the_program_s_own_nodes() -> None:
+    """d/dx cos(x) needs sin(x): the program's sin(x) node is reused, not copied."""
+    result = evaluate("x = 0.7; s = sin(x); c = cos(x); y = s + c")
+    m = GraphMath()
+    second = gradient(gradient(result.output, result.variables["x"], m), result.variables["x"], m)
+    ops = {node.op_name for node in m.created}
+    assert "sin" not in ops and "cos" not in ops
+    assert second.data == pytest.approx(-math.sin(0.7) - math.cos(0.7), rel=1e-15)
+
+
+def test_hash_consing_keeps_signed_zeros_apart() -> None:
+    m = GraphMath()
+    assert m.constant(0.0) is m.constant(0.0)
+    assert m.constant(0.0) is not m.constant(-0.0)

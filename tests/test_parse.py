@@ -17,7 +17,16 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from autodiff_cli import grammar_tables, tables
 from autodiff_cli.errors import ParseError
-from autodiff_cli.parse import _describe, _Emitter, _or_list, _Tables, grammar_checksum, grammar_text, parse
+from autodiff_cli.parse import (
+    _describe,
+    _Emitter,
+    _or_list,
+    _Tables,
+    _unexpected_character,
+    grammar_checksum,
+    grammar_text,
+    parse,
+)
 
 # ---------------------------------------------------------------- the reference
 
@@ -79,27 +88,48 @@ _LARK = Lark(
 )
 
 
+# The same grammar without callbacks, to ask what may come next (feeding a
+# terminal on trial runs reductions, which must not emit code).
+_LARK_PLAIN = Lark(
+    grammar_text(),
+    parser="lalr",
+    lexer="contextual",
+    postlex=_NewlinesInParentheses(),
+    maybe_placeholders=False,
+)
+
+
+def _reference_accepts(text: str, position: int) -> frozenset[str]:
+    """What Lark's parser takes after `text[:position]`: `InteractiveParser.accepts()`.
+
+    (`UnexpectedToken.expected` is only the failing state's table row, which
+    LALR's merged states make too broad: ')' after `a = 1`.)
+    """
+    interactive = _LARK_PLAIN.parse_interactive(text[:position])
+    for _token in interactive.iter_parse():
+        pass
+    return frozenset(interactive.accepts())
+
+
 def _reference_error(error: UnexpectedInput, text: str) -> ParseError:
-    if isinstance(error, UnexpectedCharacters):
-        start = error.pos_in_stream
-        char = text[start] if start < len(text) else ""
-        shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}" if char else "end"
-        return ParseError(f"unexpected character {shown}", (start, start + 1))
+    if isinstance(error, UnexpectedCharacters):  # where it is: Lark's; how it reads: ours
+        return _unexpected_character(error.pos_in_stream, text)
     assert isinstance(error, UnexpectedToken)
     token = error.token
-    expected = sorted(_describe(kind) for kind in (error.accepts or error.expected))
-    if token.type == "$END":
+    at_end = token.type == "$END"
+    accepts = _reference_accepts(text, len(text) if at_end else token.start_pos)
+    expected = sorted(_describe(kind) for kind in accepts)
+    if at_end:
         start = len(text.rstrip())
         message = "the program ends in the middle of an expression"
         span = (max(0, start - 1), max(1, start))
     else:
         start = token.start_pos
-        shown = "a newline" if token == "\n" else repr(str(token))
+        shown = "end of line" if token == "\n" else repr(str(token))
         message = f"unexpected {shown}"
         span = (start, start + max(1, len(token)))
-    parse_error = ParseError(message, span, "expected " + _or_list(expected) if expected else "")
-    parse_error.at_end = token.type == "$END"
-    return parse_error
+    hint = "expected " + _or_list(expected) if expected else ""
+    return ParseError(message, span, hint, at_end=at_end, expected=accepts)
 
 
 def reference(text: str):
@@ -126,7 +156,7 @@ def ours(text: str):
 
 
 def _outcome(error: ParseError):
-    return (error.message, error.span, error.hint, getattr(error, "at_end", False))
+    return (error.message, error.span, error.hint, error.at_end, error.expected)
 
 
 def assert_same(text: str) -> None:
@@ -159,6 +189,10 @@ CASES = {
     "non-printable": "x = 1 \x01",
     "nul": "x = \x00",
     "unicode-letter": "é = 1",
+    "arabic-indic-digit": "a = \u0663",
+    "fullwidth-and-arabic-digits": "\uff11\u0663.5e\u0661",
+    "digit-after-ascii-digits": "a = 1\u0663",
+    "digit-in-a-name": "a\u0663 = 1",
     "dangling-operator": "x = 1 +",
     "double-equals": "x = = 1",
     "assign-to-expression": "1 = x",
@@ -174,6 +208,12 @@ CASES = {
     "only-operator": "*",
     "only-comment": "# nothing",
     "error-after-statements": "a = 1\nb = 2\nc = (",
+    "definition": "f(x, y) = x * y\nf(1, 2)",
+    "definition-without-parameters": "f() = 1; f()",
+    "definition-with-an-expression-parameter": "f(x + 1, -y, 2) = 2",
+    "definition-unclosed": "f(x = 1",
+    "definition-without-body": "f(x) =",
+    "definition-of-a-call-result": "f(x)(y) = 1",
 }
 
 
@@ -185,7 +225,7 @@ def test_same_as_lark(text: str) -> None:
 _LEXEMES = [
     "a", "b1", "_x", "max", "exp", "1", "2.5", ".5", "1e3", "1e", "1.", "0",
     "+", "-", "*", "/", "**", "^", "(", ")", ",", "=", ";", "\n", " ", "\t", "\r",
-    "#c\n", "# (\n", "$", ".", "é", "\x00", "!",
+    "#c\n", "# (\n", "$", ".", "é", "\x00", "!", "\u0663", "\uff11",
 ]  # fmt: skip
 
 
@@ -305,3 +345,44 @@ def test_spans_point_at_the_source() -> None:
         assert text[start:end] in {"a", "2", "max(a, 2)", "-a", "max(a, 2) * -a"}
     assert text[slice(*statement.span)] == "b = max(a, 2) * -a"
     assert text[slice(*statement.target_span)] == "b"
+
+
+# ---------------------------------------------------------------- hints
+
+# A text for each terminal a hint may name, to put where the error was.
+_SAMPLE = {
+    "NUMBER": "1", "NAME": "a", "POW": "**", "MINUS": "-", "PLUS": "+", "STAR": "*", "SLASH": "/",
+    "LPAR": "(", "RPAR": ")", "COMMA": ",", "EQUAL": "=", "_SEP": ";",
+}  # fmt: skip
+
+
+def _first_error(text: str) -> ParseError | None:
+    try:
+        for _statement in parse(text):
+            pass
+    except ParseError as error:
+        return error
+    return None
+
+
+def test_every_terminal_has_a_sample() -> None:
+    assert set(_SAMPLE) == set(_Tables(grammar_tables).terminals) - set(grammar_tables.IGNORE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LEXEMES), max_size=25))
+def test_every_hinted_token_gets_the_parse_past_the_error(lexemes: list[str]) -> None:
+    """Whatever a hint offers, put at the error's place, is taken: the parse fails later or not at all."""
+    text = "".join(lexemes)
+    error = _first_error(text)
+    if error is None or error.span is None or not error.expected:
+        return
+    place = len(text) if error.at_end else error.span[0]
+    for kind in error.expected:
+        if kind == "$END":
+            assert _first_error(text[:place]) is None, (text[:place], error.hint)
+            continue
+        patched = text[:place] + " " + _SAMPLE[kind] + " " + text[place:]
+        later = _first_error(patched)
+        # No error, or one after the inserted token (the end of the text counts as after it).
+        assert later is None or later.at_end or later.span[0] > place + 1, (patched, kind, later.message)

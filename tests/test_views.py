@@ -68,13 +68,13 @@ def test_dot_escape():
     assert escape('a|b{c}<d>"e\\') == 'a\\|b\\{c\\}\\<d\\>\\"e\\\\'
 
 
-def test_render_without_dot(tmp_path, monkeypatch):
+def test_render_png_without_dot(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    result = run("eval", "--render", str(tmp_path / "g.svg"), SEED)
+    result = run("eval", "--render", str(tmp_path / "g.png"), SEED)
     assert result.exit_code == 1
-    assert "apt install graphviz" in result.stderr and "brew install graphviz" in result.stderr
-    assert "--format dot" in result.stderr
-    assert not (tmp_path / "g.svg").exists()
+    assert "FILE.png needs Graphviz" in result.stderr and "apt install graphviz" in result.stderr
+    assert "FILE.svg and FILE.html" in result.stderr
+    assert not (tmp_path / "g.png").exists()
 
 
 def test_render_with_dot(tmp_path):

@@ -20,10 +20,16 @@ FORMATS: dict[str, str] = {
     "json": "json",
     "dot": "dot",
     "tree": "tree",
+    "html": "html",
+    "csv": "csv",
+    "latex": "latex",
 }
+
+#: Writers that are not a --format: --emit python|c (render/code.py).
+WRITERS: dict[str, str] = {**FORMATS, "code": "code"}
 
 
 def writer(name: str) -> Callable[[Report, OutputContext], None]:
-    """The `write` function of format `name` (a key of FORMATS)."""
-    module = importlib.import_module(f"{__name__}.{FORMATS[name]}")
+    """The `write` function of format `name` (a key of FORMATS, or "code" for --emit)."""
+    module = importlib.import_module(f"{__name__}.{WRITERS[name]}")
     return module.write  # type: ignore[no-any-return]

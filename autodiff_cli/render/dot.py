@@ -56,21 +56,26 @@ class RenderError(Exception):
 
 
 def render_file(report: Report, path: str) -> None:
-    """Draw the graph to FILE.svg / FILE.png with `dot` (no shell), via a temp file and rename."""
+    """Draw the graph to FILE.svg / FILE.png / FILE.html, via a temp file and rename.
+
+    SVG and PNG come from `dot` (no shell) when it is installed; without it an
+    SVG is drawn from our own layout, and a page never needs it.
+    """
     import os
-    import shutil
     import subprocess
     import tempfile
 
+    from ..layout import find_dot
+
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
-    if suffix not in ("svg", "png"):
-        raise RenderError(f"--render: cannot draw '{path}': the file must end in .svg or .png")
-    dot = shutil.which("dot")
-    if dot is None:
+    if suffix not in ("svg", "png", "html"):
+        raise RenderError(f"--render: cannot draw '{path}': the file must end in .svg, .png or .html")
+    dot = None if suffix == "html" else find_dot()
+    if dot is None and suffix == "png":
         raise RenderError(
-            "--render needs Graphviz's `dot`, which is not installed "
+            "--render FILE.png needs Graphviz's `dot`, which is not installed "
             "(apt install graphviz, or brew install graphviz); "
-            "or print the graph with --format dot"
+            "FILE.svg and FILE.html are drawn without it"
         )
     directory = os.path.dirname(os.path.abspath(path))
     try:
@@ -79,11 +84,18 @@ def render_file(report: Report, path: str) -> None:
         raise RenderError(f"--render: cannot write in {directory}: {error.strerror}") from None
     os.close(fd)
     try:
-        done = subprocess.run(
-            [dot, f"-T{suffix}", "-o", temp], input=render_dot(report).encode(), capture_output=True, check=False
-        )
-        if done.returncode != 0:
-            raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+        if dot is None:
+            from .html import page_document, svg_document
+
+            text = page_document(report) if suffix == "html" else svg_document(report, dot_finder=lambda: None)
+            with open(temp, "w", encoding="utf-8") as file:
+                file.write(text)
+        else:
+            done = subprocess.run(
+                [dot, f"-T{suffix}", "-o", temp], input=render_dot(report).encode(), capture_output=True, check=False
+            )
+            if done.returncode != 0:
+                raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
         # mkstemp makes the file 0600; a drawing is an ordinary file, so honour the umask.
         umask = os.umask(0)
         os.umask(umask)

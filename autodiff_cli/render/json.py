@@ -21,6 +21,12 @@ from .numbers import json_number
 
 
 def write(report: Report, out: OutputContext) -> None:
+    if report.sweep is not None:  # --sweep: JSON Lines, one document per point
+        from .sweep import write_json_lines
+
+        write_json_lines(report.sweep, out.stdout, report.source_field)
+        out.stdout.flush()
+        return
     write_json(report, out.stdout.write)
     out.stdout.flush()
 
@@ -111,7 +117,7 @@ def _explain(report: Report, write: Callable[[str], object]) -> None:
     entries = []
     for entry in report.explain:
         node = entry.node
-        rules = [rule for child, rule in zip(node.children, node.op.rules) if child.op is not CONSTANT]  # type: ignore[union-attr]
+        rules = [node.op.rule(index) for index, child in enumerate(node.children) if child.op is not CONSTANT]  # type: ignore[union-attr]
         steps = ", ".join(
             f'{{"to": {step.child.id}, "rule": {quote(rule)}, "local": {json_number(step.local)}, '
             f'"contribution": {json_number(step.contribution)}, "before": {json_number(step.before)}, '

@@ -64,21 +64,14 @@ def _primed(label: str) -> str:
 
 
 def _tangent_line(report: Report, step: TangentStep) -> str:
-    from .sections import _RULE_WORD, atomic
+    from .sections import _RULE_WORD, atomic, statement_text
 
     precision = report.options.precision
     label = report.label
     node = step.node
     op = node.op
     children = node.children
-    operands = [atomic(label(child)) for child in children]
-    if op.symbol and len(children) == 2:  # type: ignore[union-attr]
-        expression = f"{operands[0]} {op.symbol} {operands[1]}"  # type: ignore[union-attr]
-    elif op.symbol:  # type: ignore[union-attr]
-        expression = f"{op.symbol}{operands[0]}"  # type: ignore[union-attr]
-    else:
-        expression = f"{op.name}({', '.join(operands)})"  # type: ignore[union-attr]
-    head = f"{label(node)} = {expression}" if node.name is not None or label(node) != expression else expression
+    head, operands = statement_text(report, node)
     words = {"out": atomic(label(node)), "x": operands[0] if operands else "", "y": operands[1] if len(operands) > 1 else ""}
     terms = [
         (child, rule, d, t)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..engine import CONSTANT
+from ..engine import CONSTANT, Value
 from .grid import write_grid
 from .numbers import rounded
 
@@ -101,7 +101,7 @@ def write_check(report: Report, out: OutputContext) -> None:
 # ---------------------------------------------------------------- --explain
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(@[0-9:]+)?|[0-9.eE+-]+|—")
-_RULE_WORD = re.compile(r"\b(x|y|out)\b")
+_RULE_WORD = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")  # a word of a rule: an argument's name is replaced
 
 
 def atomic(text: str) -> str:
@@ -120,6 +120,22 @@ def atomic(text: str) -> str:
     return f"({text})"
 
 
+def statement_text(report: Report, node: Value) -> tuple[str, list[str]]:
+    """How an operation node reads as a statement (`f = (a*b) * (a+b)`), and its operands as written."""
+    label = report.label
+    children = node.children
+    op = node.op
+    operands = [atomic(label(child)) for child in children]
+    if op.symbol and len(children) == 2:  # type: ignore[union-attr]
+        expression = f"{operands[0]} {op.symbol} {operands[1]}"  # type: ignore[union-attr]
+    elif op.symbol:  # type: ignore[union-attr]
+        expression = f"{op.symbol}{operands[0]}"  # type: ignore[union-attr]
+    else:
+        expression = f"{op.name}({', '.join(operands)})"  # type: ignore[union-attr]
+    head = f"{label(node)} = {expression}" if node.name is not None or label(node) != expression else expression
+    return head, operands
+
+
 def explain_lines(report: Report) -> list[str]:
     """The backward pass as lines: each node with its gradient, then each contribution it sends."""
     assert report.explain is not None
@@ -131,21 +147,15 @@ def explain_lines(report: Report) -> list[str]:
         name = atomic(label(node))
         children = node.children
         op = node.op
-        operands = [atomic(label(child)) for child in children]
-        if op.symbol and len(children) == 2:  # type: ignore[union-attr]
-            expression = f"{operands[0]} {op.symbol} {operands[1]}"  # type: ignore[union-attr]
-        elif op.symbol:  # type: ignore[union-attr]
-            expression = f"{op.symbol}{operands[0]}"  # type: ignore[union-attr]
-        else:
-            expression = f"{op.name}({', '.join(operands)})"  # type: ignore[union-attr]
-        head = f"{label(node)} = {expression}" if node.name is not None or label(node) != expression else expression
+        head, operands = statement_text(report, node)
         grad = rounded(entry.grad, precision)
         lines.append(f"{head}   {name}.grad = {grad}" + ("" if entry.steps or entry.grad else "   (nothing flows back)"))
-        words = {"out": name, "x": operands[0] if operands else "", "y": operands[1] if len(operands) > 1 else ""}
+        words = dict(zip(op.argument_names(len(operands)), operands))  # type: ignore[union-attr]
+        words["out"] = name
         # The walk makes one step per input that is not a constant, in argument order.
-        rules = [rule for child, rule in zip(children, op.rules) if child.op is not CONSTANT]  # type: ignore[union-attr]
+        rules = [op.rule(index) for index, child in enumerate(children) if child.op is not CONSTANT]  # type: ignore[union-attr]
         for step, raw in zip(entry.steps, rules):
-            rule = _RULE_WORD.sub(lambda match, words=words: words[match.group(1)], raw)  # type: ignore[misc]
+            rule = _RULE_WORD.sub(lambda match, words=words: words.get(match.group(1), match.group(1)), raw)  # type: ignore[misc]
             receiver = atomic(label(step.child))
             text = (
                 f"  {receiver}.grad += {atomic(rule)} * {name}.grad = "

@@ -82,6 +82,11 @@ def _middle(label: str) -> str:
 
 def write(report: Report, out: OutputContext) -> None:
     """The table, the two orders under it, then every view asked for."""
+    if report.sweep is not None:  # --sweep: one row per point instead
+        from .sweep import write_sweep
+
+        write_sweep(report, out)
+        return
     limit = None if report.options.show_all else ROW_LIMIT
     if out.plain:
         out.line(plain_table(report, report.options.precision, limit))

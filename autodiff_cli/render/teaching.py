@@ -39,12 +39,13 @@ def local_rule(report: Report, node: Value, position: int, local: float) -> str:
     label = report.label
     child = node.children[position]
     bare = {"out": label(node)}
-    for key, argument in zip(("x", "y"), node.children):
+    for key, argument in zip(node.op.argument_names(len(node.children)), node.children):  # type: ignore[union-attr]
         bare[key] = label(argument)
-    rule = node.op.rules[position]  # type: ignore[union-attr]
+    rule = node.op.rule(position)  # type: ignore[union-attr]
+    words = "|".join(re.escape(key) for key in bare)
     # A whole argument keeps its own parentheses (`tanh(x*w + 1)`); elsewhere a compound label gets some.
     text = re.sub(
-        r"\((x|y|out)\)|\b(x|y|out)\b",
+        rf"\(({words})\)|\b({words})\b",
         lambda m: f"({bare[m.group(1)]})" if m.group(1) else atomic(bare[m.group(2)]),
         rule,
     )

@@ -1,0 +1,120 @@
+"""`--plot`: the output and its derivative along one swept input, in the terminal or as an image.
+
+The terminal plot is drawn by plotext, the image by Matplotlib; each is
+imported only here (`pip install 'autodiff-cli[plot]'`).  Failed points are
+gaps in both curves, never zeros; where the derivative changes sign (or is 0)
+the crossing is marked on the axis.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..points import Sweep
+
+IMAGE_SUFFIXES = (".svg", ".png")
+_EXTRA = "pip install 'autodiff-cli[plot]'"
+
+
+def curves(sweep: Sweep) -> tuple[str, list[float], list[float], list[float]]:
+    """The swept input's key, its values, the output and d(output)/d(input) (nan at failed points)."""
+    (axis,) = sweep.axes
+    xs = [float(x) for x in axis.values]
+    return axis.key, xs, [float(v) for v in sweep.value], [float(d) for d in sweep.grads[axis.key]]
+
+
+def zero_crossings(xs: list[float], ds: list[float]) -> list[float]:
+    """Where the derivative is 0 or changes sign between neighbouring points (linear interpolation)."""
+    crossings: list[float] = []
+    for i, (x, d) in enumerate(zip(xs, ds)):
+        if d == 0.0 and (i == 0 or ds[i - 1] != 0.0):
+            crossings.append(x)
+        if i + 1 < len(xs):
+            nxt = ds[i + 1]
+            if math.isfinite(d) and math.isfinite(nxt) and d * nxt < 0.0:
+                crossings.append(x + (xs[i + 1] - x) * d / (d - nxt))
+    return crossings
+
+
+def segments(xs: list[float], ys: list[float]) -> Iterator[tuple[list[float], list[float]]]:
+    """Runs of consecutive finite points: a failed point breaks the curve."""
+    run_x: list[float] = []
+    run_y: list[float] = []
+    for x, y in zip(xs, ys):
+        if math.isfinite(y):
+            run_x.append(x)
+            run_y.append(y)
+        elif run_x:
+            yield run_x, run_y
+            run_x, run_y = [], []
+    if run_x:
+        yield run_x, run_y
+
+
+def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
+    """The plot as text (with ANSI colour when `color`), `width` x `height` characters."""
+    try:
+        import plotext as plt  # type: ignore[import-untyped]
+    except ImportError:
+        raise UsageError(f"--plot needs plotext, which is not installed: {_EXTRA}") from None
+    key, xs, values, derivative = curves(sweep)
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("pro" if color else "clear")
+    for index, (name, ys, line_color) in enumerate(((sweep.output, values, "blue"), (f"d/d{key}", derivative, "red"))):
+        for number, (run_x, run_y) in enumerate(segments(xs, ys)):
+            plt.plot(run_x, run_y, label=name if number == 0 else "", color=line_color, marker="braille")
+        if index == 1:
+            crossings = zero_crossings(xs, derivative)
+            if crossings:
+                plt.scatter(crossings, [0.0] * len(crossings), label=f"d/d{key} = 0", marker="x", color="green")
+    plt.hline(0.0, "gray")
+    plt.xlabel(key)
+    plt.title(f"{sweep.output} and d/d{key} over {key}")
+    text: str = plt.build()
+    plt.clear_figure()
+    if not color:
+        text = plt.uncolorize(text)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def write_image(sweep: Sweep, path: str) -> None:
+    """The same plot as an SVG or PNG file, drawn with Matplotlib (no display needed)."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise UsageError(f"--plot {path}: the file must end in .svg or .png")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--plot {path}: no directory {directory}")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as pyplot
+    except ImportError:
+        raise UsageError(f"--plot {path} needs Matplotlib, which is not installed: {_EXTRA}") from None
+    key, xs, values, derivative = curves(sweep)
+    figure, axes = pyplot.subplots(figsize=(8, 5))
+    try:
+        # nan is a gap in a Matplotlib line: failed points are never drawn as zeros.
+        axes.plot(xs, values, label=sweep.output, color="tab:blue")
+        axes.plot(xs, derivative, label=f"d/d{key}", color="tab:red")
+        crossings = zero_crossings(xs, derivative)
+        if crossings:
+            axes.plot(crossings, [0.0] * len(crossings), "x", color="tab:green", label=f"d/d{key} = 0")
+        axes.axhline(0.0, color="gray", linewidth=0.8)
+        axes.set_xlabel(key)
+        axes.set_title(f"{sweep.output} and d/d{key} over {key}")
+        axes.legend()
+        axes.grid(True, alpha=0.3)
+        figure.savefig(path, format=suffix[1:])
+    except OSError as error:
+        raise UsageError(f"--plot {path}: {error.strerror or error}") from None
+    finally:
+        pyplot.close(figure)

@@ -1,0 +1,110 @@
+"""A sweep as text: the table (one row per point) and JSON Lines (one object per point).
+
+The columns: the swept inputs (the point), the output's value, its derivative
+with respect to every input, and why the point failed (empty when it did not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TextIO
+
+try:  # the C function behind json.dumps(str), without the json package
+    from _json import encode_basestring_ascii as quote
+except ImportError:  # not CPython
+    from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
+
+from .numbers import json_number, rounded
+
+if TYPE_CHECKING:
+    from ..output import OutputContext
+    from ..points import PointError, Sweep
+    from ..report import Report
+
+#: Rows of the table shown before its middle is elided (`--all` shows every row).
+ROW_LIMIT = 200
+
+
+def column_list(column: object) -> list[float]:
+    """A column as a list of Python floats (an ndarray's tolist() is the fast way)."""
+    tolist = getattr(column, "tolist", None)
+    return tolist() if tolist is not None else list(column)  # type: ignore[call-overload]
+
+
+def header(sweep: Sweep) -> list[str]:
+    """Column names: the swept inputs, value, d/d(every input), error."""
+    return [*(axis.key for axis in sweep.axes), "value", *(f"d/d{key}" for key in sweep.keys), "error"]
+
+
+def reason(error: PointError | None) -> str:
+    """Why a point failed, as one cell: `LINE:COLUMN: message`."""
+    return "" if error is None else f"{error.line}:{error.column}: {error.message}"
+
+
+def rows(sweep: Sweep, number: object, indices: range | list[int] | None = None) -> Iterator[list[str]]:
+    """Each point's cells (or those of `indices`), numbers written by `number` (a function of one float)."""
+    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
+    columns.append(column_list(sweep.value))
+    columns.extend(column_list(sweep.grads[key]) for key in sweep.keys)
+    errors = sweep.errors
+    for index in range(sweep.size) if indices is None else indices:
+        yield [*(number(column[index]) for column in columns), reason(errors.get(index))]  # type: ignore[operator]
+
+
+def write_sweep(report: Report, out: OutputContext) -> None:
+    """The table format for a sweep: its rows, or with a bare --plot the terminal plot instead."""
+    sweep = report.sweep
+    assert sweep is not None
+    if report.options.plot == "-":
+        import shutil
+
+        from .plot import terminal_plot
+
+        size = shutil.get_terminal_size()  # COLUMNS and LINES on a pipe, else 80 x 24
+        out.write(terminal_plot(sweep, out.width or size.columns, max(12, min(30, size.lines - 4)), out.color))
+        return
+    write_table(sweep, out.stdout, report.options.precision, None if report.options.show_all else ROW_LIMIT)
+
+
+def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None = ROW_LIMIT) -> None:
+    """The sweep as plain columns, two spaces apart, numbers to `precision` digits (no error column if none failed)."""
+    names = header(sweep)
+    size = sweep.size
+    # Only the rows shown are formatted: a million-point sweep shows 200.
+    elide = limit is not None and size > limit
+    head = limit // 2 if elide and limit is not None else size
+    tail = list(range(size - (limit - head), size)) if elide and limit is not None else []
+    body = list(rows(sweep, lambda x: rounded(x, precision), [*range(head), *tail]))
+    if not sweep.errors:
+        names.pop()
+        for row in body:
+            row.pop()
+    table = [names, *body]
+    numeric = len(names) - (1 if sweep.errors else 0)
+    widths = [max(len(row[i]) for row in table) for i in range(numeric)]
+    out.write(f"{sweep.output} at {sweep.size} point{'s' if sweep.size != 1 else ''}\n")
+    for index, row in enumerate(table):
+        if elide and index == head + 1:
+            out.write(f"{'…'.rjust(widths[0])}  {size - len(body)} more rows (--all)\n")
+        cells = [cell.rjust(width) for cell, width in zip(row[:numeric], widths)]
+        out.write("  ".join([*cells, *row[numeric:]]).rstrip() + "\n")
+
+
+def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> None:
+    """One JSON object a point, one a line (see docs/sweeps.md for the keys)."""
+    head = (f'{{"source": {quote(source)}, ' if source is not None else "{") + f'"output": {quote(sweep.output)}, '
+    axes = [quote(axis.key) for axis in sweep.axes]
+    keys = [quote(key) for key in sweep.keys]
+    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
+    values = column_list(sweep.value)
+    grads = [column_list(sweep.grads[key]) for key in sweep.keys]
+    errors = sweep.errors
+    write = out.write
+    for index in range(sweep.size):
+        point = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(axes, columns))
+        grad = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(keys, grads))
+        error = errors.get(index)
+        failure = (
+            "null" if error is None else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
+        )
+        write(f'{head}"point": {{{point}}}, "value": {json_number(values[index])}, "grad": {{{grad}}}, "error": {failure}}}\n')
