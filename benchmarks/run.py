@@ -391,7 +391,10 @@ def main() -> int:
     def program(shape: str, n: int) -> str:
         if (shape, n) not in files:
             path = workdir / f"{shape}-{n}.ad"
-            path.write_text(generate.program_text(shape, n))
+            # Line by line: a forked child's peak RSS starts at its parent's, so the parent stays small.
+            with path.open("w") as handle:
+                for target, expression in generate.statements(shape, n):
+                    handle.write(f"{target} = {generate._expression(expression)}\n")
             files[shape, n] = str(path)
         return files[shape, n]
 
