@@ -270,7 +270,7 @@ def _chain(n: int, separator: str = "\n") -> str:
 
 def test_ctrl_c_during_a_long_run_exits_130_with_one_line(tmp_path: Path) -> None:
     program = tmp_path / "long.ad"
-    program.write_text(_chain(300_000))
+    program.write_text(_chain(1_000_000))  # seconds of work even on a fast machine: the signal lands mid-run
     # stdout a pipe; stderr a terminal, so the progress bar (shown at once) says when the run has begun:
     # a fixed sleep would signal a process still starting up on a busy machine.
     primary, secondary = os.openpty()
