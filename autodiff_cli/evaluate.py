@@ -402,7 +402,8 @@ class Graph:
         """`label` of each node, in one loop: the JSON document names every node."""
         text = self.source.text
         starts, ends = self.starts, self.ends
-        formulas = self.formulas
+        # Nodes `label` names from elsewhere than their own source text take its path.
+        special = self.formulas.keys() | self.call_labels.keys() if (self.formulas or self.call_labels) else ()
         result: list[str] = []
         add = result.append
         for node in nodes:
@@ -412,7 +413,7 @@ class Graph:
                 continue
             index = node.id
             start, end = starts[index], ends[index]
-            if end - start > LABEL_LIMIT or (formulas and index in formulas):
+            if end - start > LABEL_LIMIT or (special and index in special):
                 add(self.label(node))
                 continue
             label = text[start:end]
