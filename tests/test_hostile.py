@@ -275,7 +275,11 @@ def test_ctrl_c_during_a_long_run_exits_130_with_one_line(tmp_path: Path) -> Non
     # a fixed sleep would signal a process still starting up on a busy machine.
     primary, secondary = os.openpty()
     env = dict(ENV, AUTODIFF_PROGRESS_DELAY="0", TERM="xterm", COLUMNS="80")
-    process = subprocess.Popen([*_command(), "run", str(program)], stdout=subprocess.PIPE, stderr=secondary, env=env)
+    # A run started in the background (as CI may be) inherits SIGINT ignored; a person at a terminal does not.
+    process = subprocess.Popen(
+        [*_command(), "run", str(program)], stdout=subprocess.PIPE, stderr=secondary, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     os.close(secondary)
     seen = b""
     while b"evaluating" not in seen:
