@@ -25,7 +25,7 @@ import operator
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from .errors import ParseError
@@ -209,7 +209,10 @@ class _Tree:
 
 # ---------------------------------------------------------------- the tables
 
-Reducer = Callable[[list[Any]], Any]
+Reducer = Callable[[Sequence[Any]], Any]
+#: What a reduction does to the values: see `_Tables.steps`.
+Step = tuple[str, int, "tuple[Reducer, tuple[int, ...]] | object | None"]
+_DISCARD = object()
 
 
 class _Tables:
@@ -226,21 +229,34 @@ class _Tables:
         self.start_state: int = tables.START_STATE
         self.end_state: int = tables.END_STATE
 
-    def reducers(self, emitter: _Emitter) -> list[tuple[str, int, Reducer | None]]:
-        """Per rule: (the rule's name, how many symbols it pops, what makes its value).
+    def steps(self, emitter: _Emitter) -> list[Step]:
+        """Per rule: (the rule's name, how many symbols it pops, what its reduction does to the values).
 
-        None for a rule that passes its one child through (`?sum: product`):
-        the loop then only changes state.
+        The last item is None for a rule that passes its one child through
+        (`?sum: product`): the loop then only changes state. It is `_DISCARD`
+        for the start rule and the helper rules Lark made for it: their value
+        would be the tree of the whole program, which nothing reads, and they
+        are the only rules whose children reach back before the statement
+        being read (see `_Run`). Otherwise it is (what makes the value, which
+        children it takes, by position).
         """
-        result: list[tuple[str, int, Reducer | None]] = []
+        result: list[Step] = []
         for origin, size, callback_name, expand_single, include in self.rules:
-            callback = getattr(emitter, callback_name, None)
-            if callback is None:
-                callback = functools.partial(_Tree, callback_name)
+            if origin == "start" or origin.startswith("__start_"):
+                result.append((origin, size, _DISCARD))
+                continue
             if expand_single and size == 1 and include is None:
                 result.append((origin, size, None))
-            else:
-                result.append((origin, size, _reducer(callback, expand_single, include)))
+                continue
+            callback = getattr(emitter, callback_name, None)
+            if callback is not None and not expand_single and not (include and any(splice for _, splice in include)):
+                # Our own callback, with the children Lark's filter keeps: no wrapper.
+                kept = tuple(range(size)) if include is None else tuple(index for index, _ in include)
+                result.append((origin, size, (callback, kept)))
+                continue
+            if callback is None:
+                callback = functools.partial(_Tree, callback_name)
+            result.append((origin, size, (_reducer(callback, expand_single, include), tuple(range(size)))))
         return result
 
 
@@ -294,21 +310,16 @@ def _token_pattern(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str
 
 
 def _reducer(callback: Reducer, expand_single: bool, include: Any) -> Reducer:
-    """The callback behind Lark's child filter (lark/parse_tree_builder.py, LALR without placeholders)."""
-    if include is None and not expand_single:
-        return callback
-    if include is not None and not expand_single and not any(splice for _, splice in include):
-        indices = [index for index, _ in include]
-        if len(indices) == 1:
-            (index,) = indices
-            return lambda children: callback([children[index]])
-        if not isinstance(callback, functools.partial):  # a tuple is enough for our callbacks; a _Tree needs a list
-            pick = operator.itemgetter(*indices)  # ~3x faster than a list comprehension here
-            return lambda children: callback(pick(children))
+    """The callback behind Lark's child filter (lark/parse_tree_builder.py, LALR without placeholders).
 
-    def reduce(children: list[Any]) -> Any:
+    Only for the rules `_Tables.steps` cannot hand straight to a callback: the
+    ones that splice a helper rule's children in (`arguments`), and the
+    helper rules themselves, whose value is a `_Tree` holding a list.
+    """
+
+    def reduce(children: Sequence[Any]) -> Any:
         if include is None:
-            kept = children
+            kept = list(children)
         else:
             kept = []
             for index, splice in include:
@@ -339,6 +350,26 @@ def _tables() -> _Tables:
 
 
 # ---------------------------------------------------------------- the loop
+#
+# The text is read a segment at a time: the tokens up to a separator outside
+# parentheses (which ends it), that is one statement or a blank one. The
+# parser's stack between segments holds only the start rule's symbols, a
+# few states. From the same stack, the same kinds of tokens make the LALR
+# loop take the same steps and call the same callbacks on the tokens at the
+# same places, so `parse` runs the loop for the first segment of each shape
+# (stack, kinds of token) only and remembers what it did: the callbacks
+# called, which registers (the segment's tokens, then the callbacks' values)
+# each one took, and the stack it left. A later segment of that shape calls
+# the callbacks on its own tokens and skips the tables. Programs repeat a
+# few shapes over and over. A segment of a new shape, and any error, goes
+# through the loop, so errors come out as they always did.
+
+#: A longer segment is parsed but not remembered (deep nesting is one of a kind).
+_LONGEST_REMEMBERED = 256
+#: At most this many shapes remembered per parse, to bound memory on a program that never repeats itself.
+_MOST_REMEMBERED = 4096
+
+Op = tuple[Reducer, Callable[[list[Any]], Sequence[Any]]]
 
 
 def parse(text: str) -> Iterator[Statement]:
@@ -347,74 +378,130 @@ def parse(text: str) -> Iterator[Statement]:
     emitter = _Emitter()
     # A reduce action is ~rule (-1 for rule 0, -2 for rule 1, ...): indexing
     # the reversed list with it finds the rule without computing ~action.
-    rules = tables.reducers(emitter)[::-1]
-    states = tables.states
+    steps = tables.steps(emitter)[::-1]
     statements = emitter._statements
-    state = tables.start_state
-    stack = [state]
-    values: list[Any] = []
+    ignore = tables.ignore
+    known: dict[tuple[tuple[int, ...], tuple[str | None, ...]], tuple[list[Op], tuple[int, ...]]] = {}
+    boundary = (tables.start_state,)  # the stack between segments
+    tokens: list[Any] = []  # the segment's tokens, then the values its callbacks make
+    kinds: list[str | None] = []  # None: a character no terminal matches
     depth = 0  # open parentheses: a newline inside them continues the expression
 
     leading = tables.leading_spaces(text)  # matches always, perhaps nothing
     for token in tables.tokens(text, leading.end() if leading else 0):
-        kind: str = token.lastgroup  # type: ignore[assignment]  # every terminal is a named group
-        if depth and kind == "_SEP" and text[token.start()] == "\n":
-            continue
-        action = states[state].get(kind)
-        if action is None:
-            if kind in tables.ignore:
-                continue
-            raise _unexpected(tables, token, text)
-        while action < 0:  # reduce
-            origin, size, reduce = rules[action]
-            if reduce is None:
-                state = stack[-1] = states[stack[-2]][origin]
-            else:
-                if size:
-                    children = values[-size:]
-                    del values[-size:]
-                    del stack[-size:]
+        kind: str | None = token.lastgroup
+        if kind == "_SEP":
+            if depth:
+                if text[token.start()] == "\n":
+                    continue
+            else:  # the end of a segment
+                tokens.append(token)
+                kinds.append(kind)
+                shape = (boundary, tuple(kinds))
+                seen = known.get(shape)
+                if seen is None:
+                    run = _Run(tables, steps, boundary, tokens, text)
+                    run.feed(kinds)
+                    boundary = tuple(run.stack)
+                    if len(kinds) <= _LONGEST_REMEMBERED and len(known) < _MOST_REMEMBERED:
+                        known[shape] = (run.program, boundary)
                 else:
-                    children = []
-                values.append(reduce(children))
-                state = states[stack[-1]][origin]
-                stack.append(state)
-            action = states[state].get(kind)
-            if action is None:
-                raise _unexpected(tables, token, text)
-        state = action
-        stack.append(state)
-        values.append(token)
-        if kind == "LPAR":
+                    program, boundary = seen
+                    for make, pick in program:
+                        tokens.append(make(pick(tokens)))
+                tokens = []
+                kinds = []
+                if statements:
+                    yield from statements
+                    statements.clear()
+                continue
+        elif kind in ignore:
+            continue
+        elif kind == "LPAR":
             depth += 1
         elif kind == "RPAR":
             depth = max(0, depth - 1)
-        if statements:
-            yield from statements
-            statements.clear()
+        tokens.append(token)
+        kinds.append(kind)
 
-    # The end of the text: reduce until the start rule is complete.
-    end_state = tables.end_state
-    while state != end_state:
-        action = states[state].get("$END")
-        if action is None:
-            raise _unexpected(tables, None, text)
-        origin, size, reduce = rules[action]
-        if reduce is None:
-            state = stack[-1] = states[stack[-2]][origin]
+    run = _Run(tables, steps, boundary, tokens, text)
+    run.feed(kinds)
+    run.end()
+    yield from statements
+
+
+class _Run:
+    """Lark's LALR loop over one segment, from the stack the last one left, writing down what it computes.
+
+    `values` holds, for each symbol on the stack, the register of its value:
+    an index into `registers`, which starts as the segment's tokens and
+    grows by one for each value a callback makes. None stands for a value
+    nobody reads: the start rule's and those of the symbols before the
+    segment (the start rule's alone reach back there).
+    """
+
+    def __init__(self, tables: _Tables, steps: list[Step], boundary: tuple[int, ...], registers: list[Any], text: str) -> None:
+        self.tables = tables
+        self.steps = steps
+        self.text = text
+        self.stack = list(boundary)
+        self.values: list[int | None] = [None] * (len(boundary) - 1)
+        self.registers = registers
+        self.program: list[Op] = []  # what a later segment of the same shape does
+
+    def feed(self, kinds: list[str | None]) -> None:
+        """Shift the segment's tokens, with the reductions each asks for; raise ParseError at a refused one."""
+        states, stack, values, reduce = self.tables.states, self.stack, self.values, self._reduce
+        for index, kind in enumerate(kinds):
+            action = states[stack[-1]].get(kind)  # type: ignore[arg-type]  # None (a bad character) is in no row
+            while action is not None and action < 0:
+                reduce(action)
+                action = states[stack[-1]].get(kind)  # type: ignore[arg-type]
+            if action is None:
+                raise _unexpected(self.tables, self.registers[index], self.text)
+            stack.append(action)
+            values.append(index)
+
+    def end(self) -> None:
+        """The end of the text: reduce until the start rule is complete."""
+        states, stack, end_state = self.tables.states, self.stack, self.tables.end_state
+        while stack[-1] != end_state:
+            action = states[stack[-1]].get("$END")
+            if action is None:
+                raise _unexpected(self.tables, None, self.text)
+            self._reduce(action)
+
+    def _reduce(self, action: int) -> None:
+        origin, size, how = self.steps[action]
+        states, stack, values = self.tables.states, self.stack, self.values
+        if how is None:  # a pass-through: the child's value is the rule's
+            stack[-1] = states[stack[-2]][origin]
+            return
+        children = values[len(values) - size :]
+        if size:
+            del values[-size:]
+            del stack[-size:]
+        if how is _DISCARD:
+            values.append(None)
         else:
-            if size:
-                children = values[-size:]
-                del values[-size:]
-                del stack[-size:]
-            else:
-                children = []
-            values.append(reduce(children))
-            state = states[stack[-1]][origin]
-            stack.append(state)
-        if statements:
-            yield from statements
-            statements.clear()
+            make, kept = how  # type: ignore[misc]
+            pick = _picker([children[index] for index in kept])
+            registers = self.registers
+            registers.append(make(pick(registers)))
+            values.append(len(registers) - 1)
+            self.program.append((make, pick))
+        stack.append(states[stack[-1]][origin])
+
+
+def _picker(registers: list[int | None]) -> Callable[[list[Any]], Sequence[Any]]:
+    """What takes the given registers' values out of the list of registers, as a sequence."""
+    if len(registers) == 1:
+        (register,) = registers
+        assert register is not None  # a callback's children are inside the segment
+        return operator.itemgetter(slice(register, register + 1))  # type: ignore[return-value]
+    if not registers:
+        return operator.itemgetter(slice(0, 0))  # type: ignore[return-value]
+    return operator.itemgetter(*registers)  # type: ignore[return-value]
 
 
 _TOKEN_TEXT = {
