@@ -26,6 +26,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from .errors import ParseError
@@ -37,6 +38,8 @@ from .errors import ParseError
 #   ("call", name, argument_count, start, end, operand_spans)
 Instruction = tuple[Any, ...]
 Span = tuple[int, int]
+#: A token as the rule callbacks see it: (text, start, end).
+Token = tuple[str, int, int]
 
 
 class Parameter(NamedTuple):
@@ -85,7 +88,8 @@ class _Emitter:
 
     Named after the rules (or their `-> alias`) of the grammar, and called with
     a rule's children filtered as Lark's tree builder filters them. A token is
-    the `re.Match` the lexer made. One emitter per parse.
+    a `Token`: its text (with any spaces the lexer let it take) and where it
+    starts and ends. One emitter per parse.
     """
 
     def __init__(self) -> None:
@@ -93,63 +97,70 @@ class _Emitter:
         self._statements: list[Statement] = []
 
     # -- statements
-    def assign(self, children: list[Any]) -> None:
-        name, span = children
-        start = name.start()
-        self._finish(name.group(), (start, name.end()), (start, span[1]))
+    def assign(self, children: Sequence[Any]) -> None:
+        (name, start, end), span = children
+        self._statements.append(Statement(name, (start, end), self._code, (start, span[1])))
+        self._code = []
 
-    def bare(self, children: list[Any]) -> None:
-        self._finish(None, None, children[0])
+    def bare(self, children: Sequence[Any]) -> None:
+        self._statements.append(Statement(None, None, self._code, children[0]))
+        self._code = []
 
-    def define(self, children: list[Any]) -> None:
-        name, *arguments, _rpar, body = children
+    def define(self, children: Sequence[Any]) -> None:
+        (name, start, end), *arguments, _rpar, body = children
         spans = arguments[0] if arguments else []
         code = self._code
         # The parameters were read as a call's arguments: their code comes
         # first, one instruction for a plain name, more for anything else.
         parameters = []
         index = 0
-        for start, end in spans:
+        for first_start, last_end in spans:
             first = index
-            while index < len(code) and _instruction_span(code[index])[0] >= start and _instruction_span(code[index])[1] <= end:
+            while (
+                index < len(code)
+                and _instruction_span(code[index])[0] >= first_start
+                and _instruction_span(code[index])[1] <= last_end
+            ):
                 index += 1
             plain = index - first == 1 and code[first][0] == "name"
-            parameters.append(Parameter(code[first][1] if plain else None, (start, end)))
-        self._code = code[index:]
-        start = name.start()
-        self._finish(name.group(), (start, name.end()), (start, body[1]), tuple(parameters))
-
-    def _finish(
-        self, target: str | None, target_span: Span | None, span: Span, parameters: tuple[Parameter, ...] | None = None
-    ) -> None:
-        self._statements.append(Statement(target, target_span, self._code, span, parameters))
+            parameters.append(Parameter(code[first][1] if plain else None, (first_start, last_end)))
+        self._statements.append(Statement(name, (start, end), code[index:], (start, body[1]), tuple(parameters)))
         self._code = []
 
     # -- expressions: each returns its span
-    def _binary(self, name: str, children: list[Any]) -> Span:
-        left, right = children[0], children[-1]
+    def add(self, children: Sequence[Any]) -> Span:
+        left, right = children
         span = (left[0], right[1])
-        self._code.append(("operator", name, span[0], span[1], (left, right)))
+        self._code.append(("operator", "add", left[0], right[1], (left, right)))
         return span
 
-    def add(self, children: list[Any]) -> Span:
-        return self._binary("add", children)
+    def sub(self, children: Sequence[Any]) -> Span:
+        left, right = children
+        span = (left[0], right[1])
+        self._code.append(("operator", "sub", left[0], right[1], (left, right)))
+        return span
 
-    def sub(self, children: list[Any]) -> Span:
-        return self._binary("sub", children)
+    def mul(self, children: Sequence[Any]) -> Span:
+        left, right = children
+        span = (left[0], right[1])
+        self._code.append(("operator", "mul", left[0], right[1], (left, right)))
+        return span
 
-    def mul(self, children: list[Any]) -> Span:
-        return self._binary("mul", children)
+    def div(self, children: Sequence[Any]) -> Span:
+        left, right = children
+        span = (left[0], right[1])
+        self._code.append(("operator", "div", left[0], right[1], (left, right)))
+        return span
 
-    def div(self, children: list[Any]) -> Span:
-        return self._binary("div", children)
+    def pow(self, children: Sequence[Any]) -> Span:
+        left, _, right = children
+        span = (left[0], right[1])
+        self._code.append(("operator", "pow", left[0], right[1], (left, right)))
+        return span
 
-    def pow(self, children: list[Any]) -> Span:
-        return self._binary("pow", children)
-
-    def neg(self, children: list[Any]) -> Span:
+    def neg(self, children: Sequence[Any]) -> Span:
         minus, operand = children
-        span = (minus.start(), operand[1])
+        span = (minus[1], operand[1])
         code = self._code
         last = code[-1]
         if last[0] == "number" and (last[2], last[3]) == operand:
@@ -160,35 +171,32 @@ class _Emitter:
             code.append(("operator", "neg", span[0], span[1], (operand,)))
         return span
 
-    def pos(self, children: list[Any]) -> Span:
+    def pos(self, children: Sequence[Any]) -> Span:
         plus, operand = children
-        return (plus.start(), operand[1])
+        return (plus[1], operand[1])
 
-    def number(self, children: list[Any]) -> Span:
-        (token,) = children
-        start, end = token.span()
-        self._code.append(("number", token.group(), start, end))
-        return (start, end)
+    def number(self, children: Sequence[Any]) -> Span:
+        token = children[0]
+        self._code.append(("number", *token))
+        return token[1:]  # type: ignore[no-any-return]
 
-    def name(self, children: list[Any]) -> Span:
-        (token,) = children
-        start, end = token.span()
-        self._code.append(("name", token.group(), start, end))
-        return (start, end)
+    def name(self, children: Sequence[Any]) -> Span:
+        token = children[0]
+        self._code.append(("name", *token))
+        return token[1:]  # type: ignore[no-any-return]
 
-    def call(self, children: list[Any]) -> Span:
+    def call(self, children: Sequence[Any]) -> Span:
         name, *arguments, rpar = children
         spans = tuple(arguments[0]) if arguments else ()
-        span = (name.start(), rpar.end())
-        self._code.append(("call", name.group(), len(spans), span[0], span[1], spans))
-        return span
+        self._code.append(("call", name[0], len(spans), name[1], rpar[2], spans))
+        return (name[1], rpar[2])
 
-    def arguments(self, children: list[Any]) -> list[Span]:
+    def arguments(self, children: Sequence[Any]) -> list[Span]:
         return list(children)
 
-    def group(self, children: list[Any]) -> Span:
+    def group(self, children: Sequence[Any]) -> Span:
         lpar, _, rpar = children
-        return (lpar.start(), rpar.end())
+        return (lpar[1], rpar[2])
 
 
 def _instruction_span(instruction: Instruction) -> Span:
@@ -211,8 +219,8 @@ class _Tree:
 
 Reducer = Callable[[Sequence[Any]], Any]
 #: What a reduction does to the values: see `_Tables.steps`.
-Step = tuple[str, int, "tuple[Reducer, tuple[int, ...]] | object | None"]
-_DISCARD = object()
+Step = tuple[str, int, "tuple[Reducer, tuple[int, ...]] | None"]
+_DISCARD: tuple[Reducer, tuple[int, ...]] = (lambda children: None, ())  # told apart by identity
 
 
 class _Tables:
@@ -224,6 +232,7 @@ class _Tables:
         self.tokens = re.compile(_token_pattern(tables.TERMINALS, self.ignore)).finditer
         self.leading_spaces = re.compile(f"(?:{_spaces(tables.TERMINALS, self.ignore) or '(?!)'})?").match
         self.terminals = frozenset(names)
+        self.terminals_in_order: tuple[tuple[str, str], ...] = tables.TERMINALS
         self.states: list[dict[str, int]] = list(tables.STATES)
         self.rules: tuple[tuple[str, int, str, bool, Any], ...] = tables.RULES
         self.start_state: int = tables.START_STATE
@@ -275,7 +284,7 @@ def _spaces(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str]) -> s
     return "|".join(pattern for name, pattern in terminals if name in ignore and re.fullmatch(pattern, " "))
 
 
-def _token_pattern(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str]) -> str:
+def _token_pattern(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str], only: tuple[str, str] | None = None) -> str:
     """Lark's terminals, in the order its lexer tries them at each position, as one alternation.
 
     A last, unnamed alternative matches any other character, so a token with
@@ -283,27 +292,35 @@ def _token_pattern(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str
     together, at the place of the first of them, behind one optional run of
     spaces (no two terminals of the grammar start with the same character,
     but for `**` before `*`, whose order stays); the ignored whitespace is
-    tried last, where nothing else matches.
+    tried last, where nothing else matches. Each group is named after its
+    terminal; given `only` (a terminal, a name), that terminal's group alone
+    captures, under that name.
     """
+
+    def group(name: str, pattern: str) -> str:
+        if only is None:
+            return f"(?P<{name}>{pattern})"
+        return f"(?P<{only[1]}>{pattern})" if name == only[0] else f"(?:{pattern})"
+
     spaces = _spaces(terminals, ignore)
     if not spaces:
-        return "|".join([*(f"(?P<{name}>{pattern})" for name, pattern in terminals), "(?s:.)"])
+        return "|".join([*(group(name, pattern) for name, pattern in terminals), "(?s:.)"])
     around = f"(?:{spaces})?"
     alternatives: list[str] = []
     last: list[str] = []
     spaced: list[str] = []
     for name, pattern in terminals:
         if name in ignore and re.fullmatch(pattern, " "):
-            last.append(f"(?P<{name}>{pattern})")
+            last.append(group(name, pattern))
         elif name in _SPACES_AROUND:
             if not spaced:
                 alternatives.append("")  # the operators' place, filled below
                 spaced_at = len(alternatives) - 1
-            spaced.append(f"(?P<{name}>{pattern})")
+            spaced.append(group(name, pattern))
         elif name in _SPACES_AFTER:
-            alternatives.append(f"(?P<{name}>{pattern}){around}")
+            alternatives.append(group(name, pattern) + around)
         else:
-            alternatives.append(f"(?P<{name}>{pattern})")
+            alternatives.append(group(name, pattern))
     if spaced:
         alternatives[spaced_at] = f"{around}(?:{'|'.join(spaced)}){around}"
     return "|".join([*alternatives, *last, "(?s:.)"])
@@ -357,19 +374,39 @@ def _tables() -> _Tables:
 # few states. From the same stack, the same kinds of tokens make the LALR
 # loop take the same steps and call the same callbacks on the tokens at the
 # same places, so `parse` runs the loop for the first segment of each shape
-# (stack, kinds of token) only and remembers what it did: the callbacks
-# called, which registers (the segment's tokens, then the callbacks' values)
-# each one took, and the stack it left. A later segment of that shape calls
-# the callbacks on its own tokens and skips the tables. Programs repeat a
-# few shapes over and over. A segment of a new shape, and any error, goes
-# through the loop, so errors come out as they always did.
+# (stack, kinds of token) only and remembers what it did (`_Shape`). A later
+# segment of that shape calls the callbacks on its own tokens and skips the
+# tables. A shape met a few times also gets a regular expression that reads
+# a whole segment of it in one match (`_shape_pattern`), so the lexer's
+# per-token loop is skipped too. Programs repeat a few shapes over and over.
+# A segment of a new shape, and any error, goes through the loop, so errors
+# come out as they always did.
 
 #: A longer segment is parsed but not remembered (deep nesting is one of a kind).
 _LONGEST_REMEMBERED = 256
 #: At most this many shapes remembered per parse, to bound memory on a program that never repeats itself.
 _MOST_REMEMBERED = 4096
+#: A shape met this many times gets its pattern (compiling one costs about as much as parsing a few hundred tokens).
+_HOT_AFTER = 3
+#: The longest segment given a pattern, and how many patterns are tried at a segment's start.
+_LONGEST_PATTERN = 64
+_MOST_TRIED = 6
 
 Op = tuple[Reducer, Callable[[list[Any]], Sequence[Any]]]
+
+
+class _Shape:
+    """What the LALR loop did for one shape of segment, to do again on the next one."""
+
+    __slots__ = ("kinds", "program", "after", "seen", "pattern", "groups")
+
+    def __init__(self, kinds: tuple[str | None, ...], program: list[Op], after: tuple[int, ...]) -> None:
+        self.kinds = kinds
+        self.program = program  # the callbacks and the registers each takes
+        self.after = after  # the stack it leaves
+        self.seen = 1
+        self.pattern: Callable[[str, int], re.Match[str] | None] | None = None
+        self.groups: tuple[int, ...] = ()  # the pattern's group of each token
 
 
 def parse(text: str) -> Iterator[Statement]:
@@ -380,54 +417,127 @@ def parse(text: str) -> Iterator[Statement]:
     # the reversed list with it finds the rule without computing ~action.
     steps = tables.steps(emitter)[::-1]
     statements = emitter._statements
-    ignore = tables.ignore
-    known: dict[tuple[tuple[int, ...], tuple[str | None, ...]], tuple[list[Op], tuple[int, ...]]] = {}
-    boundary = (tables.start_state,)  # the stack between segments
-    tokens: list[Any] = []  # the segment's tokens, then the values its callbacks make
-    kinds: list[str | None] = []  # None: a character no terminal matches
-    depth = 0  # open parentheses: a newline inside them continues the expression
-
+    known: dict[tuple[tuple[int, ...], tuple[str | None, ...]], _Shape] = {}
+    hot: dict[tuple[int, ...], list[_Shape]] = {}  # per stack: the shapes with a pattern, last matched first
+    boundary: tuple[int, ...] = (tables.start_state,)  # the stack between segments
     leading = tables.leading_spaces(text)  # matches always, perhaps nothing
-    for token in tables.tokens(text, leading.end() if leading else 0):
-        kind: str | None = token.lastgroup
+    position = leading.end() if leading else 0
+    end = len(text)
+
+    while position < end:
+        shape: _Shape | None = None
+        match = None
+        candidates = hot.get(boundary)
+        if candidates:
+            for shape in candidates:
+                match = shape.pattern(text, position)  # type: ignore[misc]
+                if match is not None:
+                    break
+        if match is not None:
+            assert shape is not None
+            if candidates[0] is not shape:  # type: ignore[index]
+                candidates.remove(shape)  # type: ignore[union-attr]
+                candidates.insert(0, shape)  # type: ignore[union-attr]
+            texts = match.group(*shape.groups)
+            # The tokens lie end to end: each starts where the last one ended.
+            bounds = list(accumulate(map(len, texts), initial=position))
+            registers: list[Any] = list(zip(texts, bounds, bounds[1:]))
+            for make, pick in shape.program:
+                registers.append(make(pick(registers)))
+            boundary = shape.after
+            position = match.end()
+        else:
+            matches, kinds, complete = _segment(tables, text, position)
+            if not complete:
+                break
+            position = matches[-1].end()
+            kinds_key = tuple(kinds)
+            shape = known.get((boundary, kinds_key))
+            if shape is None:
+                run = _Run(tables, steps, boundary, matches, text)
+                run.feed(kinds)
+                after = tuple(run.stack)
+                if len(kinds) <= _LONGEST_REMEMBERED and len(known) < _MOST_REMEMBERED:
+                    known[boundary, kinds_key] = _Shape(kinds_key, run.program, after)
+                boundary = after
+            else:
+                registers = _tokens(matches)
+                for make, pick in shape.program:
+                    registers.append(make(pick(registers)))
+                shape.seen += 1
+                if shape.seen == _HOT_AFTER and 1 < len(kinds) <= _LONGEST_PATTERN:
+                    shape.pattern, shape.groups = _shape_pattern(kinds_key)
+                    tried = hot.setdefault(boundary, [])
+                    if len(tried) < _MOST_TRIED:
+                        tried.append(shape)
+                boundary = shape.after
+        if statements:
+            yield from statements
+            statements.clear()
+    else:
+        matches, kinds = [], []
+
+    run = _Run(tables, steps, boundary, matches, text)
+    run.feed(kinds)
+    run.end()
+    yield from statements
+
+
+def _segment(tables: _Tables, text: str, position: int) -> tuple[list[re.Match[str]], list[str | None], bool]:
+    """The tokens of the segment at `position` and their kinds (None: a character no terminal matches).
+
+    The last item says whether the segment is complete: False when the text
+    ends before its separator.
+    """
+    matches: list[re.Match[str]] = []
+    kinds: list[str | None] = []
+    ignore = tables.ignore
+    depth = 0  # open parentheses: a newline inside them continues the expression
+    for token in tables.tokens(text, position):
+        kind = token.lastgroup
         if kind == "_SEP":
             if depth:
                 if text[token.start()] == "\n":
                     continue
-            else:  # the end of a segment
-                tokens.append(token)
+            else:
+                matches.append(token)
                 kinds.append(kind)
-                shape = (boundary, tuple(kinds))
-                seen = known.get(shape)
-                if seen is None:
-                    run = _Run(tables, steps, boundary, tokens, text)
-                    run.feed(kinds)
-                    boundary = tuple(run.stack)
-                    if len(kinds) <= _LONGEST_REMEMBERED and len(known) < _MOST_REMEMBERED:
-                        known[shape] = (run.program, boundary)
-                else:
-                    program, boundary = seen
-                    for make, pick in program:
-                        tokens.append(make(pick(tokens)))
-                tokens = []
-                kinds = []
-                if statements:
-                    yield from statements
-                    statements.clear()
-                continue
+                return matches, kinds, True
         elif kind in ignore:
             continue
         elif kind == "LPAR":
             depth += 1
         elif kind == "RPAR":
             depth = max(0, depth - 1)
-        tokens.append(token)
+        matches.append(token)
         kinds.append(kind)
+    return matches, kinds, False
 
-    run = _Run(tables, steps, boundary, tokens, text)
-    run.feed(kinds)
-    run.end()
-    yield from statements
+
+def _tokens(matches: list[re.Match[str]]) -> list[Any]:
+    """The lexer's matches as the callbacks' tokens."""
+    return list(zip(map(re.Match.group, matches), map(re.Match.start, matches), map(re.Match.end, matches)))
+
+
+@functools.lru_cache(maxsize=256)
+def _shape_pattern(kinds: tuple[str | None, ...]) -> tuple[Callable[[str, int], re.Match[str] | None], tuple[int, ...]]:
+    """A pattern that matches where the lexer would read exactly these kinds of token, end to end.
+
+    At each token it is the lexer's own pattern in an atomic group (so it
+    takes the match the lexer takes there and no other), followed by a check
+    that the lexer's choice was the expected kind (the only group kept). So
+    it matches exactly where the lexer gives those tokens with nothing
+    ignored between them, and its group `t<i>` is token i's match.
+    Returns the pattern's `match` and the number of each token's group.
+    """
+    tables = _tables()
+    parts = []
+    for index, kind in enumerate(kinds):
+        assert kind is not None  # a segment with a bad character is never remembered
+        lexer = _token_pattern(tables.terminals_in_order, tables.ignore, (kind, f"k{index}"))
+        parts.append(f"(?P<t{index}>(?>{lexer}))(?(k{index})|(?!))")
+    pattern = re.compile("".join(parts))
+    return pattern.match, tuple(pattern.groupindex[f"t{index}"] for index in range(len(kinds)))
 
 
 class _Run:
@@ -440,13 +550,16 @@ class _Run:
     segment (the start rule's alone reach back there).
     """
 
-    def __init__(self, tables: _Tables, steps: list[Step], boundary: tuple[int, ...], registers: list[Any], text: str) -> None:
+    def __init__(
+        self, tables: _Tables, steps: list[Step], boundary: tuple[int, ...], matches: list[re.Match[str]], text: str
+    ) -> None:
         self.tables = tables
         self.steps = steps
         self.text = text
         self.stack = list(boundary)
         self.values: list[int | None] = [None] * (len(boundary) - 1)
-        self.registers = registers
+        self.matches = matches  # the lexer's, for an error message
+        self.registers = _tokens(matches)
         self.program: list[Op] = []  # what a later segment of the same shape does
 
     def feed(self, kinds: list[str | None]) -> None:
@@ -458,7 +571,7 @@ class _Run:
                 reduce(action)
                 action = states[stack[-1]].get(kind)  # type: ignore[arg-type]
             if action is None:
-                raise _unexpected(self.tables, self.registers[index], self.text)
+                raise _unexpected(self.tables, self.matches[index], self.text)
             stack.append(action)
             values.append(index)
 
@@ -484,7 +597,7 @@ class _Run:
         if how is _DISCARD:
             values.append(None)
         else:
-            make, kept = how  # type: ignore[misc]
+            make, kept = how
             pick = _picker([children[index] for index in kept])
             registers = self.registers
             registers.append(make(pick(registers)))

@@ -21,7 +21,9 @@ from autodiff_cli.parse import (
     _describe,
     _Emitter,
     _or_list,
+    _shape_pattern,
     _Tables,
+    _tables,
     _unexpected_character,
     grammar_checksum,
     grammar_text,
@@ -31,28 +33,14 @@ from autodiff_cli.parse import (
 # ---------------------------------------------------------------- the reference
 
 
-class _AsMatch:
-    """A Lark token seen as the `re.Match` the rule callbacks expect."""
-
-    def __init__(self, token: Token) -> None:
-        self.token = token
-
-    def group(self) -> str:
-        return str(self.token)
-
-    def start(self) -> int:
-        return self.token.start_pos
-
-    def end(self) -> int:
-        return self.token.end_pos
-
-    def span(self) -> tuple[int, int]:
-        return (self.token.start_pos, self.token.end_pos)
+def _as_token(token: Token) -> tuple[str, int, int]:
+    """A Lark token as the rule callbacks take one: (text, start, end)."""
+    return (str(token), token.start_pos, token.end_pos)
 
 
 def _forward(name: str):
     def callback(self, children):
-        children = [_AsMatch(child) if isinstance(child, Token) else child for child in children]
+        children = [_as_token(child) if isinstance(child, Token) else child for child in children]
         return getattr(self.emitter, name)(children)
 
     return callback
@@ -255,6 +243,75 @@ _expressions = st.recursive(
 )
 def test_same_as_lark_on_programs(statements: list[str], separator: str) -> None:
     assert_same("a = 1; b = 2" + separator + separator.join(statements))
+
+
+# ---------------------------------------------------------------- repeated shapes
+#
+# parse.py runs the tables once per shape of statement (the stack before it,
+# the kinds of its tokens) and replays the callbacks for the next statements
+# of that shape, reading those with one pattern per shape once it is met a
+# few times. These programs repeat their statements, so most of them go the
+# replayed way.
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["", "c = ", "a = ", "f(x) = "]), _expressions).map("".join), min_size=1, max_size=4),
+    st.integers(min_value=2, max_value=6),
+    st.sampled_from(["\n", ";", "; \n", "\n\n", " # note\n"]),
+    st.sampled_from(["", "\n", "x = (", "y = 1 +", "z = $", "w = 1)", "a = (1\n;2)"]),
+)
+def test_same_as_lark_on_repeated_statements(statements: list[str], times: int, separator: str, tail: str) -> None:
+    assert_same("a = 1; b = 2" + separator + separator.join(statements * times) + separator + tail)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(_LEXEMES), min_size=1, max_size=12), st.integers(min_value=3, max_value=5))
+def test_same_as_lark_on_repeated_token_soup(lexemes: list[str], times: int) -> None:
+    soup = "".join(lexemes)
+    assert_same(";".join([soup] * times) + "\n" + "\n".join([soup] * times))
+
+
+@pytest.mark.parametrize("shape", ["chain", "wide", "dag"])
+def test_same_as_lark_on_benchmark_programs(shape: str) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    text = generate.program_text(shape, 400)
+    assert_same(text)
+    assert_same(text.replace("\n", ";", 200))
+
+
+_KINDS = [kind for kind, _ in grammar_tables.TERMINALS if kind not in grammar_tables.IGNORE]
+
+
+def _lexed(text: str) -> list[tuple[str | None, int, int]]:
+    """The lexer's tokens, ignored ones included: (kind, start, end)."""
+    return [(match.lastgroup, match.start(), match.end()) for match in _tables().tokens(text)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LEXEMES), min_size=1, max_size=12), st.lists(st.sampled_from(_KINDS), min_size=1, max_size=6))
+def test_a_shape_pattern_matches_where_the_lexer_reads_that_shape(lexemes: list[str], other: list[str]) -> None:
+    """A shape's pattern matches exactly where the lexer gives those kinds, end to end, and its tokens."""
+    text = "".join(lexemes)
+    tokens = _lexed(text)
+    for kinds in (tuple(kind for kind, _, _ in tokens), tuple(other)):
+        if None in kinds:
+            continue
+        match, groups = _shape_pattern(kinds)
+        found = match(text, 0)
+        lexed = tokens[: len(kinds)]
+        if [kind for kind, _, _ in lexed] == list(kinds):
+            assert found is not None
+            assert [found.span(group) for group in groups] == [(start, end) for _, start, end in lexed]
+        else:
+            assert found is None
 
 
 # ---------------------------------------------------------------- the tables
