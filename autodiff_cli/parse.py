@@ -219,8 +219,11 @@ class _Tree:
 
 Reducer = Callable[[Sequence[Any]], Any]
 #: What a reduction does to the values: see `_Tables.steps`.
-Step = tuple[str, int, "tuple[Reducer, tuple[int, ...]] | None"]
-_DISCARD: tuple[Reducer, tuple[int, ...]] = (lambda children: None, ())  # told apart by identity
+Picker = Callable[[list[Any]], Sequence[Any]]
+#: (what makes the value, what takes its children out of the rule's, their positions among the rule's)
+Make = tuple[Reducer, Picker, tuple[int, ...]]
+Step = tuple[str, int, "Make | None"]
+_DISCARD: Make = (lambda children: None, lambda children: (), ())  # told apart by identity
 
 
 class _Tables:
@@ -246,8 +249,7 @@ class _Tables:
         for the start rule and the helper rules Lark made for it: their value
         would be the tree of the whole program, which nothing reads, and they
         are the only rules whose children reach back before the statement
-        being read (see `_Run`). Otherwise it is (what makes the value, which
-        children it takes, by position).
+        being read (see `_Run`). Otherwise it is a `Make`.
         """
         result: list[Step] = []
         for origin, size, callback_name, expand_single, include in self.rules:
@@ -261,11 +263,12 @@ class _Tables:
             if callback is not None and not expand_single and not (include and any(splice for _, splice in include)):
                 # Our own callback, with the children Lark's filter keeps: no wrapper.
                 kept = tuple(range(size)) if include is None else tuple(index for index, _ in include)
-                result.append((origin, size, (callback, kept)))
+                result.append((origin, size, (callback, _picker(kept), kept)))
                 continue
             if callback is None:
                 callback = functools.partial(_Tree, callback_name)
-            result.append((origin, size, (_reducer(callback, expand_single, include), tuple(range(size)))))
+            everything = tuple(range(size))
+            result.append((origin, size, (_reducer(callback, expand_single, include), _picker(everything), everything)))
         return result
 
 
@@ -385,24 +388,35 @@ def _tables() -> _Tables:
 #: A longer segment is parsed but not remembered (deep nesting is one of a kind).
 _LONGEST_REMEMBERED = 256
 #: At most this many shapes remembered per parse, to bound memory on a program that never repeats itself.
-_MOST_REMEMBERED = 4096
-#: A shape met this many times gets its pattern (compiling one costs about as much as parsing a few hundred tokens).
-_HOT_AFTER = 3
+_MOST_REMEMBERED = 1024
+#: A shape met this many times gets its pattern, if the parse has read `_SEGMENTS_PER_PATTERN` segments
+#: for each pattern it has (compiling one costs as much as reading a few hundred segments the slow way,
+#: so a program of many shapes, or a small one, gets few or none).
+_HOT_AFTER = 16
+_SEGMENTS_PER_PATTERN = 512
 #: The longest segment given a pattern, and how many patterns are tried at a segment's start.
 _LONGEST_PATTERN = 64
 _MOST_TRIED = 6
+#: After this many segments, a parse that has replayed fewer than one in `_WORTH` remembers only one
+#: new shape in `_PROBE` (writing the program down costs a little): a program that hardly repeats itself.
+_TRIAL = 1024
+_WORTH = 4
+_PROBE = 16
 
-Op = tuple[Reducer, Callable[[list[Any]], Sequence[Any]]]
+Op = tuple[Reducer, "Picker"]
 
 
 class _Shape:
     """What the LALR loop did for one shape of segment, to do again on the next one."""
 
-    __slots__ = ("kinds", "program", "after", "seen", "pattern", "groups")
+    __slots__ = ("kinds", "written", "program", "after", "seen", "pattern", "groups")
 
-    def __init__(self, kinds: tuple[str | None, ...], program: list[Op], after: tuple[int, ...]) -> None:
+    def __init__(
+        self, kinds: tuple[str | None, ...], written: list[tuple[Reducer, tuple[int | None, ...]]], after: tuple[int, ...]
+    ) -> None:
         self.kinds = kinds
-        self.program = program  # the callbacks and the registers each takes
+        self.written = written  # each callback and the registers it takes, as `_Run` wrote them down
+        self.program: list[Op] | None = None  # the same, ready to run: made when first needed (most shapes never are)
         self.after = after  # the stack it leaves
         self.seen = 1
         self.pattern: Callable[[str, int], re.Match[str] | None] | None = None
@@ -420,6 +434,8 @@ def parse(text: str) -> Iterator[Statement]:
     known: dict[tuple[tuple[int, ...], tuple[str | None, ...]], _Shape] = {}
     hot: dict[tuple[int, ...], list[_Shape]] = {}  # per stack: the shapes with a pattern, last matched first
     boundary: tuple[int, ...] = (tables.start_state,)  # the stack between segments
+    segments = replayed = misses = patterns = 0
+    remember = True
     leading = tables.leading_spaces(text)  # matches always, perhaps nothing
     position = leading.end() if leading else 0
     end = len(text)
@@ -442,10 +458,11 @@ def parse(text: str) -> Iterator[Statement]:
             # The tokens lie end to end: each starts where the last one ended.
             bounds = list(accumulate(map(len, texts), initial=position))
             registers: list[Any] = list(zip(texts, bounds, bounds[1:]))
-            for make, pick in shape.program:
+            for make, pick in shape.program:  # type: ignore[union-attr]  # a shape with a pattern has run
                 registers.append(make(pick(registers)))
             boundary = shape.after
             position = match.end()
+            replayed += 1
         else:
             matches, kinds, complete = _segment(tables, text, position)
             if not complete:
@@ -454,30 +471,46 @@ def parse(text: str) -> Iterator[Statement]:
             kinds_key = tuple(kinds)
             shape = known.get((boundary, kinds_key))
             if shape is None:
-                run = _Run(tables, steps, boundary, matches, text)
+                misses += 1
+                if segments >= _TRIAL:
+                    remember = replayed * _WORTH >= segments  # False: the program hardly repeats itself
+                record = (
+                    (remember or misses % _PROBE == 0) and len(kinds) <= _LONGEST_REMEMBERED and len(known) < _MOST_REMEMBERED
+                )
+                run = _Run(tables, steps, boundary, matches, text, record)
                 run.feed(kinds)
                 after = tuple(run.stack)
-                if len(kinds) <= _LONGEST_REMEMBERED and len(known) < _MOST_REMEMBERED:
+                if run.program is not None:
                     known[boundary, kinds_key] = _Shape(kinds_key, run.program, after)
                 boundary = after
             else:
+                if shape.program is None:
+                    shape.program = [(make, _picker(taken)) for make, taken in shape.written]
                 registers = _tokens(matches)
                 for make, pick in shape.program:
                     registers.append(make(pick(registers)))
+                replayed += 1
                 shape.seen += 1
-                if shape.seen == _HOT_AFTER and 1 < len(kinds) <= _LONGEST_PATTERN:
-                    shape.pattern, shape.groups = _shape_pattern(kinds_key)
+                if (
+                    shape.seen >= _HOT_AFTER
+                    and shape.pattern is None
+                    and segments >= _SEGMENTS_PER_PATTERN * (patterns + 1)
+                    and 1 < len(kinds) <= _LONGEST_PATTERN
+                ):
                     tried = hot.setdefault(boundary, [])
                     if len(tried) < _MOST_TRIED:
+                        shape.pattern, shape.groups = _shape_pattern(kinds_key)
+                        patterns += 1
                         tried.append(shape)
                 boundary = shape.after
+        segments += 1
         if statements:
             yield from statements
             statements.clear()
     else:
         matches, kinds = [], []
 
-    run = _Run(tables, steps, boundary, matches, text)
+    run = _Run(tables, steps, boundary, matches, text, record=False)
     run.feed(kinds)
     run.end()
     yield from statements
@@ -541,39 +574,62 @@ def _shape_pattern(kinds: tuple[str | None, ...]) -> tuple[Callable[[str, int], 
 
 
 class _Run:
-    """Lark's LALR loop over one segment, from the stack the last one left, writing down what it computes.
+    """Lark's LALR loop over one segment, from the stack the last one left, perhaps writing down what it computes.
 
-    `values` holds, for each symbol on the stack, the register of its value:
-    an index into `registers`, which starts as the segment's tokens and
-    grows by one for each value a callback makes. None stands for a value
-    nobody reads: the start rule's and those of the symbols before the
-    segment (the start rule's alone reach back there).
+    `values` holds the value of each symbol on the stack (None for one
+    nobody reads: the start rule's symbols', which alone reach back before
+    the segment). When `program` is a list, the loop also writes there what
+    each callback took, as registers: the segment's tokens are registers 0,
+    1, ..., and each callback's value the next one. `ids` holds the register
+    of each value on the stack.
     """
 
     def __init__(
-        self, tables: _Tables, steps: list[Step], boundary: tuple[int, ...], matches: list[re.Match[str]], text: str
+        self,
+        tables: _Tables,
+        steps: list[Step],
+        boundary: tuple[int, ...],
+        matches: list[re.Match[str]],
+        text: str,
+        record: bool,
     ) -> None:
         self.tables = tables
         self.steps = steps
         self.text = text
         self.stack = list(boundary)
-        self.values: list[int | None] = [None] * (len(boundary) - 1)
+        self.values: list[Any] = [None] * (len(boundary) - 1)
         self.matches = matches  # the lexer's, for an error message
-        self.registers = _tokens(matches)
-        self.program: list[Op] = []  # what a later segment of the same shape does
+        self.tokens = _tokens(matches)
+        #: what a later segment of the same shape does: each callback and the registers it takes
+        self.program: list[tuple[Reducer, tuple[int | None, ...]]] | None = [] if record else None
+        self.ids: list[int | None] = [None] * (len(boundary) - 1)  # kept only when writing the program down
 
     def feed(self, kinds: list[str | None]) -> None:
         """Shift the segment's tokens, with the reductions each asks for; raise ParseError at a refused one."""
-        states, stack, values, reduce = self.tables.states, self.stack, self.values, self._reduce
+        states, stack, values, tokens, steps = self.tables.states, self.stack, self.values, self.tokens, self.steps
+        ids = self.ids if self.program is not None else None
         for index, kind in enumerate(kinds):
             action = states[stack[-1]].get(kind)  # type: ignore[arg-type]  # None (a bad character) is in no row
             while action is not None and action < 0:
-                reduce(action)
+                origin, size, how = steps[action]
+                if how is None:  # a pass-through (`?sum: product`): only the state changes
+                    stack[-1] = states[stack[-2]][origin]
+                elif ids is None and how is not _DISCARD and size:
+                    # `reduce` inline, without writing anything down: a program that hardly repeats itself
+                    # spends its time here.
+                    children = values[-size:]
+                    del values[-size:], stack[-size:]
+                    values.append(how[0](how[1](children)))
+                    stack.append(states[stack[-1]][origin])
+                else:
+                    self.reduce(action)
                 action = states[stack[-1]].get(kind)  # type: ignore[arg-type]
             if action is None:
                 raise _unexpected(self.tables, self.matches[index], self.text)
             stack.append(action)
-            values.append(index)
+            values.append(tokens[index])
+            if ids is not None:
+                ids.append(index)
 
     def end(self) -> None:
         """The end of the text: reduce until the start rule is complete."""
@@ -582,35 +638,37 @@ class _Run:
             action = states[stack[-1]].get("$END")
             if action is None:
                 raise _unexpected(self.tables, None, self.text)
-            self._reduce(action)
+            self.reduce(action)
 
-    def _reduce(self, action: int) -> None:
+    def reduce(self, action: int) -> None:
+        """One reduction: pop the rule's symbols, push its own, call its callback."""
         origin, size, how = self.steps[action]
         states, stack, values = self.tables.states, self.stack, self.values
-        if how is None:  # a pass-through: the child's value is the rule's
+        if how is None:  # a pass-through (`?sum: product`): only the state changes
             stack[-1] = states[stack[-2]][origin]
             return
+        make, pick, kept = how
+        ids, program = self.ids, self.program
         children = values[len(values) - size :]
+        child_ids = ids[len(ids) - size :]
         if size:
-            del values[-size:]
-            del stack[-size:]
+            del values[-size:], stack[-size:], ids[-size:]
         if how is _DISCARD:
             values.append(None)
+            ids.append(None)  # (when not writing the program down, `ids` is left unread)
         else:
-            make, kept = how
-            pick = _picker([children[index] for index in kept])
-            registers = self.registers
-            registers.append(make(pick(registers)))
-            values.append(len(registers) - 1)
-            self.program.append((make, pick))
+            values.append(make(pick(children)))
+            if program is not None:
+                ids.append(len(self.tokens) + len(program))
+                program.append((make, tuple([child_ids[index] for index in kept])))
         stack.append(states[stack[-1]][origin])
 
 
-def _picker(registers: list[int | None]) -> Callable[[list[Any]], Sequence[Any]]:
-    """What takes the given registers' values out of the list of registers, as a sequence."""
+def _picker(registers: Sequence[int | None]) -> Picker:
+    """What takes the items at the given places out of a list, as a sequence."""
     if len(registers) == 1:
         (register,) = registers
-        assert register is not None  # a callback's children are inside the segment
+        assert register is not None  # a callback's children are the segment's
         return operator.itemgetter(slice(register, register + 1))  # type: ignore[return-value]
     if not registers:
         return operator.itemgetter(slice(0, 0))  # type: ignore[return-value]

@@ -242,7 +242,7 @@ _expressions = st.recursive(
     st.sampled_from(["\n", ";", "; \n"]),
 )
 def test_same_as_lark_on_programs(statements: list[str], separator: str) -> None:
-    assert_same("a = 1; b = 2" + separator + separator.join(statements))
+    assert_same_under_every_threshold("a = 1; b = 2" + separator + separator.join(statements))
 
 
 # ---------------------------------------------------------------- repeated shapes
@@ -251,7 +251,30 @@ def test_same_as_lark_on_programs(statements: list[str], separator: str) -> None
 # the kinds of its tokens) and replays the callbacks for the next statements
 # of that shape, reading those with one pattern per shape once it is met a
 # few times. These programs repeat their statements, so most of them go the
-# replayed way.
+# replayed way, under the thresholds parse.py uses and under others that
+# make every way happen in a short program.
+
+_THRESHOLDS = {
+    "as-shipped": {},
+    # a pattern for a shape met twice, at once
+    "eager": {"_HOT_AFTER": 2, "_SEGMENTS_PER_PATTERN": 0, "_MOST_TRIED": 2},
+    # stop remembering shapes early, but for the odd probe, and never many
+    "sparing": {"_TRIAL": 3, "_WORTH": 1000, "_PROBE": 3, "_MOST_REMEMBERED": 4, "_LONGEST_REMEMBERED": 9},
+}
+
+
+def assert_same_under_every_threshold(text: str) -> None:
+    from contextlib import nullcontext
+    from unittest import mock
+
+    from autodiff_cli import parse as parse_module
+
+    for name, values in _THRESHOLDS.items():
+        with mock.patch.multiple(parse_module, **values) if values else nullcontext():
+            try:
+                assert_same(text)
+            except AssertionError as error:
+                raise AssertionError(f"with the {name} thresholds") from error
 
 
 @settings(max_examples=150, deadline=None)
@@ -262,14 +285,14 @@ def test_same_as_lark_on_programs(statements: list[str], separator: str) -> None
     st.sampled_from(["", "\n", "x = (", "y = 1 +", "z = $", "w = 1)", "a = (1\n;2)"]),
 )
 def test_same_as_lark_on_repeated_statements(statements: list[str], times: int, separator: str, tail: str) -> None:
-    assert_same("a = 1; b = 2" + separator + separator.join(statements * times) + separator + tail)
+    assert_same_under_every_threshold("a = 1; b = 2" + separator + separator.join(statements * times) + separator + tail)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(_LEXEMES), min_size=1, max_size=12), st.integers(min_value=3, max_value=5))
 def test_same_as_lark_on_repeated_token_soup(lexemes: list[str], times: int) -> None:
     soup = "".join(lexemes)
-    assert_same(";".join([soup] * times) + "\n" + "\n".join([soup] * times))
+    assert_same_under_every_threshold(";".join([soup] * times) + "\n" + "\n".join([soup] * times))
 
 
 @pytest.mark.parametrize("shape", ["chain", "wide", "dag"])
@@ -283,8 +306,8 @@ def test_same_as_lark_on_benchmark_programs(shape: str) -> None:
     finally:
         sys.path.pop(0)
     text = generate.program_text(shape, 400)
-    assert_same(text)
-    assert_same(text.replace("\n", ";", 200))
+    assert_same_under_every_threshold(text)
+    assert_same_under_every_threshold(text.replace("\n", ";", 200))
 
 
 _KINDS = [kind for kind, _ in grammar_tables.TERMINALS if kind not in grammar_tables.IGNORE]
