@@ -110,8 +110,9 @@ class Graph:
             return None
         stack: list[Value] = []
         push, pop = stack.append, stack.pop
-        nodes, names = self.nodes, self.names
+        nodes, names, literals = self.nodes, self.names, self._literals
         add_start, add_end = self.starts.append, self.ends.append
+        inf = math.inf
         first_new = len(nodes)
         for instruction in statement.code:
             kind = instruction[0]
@@ -120,7 +121,15 @@ class Graph:
                 push(node if node is not None else self._lookup(instruction[1], instruction[2] + offset, instruction[3] + offset))
                 continue
             if kind == "number":
-                push(self._number(instruction[1], instruction[2] + offset, instruction[3] + offset))
+                value = literals.get(instruction[1])
+                if value:  # a literal seen before, not 0: no check to make, no call
+                    node = Value(value, CONSTANT, (), len(nodes))
+                    nodes.append(node)
+                    add_start(instruction[2] + offset)
+                    add_end(instruction[3] + offset)
+                    push(node)
+                else:
+                    push(self._number(instruction[1], instruction[2] + offset, instruction[3] + offset))
                 continue
             if kind == "operator":
                 _, name, start, end, operand_spans = instruction
@@ -151,7 +160,7 @@ class Graph:
                     data = op.forward(*[child.data for child in children])
             except (DomainError, OverflowError) as error:
                 raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
-            if not -math.inf < data < math.inf:
+            if not -inf < data < inf:
                 raise self._step_error(op, children, None, start, end, operand_spans, offset)
             node = Value(data, op, children, len(nodes))
             nodes.append(node)
