@@ -31,7 +31,6 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 from .errors import ParseError
@@ -467,10 +466,8 @@ def parse(text: str) -> Iterator[Statement]:
             if candidates[0] is not shape:  # type: ignore[index]
                 candidates.remove(shape)  # type: ignore[union-attr]
                 candidates.insert(0, shape)  # type: ignore[union-attr]
-            texts = match.group(*shape.groups)
-            # The tokens lie end to end: each starts where the last one ended.
-            bounds = list(accumulate(map(len, texts), initial=position))
-            registers: list[Any] = list(zip(texts, bounds, bounds[1:]))
+            groups = shape.groups
+            registers: list[Any] = list(zip(match.group(*groups), map(match.start, groups), map(match.end, groups)))
             for make, pick in shape.program:  # type: ignore[union-attr]  # a shape with a pattern has run
                 registers.append(make(pick(registers)))
             boundary = shape.after
@@ -661,19 +658,23 @@ class _Run:
             stack[-1] = states[stack[-2]][origin]
             return
         make, pick, kept = how
-        ids, program = self.ids, self.program
         children = values[len(values) - size :]
-        child_ids = ids[len(ids) - size :]
         if size:
-            del values[-size:], stack[-size:], ids[-size:]
+            del values[-size:], stack[-size:]
+        program, ids = self.program, self.ids  # `ids` is kept only while writing the program down
+        if program is not None:
+            taken = ids[len(ids) - size :]
+            if size:
+                del ids[-size:]
         if how is _DISCARD:
             values.append(None)
-            ids.append(None)  # (when not writing the program down, `ids` is left unread)
+            if program is not None:
+                ids.append(None)
         else:
             values.append(make(pick(children)))
             if program is not None:
                 ids.append(len(self.tokens) + len(program))
-                program.append((make, tuple([child_ids[index] for index in kept])))
+                program.append((make, tuple([taken[index] for index in kept])))
         stack.append(states[stack[-1]][origin])
 
 
