@@ -226,10 +226,10 @@ class _Tree:
 # ---------------------------------------------------------------- the tables
 
 Reducer = Callable[[Sequence[Any]], Any]
-#: What a reduction does to the values: see `_Tables.steps`.
 Picker = Callable[[list[Any]], Sequence[Any]]
 #: (what makes the value, what takes its children out of the rule's, their positions among the rule's)
 Make = tuple[Reducer, Picker, tuple[int, ...]]
+#: What a reduction does: see `_Tables.steps`.
 Step = tuple[str, int, "Make | None"]
 _DISCARD: Make = (lambda children: None, lambda children: (), ())  # told apart by identity
 
@@ -393,9 +393,8 @@ def _tables() -> _Tables:
 # themselves run as always (`neg` still looks at what it negates). A shape
 # met often also gets a regular expression that reads a whole segment of it
 # in one match (`_shape_pattern`), so the lexer's per-token loop is skipped
-# too.
-# A segment of a new shape, and any error, goes through the loop, so errors
-# come out as they always did.
+# too. A segment of a new shape, and any error, goes through the loop, so
+# errors come out as they always did.
 
 #: A longer segment is parsed but not remembered (deep nesting is one of a kind).
 _LONGEST_REMEMBERED = 256
