@@ -8,6 +8,7 @@ member of the one document.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain, islice
 
 try:  # the C function behind json.dumps(str); importing it alone skips the json package (~1.5 ms)
     from _json import encode_basestring_ascii as quote
@@ -39,18 +40,25 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     if report.source_field is not None:
         write(f'"source": {quote(report.source_field)}, ')
     write(f'"output": {quote(result.output_name)}, "value": {json_number(result.value)}, ')
-    variables = dict(graph.names)
-    for node in graph.nodes:
-        key = report.keys.get(node.id)
-        if key is not None and key not in variables:  # an input whose name was rebound
-            variables[key] = node
+    names = graph.names
+    # An input whose name was rebound is a variable under its key.
+    shadowed = [(key, graph.nodes[node_id]) for node_id, key in sorted(report.keys.items()) if key not in names]
+    variables = chain(names.items(), shadowed)
     write('"variables": {')
-    write(
-        ", ".join(
-            f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}'
-            for name, node in variables.items()
+    # In chunks, as the nodes: a million names joined at once were a list and
+    # a string of about 100 MB each, the run's peak.
+    separator = ""
+    while pairs := list(islice(variables, _CHUNK)):
+        write(
+            separator
+            + ", ".join(
+                [
+                    f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}'
+                    for name, node in pairs
+                ]
+            )
         )
-    )
+        separator = ", "
     write("}")
     for member, view in (
         ("hessian", _hessian),
