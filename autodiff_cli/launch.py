@@ -25,6 +25,7 @@ from .runner import eval_program, finish, open_streams
 from .typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .options import Options
@@ -45,10 +46,25 @@ def main() -> None:
         request = one_shot_eval(args)
         if request is not None:
             program, options = request
-            finish(lambda: eval_program(program, options))
+            finish(lambda: _inside_click_main(lambda: eval_program(program, options)))
     from .cli import main as click_main
 
     click_main()
+
+
+def _inside_click_main(command: Callable[[], int]) -> int:
+    """Run `command` as Click's `main` runs a command, so that an interrupted run ends the same.
+
+    Click writes a blank line to stderr on Ctrl-C or EOFError (closing the
+    terminal's `^C` echo) before `runner.finish` reports "interrupted".  Its
+    other handling, a closed pipe, ends as `finish` ends it: quietly, exit 1.
+    """
+    try:
+        return command()
+    except (EOFError, KeyboardInterrupt):
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+        raise KeyboardInterrupt from None
 
 
 def _print_version() -> None:

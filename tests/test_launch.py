@@ -22,6 +22,7 @@ from autodiff_cli.launch import one_shot_eval
 
 #: Runs an entry point as the console script would, and writes the names of the loaded modules at exit.
 RUNNER = """\
+{prelude}
 import atexit, os, sys
 def record():
     with open(os.environ["MODULES_RECORD"], "w") as handle:
@@ -100,9 +101,11 @@ def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _run(module: str, args: list[str], stdin: bytes, env: dict[str, str], stdout: int | None = subprocess.PIPE):
+def _run(
+    module: str, args: list[str], stdin: bytes, env: dict[str, str], stdout: int | None = subprocess.PIPE, prelude: str = ""
+):
     done = subprocess.run(
-        [sys.executable, "-c", RUNNER.format(module=module), *args],
+        [sys.executable, "-c", RUNNER.format(module=module, prelude=prelude), *args],
         input=stdin,
         stdout=stdout,
         stderr=subprocess.PIPE,
@@ -138,6 +141,37 @@ def test_full_stdout_is_the_same_one_line(tmp_path: Path, args: list[str]) -> No
     assert ours.returncode == click.returncode == 1
 
 
+#: Standard input whose read is interrupted by a real SIGINT, or ends with EOFError (as a closed terminal can).
+STDIN_THAT = """\
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+class Buffer:
+    def read(self, size=-1):
+        {action}
+class Stdin:
+    buffer = Buffer()
+    def isatty(self):
+        return False
+sys.stdin = Stdin()
+"""
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["os.kill(os.getpid(), signal.SIGINT); time.sleep(60)", "raise EOFError"],
+    ids=["ctrl-c", "eof"],
+)
+def test_an_interrupted_run_ends_the_same(tmp_path: Path, action: str) -> None:
+    env = _environment(tmp_path)
+    prelude = STDIN_THAT.format(action=action)
+    ours, modules = _run("launch", ["eval", "-f", "json", "-"], b"", env, prelude=prelude)
+    click, _ = _run("cli", ["eval", "-f", "json", "-"], b"", env, prelude=prelude)
+    assert "click" not in modules
+    assert ours.stderr == click.stderr and ours.stderr.rstrip().endswith(b"interrupted")
+    assert ours.returncode == click.returncode == 130
+    assert ours.stdout == click.stdout == b""
+
+
 def test_shell_completion_goes_to_click(tmp_path: Path) -> None:
     env = _environment(tmp_path, _AUTODIFF_COMPLETE="bash_source")
     ours, modules = _run("launch", ["eval", "a=1"], b"", env)
@@ -154,7 +188,11 @@ def test_terminal_output_is_the_same(tmp_path: Path) -> None:
     outputs = []
     for module in ("launch", "cli"):
         child = pexpect.spawn(
-            sys.executable, ["-c", RUNNER.format(module=module), "eval", SEED], env=env, timeout=60, dimensions=(24, 100)
+            sys.executable,
+            ["-c", RUNNER.format(module=module, prelude=""), "eval", SEED],
+            env=env,
+            timeout=60,
+            dimensions=(24, 100),
         )
         child.expect(pexpect.EOF)
         child.close()
