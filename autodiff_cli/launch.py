@@ -4,7 +4,7 @@ Importing Click costs more than evaluating a small program, so the two
 commands people run in loops and scripts are read here first:
 
     autodiff --version                          (or -V)
-    autodiff eval [--format json|table] [--of NAME] [PROGRAM | -]
+    autodiff eval [--format FORMAT] [--of NAME] [PROGRAM | -]
 
 Anything else, anything unusual about these (another option, a repeated
 one, a value that looks like an option, `--help`, an extra argument, Click's
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 #: eval's options this path reads, by every spelling Click accepts for them here.
 _OPTIONS = {"--format": "format", "-f": "format", "--of": "of"}
-#: The formats a one-shot eval gets here; the others import enough that Click's cost hardly shows.
-_FORMATS = ("json", "table")
 
 
 def main() -> None:
@@ -73,7 +71,7 @@ def _print_version() -> None:
 
 
 def one_shot_eval(args: list[str]) -> tuple[str, Options] | None:
-    """`eval [--format json|table] [--of NAME] [PROGRAM]` read as Click reads it: (program, options), or None.
+    """`eval [--format FORMAT] [--of NAME] [PROGRAM]` read as Click reads it: (program, options), or None.
 
     None is "not sure": Click will read the command line itself.  A program
     that starts with `-` must follow `--`, as with Click; a missing one is `-`,
@@ -81,6 +79,9 @@ def one_shot_eval(args: list[str]) -> tuple[str, Options] | None:
     """
     if not args or args[0] != "eval":
         return None
+    from .options import Options
+    from .render import FORMATS
+
     program: str | None = None
     values: dict[str, Any] = {}  # Options' fields by name, as Click would give them
     rest = iter(args[1:])
@@ -101,9 +102,7 @@ def one_shot_eval(args: list[str]) -> tuple[str, Options] | None:
         name = _OPTIONS.get(option)
         if name is None or name in values or not value or value.startswith("-"):
             return None
-        if name == "format" and value not in _FORMATS:
+        if name == "format" and value not in FORMATS:  # the registry Click's choice is made from
             return None
         values[name] = value
-    from .options import Options
-
     return ("-" if program is None else program), Options()._replace(**values)
