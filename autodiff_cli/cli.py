@@ -19,7 +19,8 @@ import click
 
 from . import __version__
 from .output import OutputContext
-from .runner import EXIT_OK, EXIT_USAGE, eval_program, finish, open_streams, run_program
+from .process import EXIT_OK, EXIT_USAGE, finish, open_streams
+from .runner import eval_program, run_program
 
 if TYPE_CHECKING:
     from .options import Options
@@ -374,7 +375,7 @@ def main() -> None:
     """The command line read by Click: every invocation the fast path (`launch.main`) leaves to it.
 
     Streams that are closed from the start (`>&-`, `<&-`), a closed or full
-    stdout and Ctrl-C end as `runner.finish` ends every run: one line on
+    stdout and Ctrl-C end as `process.finish` ends every run: one line on
     stderr and an exit code, never a traceback.
     """
     open_streams()

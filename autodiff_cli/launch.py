@@ -10,9 +10,9 @@ Anything else, anything unusual about these (another option, a repeated
 one, a value that looks like an option, `--help`, an extra argument, Click's
 shell-completion variable), goes to `cli.main` untouched: Click stays the one
 definition of the command line.  What this path recognises it runs through
-the same `runner` functions the Click commands call, so its output, its
-errors and its exit code are those of the Click path (tests/test_launch.py
-runs both on a corpus and compares them byte for byte).
+the same `runner` and `process` functions the Click commands call, so its
+output, its errors and its exit code are those of the Click path
+(tests/test_launch.py runs both on a corpus and compares them byte for byte).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import sys
 
 from . import __version__
-from .runner import eval_program, finish, open_streams
+from .process import finish, open_streams
 from .typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ def main() -> None:
             finish(_print_version)
         request = one_shot_eval(args)
         if request is not None:
+            from .runner import eval_program
+
             program, options = request
             finish(lambda: _inside_click_main(lambda: eval_program(program, options)))
     from .cli import main as click_main
@@ -54,7 +56,7 @@ def _inside_click_main(command: Callable[[], int]) -> int:
     """Run `command` as Click's `main` runs a command, so that an interrupted run ends the same.
 
     Click writes a blank line to stderr on Ctrl-C or EOFError (closing the
-    terminal's `^C` echo) before `runner.finish` reports "interrupted".  Its
+    terminal's `^C` echo) before `process.finish` reports "interrupted".  Its
     other handling, a closed pipe, ends as `finish` ends it: quietly, exit 1.
     """
     try:

@@ -1,60 +1,27 @@
-"""Running one program and ending the process: the half of the command line that needs no Click.
+"""Running one program: read it, evaluate and differentiate it, write its report, return the exit code.
 
 The Click commands (`cli.py`) and the fast path for the hot invocations
-(`launch.py`) both run programs and end through these functions, so a
-program's output, its error messages and the exit code come from one place
-whichever way the command line was read.
+(`launch.py`) both run programs through these functions, so a program's
+output, its error messages and warnings, and the exit code come from one
+place whichever way the command line was read.  No Click here.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
 from .errors import ProgramError, Source, UsageError
 from .output import OutputContext
+from .process import EXIT_OK, EXIT_PROGRAM, EXIT_USAGE
 from .typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, NoReturn
+    from typing import Any
 
     from .options import Options
     from .report import Report
 
-EXIT_OK, EXIT_PROGRAM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
 #: Warnings of one program shown with their place; more are counted in one line.
 MAX_WARNINGS = 10
-
-
-def open_streams() -> None:
-    """Before anything runs: a closed stderr is replaced by /dev/null, a closed stdout is a usage error."""
-    if sys.stderr is None:  # `2>&-`: errors have nowhere to go, but the run may still succeed
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- lives as long as the process
-    if sys.stdout is None:
-        sys.stderr.write("error: standard output is closed: nowhere to write the result\n")
-        sys.exit(EXIT_USAGE)
-
-
-def finish(command: Callable[[], Any]) -> NoReturn:
-    """Run a command and exit with the code it returns; streams and signals end in one line and an exit code.
-
-    A closed stdout (`| head`) ends quietly; a full one (`> /dev/full`) is one
-    line on stderr; Ctrl-C is "interrupted" and 130.  Never a traceback.
-    """
-    try:
-        code = command()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.stderr.flush()
-        sys.exit(EXIT_INTERRUPTED)
-    except OSError as error:  # a full disk or device under stdout
-        _quiet_broken_pipe(f"error: cannot write the output: {error.strerror or error}")
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 def eval_program(program: str, options: Options) -> int:
@@ -200,15 +167,3 @@ def _warn_non_finite(report: Report, out: OutputContext) -> None:
         labels = ", ".join(report.label(node) for node in bad[:10])
         more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
         out.warn(f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)")
-
-
-def _quiet_broken_pipe(message: str = "") -> NoReturn:
-    # Point stdout at /dev/null so the interpreter's final flush does not raise again.
-    import contextlib
-
-    if message:
-        with contextlib.suppress(OSError):
-            sys.stderr.write(message + "\n")
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(EXIT_PROGRAM)
