@@ -1,6 +1,6 @@
 """Values, their topological order and the backward pass: no I/O, no text.
 
-micrograd's engine without its limits: children in a tuple, no closures (so no
+micrograd's engine without its limits: children in two slots, no closures (so no
 reference cycles for the garbage collector to chase), one table of operations,
 and an iterative topological sort, so depth never meets the recursion limit.
 """
@@ -21,13 +21,20 @@ class Value:
 
     `op` is an `Operation`, or `INPUT` / `CONSTANT` for leaves.  A constant's
     grad stays None: it is a number of the program, not something to tune.
+    The children (micrograd's `_prev`) are in two slots, `a` and `b`, None
+    where absent: a tuple cost 48-56 bytes a node.  The rare node with more
+    than two (`sum(...)`, `prod(...)`, `clamp`) has `a` None and the tuple in
+    `b`; `children` gives every node's as a tuple.
     `id` is the node's position in creation order, given by whoever builds
     the graph; it keys everything kept outside the node (source spans).
     `name` is the first name a program bound to it, as micrograd's `label`
     (a slot costs 8 bytes a node; a dict of names cost about 80 a named node).
     """
 
-    __slots__ = ("data", "grad", "op", "children", "id", "name")
+    __slots__ = ("data", "grad", "op", "a", "b", "id", "name")
+
+    a: Value | None
+    b: Value | tuple[Value, ...] | None
 
     def __init__(
         self,
@@ -39,9 +46,25 @@ class Value:
         self.data = data
         self.grad: float | None = None if op is CONSTANT else 0.0
         self.op = op
-        self.children = children
+        count = len(children)
+        if count == 2:
+            self.a, self.b = children
+        elif count == 1:
+            self.a, self.b = children[0], None
+        elif count == 0:
+            self.a = self.b = None
+        else:
+            self.a, self.b = None, tuple(children)
         self.id = id
         self.name: str | None = None
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The node's inputs, in argument order."""
+        a, b = self.a, self.b
+        if a is None:
+            return () if b is None else b  # type: ignore[return-value]
+        return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
     @property
     def op_name(self) -> str:
@@ -81,14 +104,21 @@ def topological_order(root: Value, size: int | None = None) -> list[Value]:
         if node in seen:
             continue
         mark(node)  # type: ignore[arg-type]
-        children = node.children  # type: ignore[union-attr]
-        if not children:
+        a, b = node.a, node.b  # type: ignore[union-attr]
+        if a is None and b is None:
             emit(node)  # type: ignore[arg-type]
             continue
         push((node,))  # type: ignore[arg-type]
-        for child in reversed(children):
-            if child not in seen:
-                push(child)
+        # Pushed last, expanded first: children in argument order.
+        if a is None:
+            for child in reversed(b):  # type: ignore[arg-type]
+                if child not in seen:
+                    push(child)
+            continue
+        if b is not None and b not in seen:
+            push(b)  # type: ignore[arg-type]
+        if a not in seen:
+            push(a)
     return order
 
 
@@ -108,14 +138,20 @@ def _order_by_id(root: Value, size: int) -> list[Value]:
         if seen[index]:
             continue
         seen[index] = 1
-        children = node.children  # type: ignore[union-attr]
-        if not children:
+        a, b = node.a, node.b  # type: ignore[union-attr]
+        if a is None and b is None:
             emit(node)  # type: ignore[arg-type]
             continue
         push((node,))  # type: ignore[arg-type]
-        for child in reversed(children):
-            if not seen[child.id]:
-                push(child)
+        if a is None:
+            for child in reversed(b):  # type: ignore[arg-type]
+                if not seen[child.id]:
+                    push(child)
+            continue
+        if b is not None and not seen[b.id]:  # type: ignore[union-attr]
+            push(b)  # type: ignore[arg-type]
+        if not seen[a.id]:
+            push(a)
     return order
 
 
@@ -159,11 +195,15 @@ def backward_steps(root: Value, order: Sequence[Value] | None = None) -> Iterato
             # where a local derivative is infinite (sqrt'(0)): 0 * inf would
             # poison every input with nan, which is never what a user means.
             continue
-        children = node.children
-        if len(children) == 2:
-            a, b = children
+        a, b = node.a, node.b
+        if b is None:
+            children: tuple[Value, ...] = (a,)  # type: ignore[assignment]
+            local = op.derivatives(m, a.data, node.data)  # type: ignore[union-attr]
+        elif a is not None:
+            children = (a, b)  # type: ignore[assignment]
             local = op.derivatives(m, a.data, b.data, node.data)  # type: ignore[union-attr]
         else:
+            children = b  # type: ignore[assignment]
             local = op.derivatives(m, *[child.data for child in children], node.data)  # type: ignore[union-attr]
         for child, derivative in zip(children, local):
             if child.op is CONSTANT:

@@ -37,8 +37,14 @@ def forward_values(nodes: Sequence[Value], overrides: Mapping[int, float]) -> li
             if op.__class__ is str:
                 value = node.data
             else:
+                a, b = node.a, node.b
                 try:
-                    value = op.forward(*[values[child.id] for child in node.children])  # type: ignore[union-attr]
+                    if b is None:
+                        value = op.forward(values[a.id])  # type: ignore[union-attr]
+                    elif a is not None:
+                        value = op.forward(values[a.id], values[b.id])  # type: ignore[union-attr]
+                    else:
+                        value = op.forward(*[values[child.id] for child in b])  # type: ignore[union-attr]
                 except (DomainError, OverflowError, ValueError, ZeroDivisionError) as error:
                     raise ReplayError(node, str(error) if isinstance(error, DomainError) else "outside the domain") from None
                 if not -math.inf < value < math.inf:

@@ -1,12 +1,13 @@
-"""What a future layout of `Value` would save, measured on a prototype outside the package.
+"""What layouts of `Value` cost a node, measured on prototypes outside the package.
 
     python benchmarks/layout.py [STATEMENTS]
 
 Builds the graph of each benchmark shape three ways and measures, with
 tracemalloc, the bytes a node holds once gradients are set:
 
-- today: `autodiff_cli.engine.Value` (children in a tuple, an `id` int per node);
-- two slots: children in slots `a` and `b` (None when absent), `id` kept;
+- a tuple: the layout before this one (children in a tuple, an `id` int per node);
+- today: `autodiff_cli.engine.Value` (children in slots `a` and `b`, None when
+  absent; `id` kept);
 - two slots, no id: the same without the `id` slot (a node's position in the
   graph's list serves; spans and the like would be found by a dict or a
   sort-time numbering instead).
@@ -33,17 +34,16 @@ from autodiff_cli.engine import CONSTANT, INPUT, Value  # noqa: E402
 from autodiff_cli.ops import FUNCTIONS, OPERATIONS  # noqa: E402
 
 
-class TwoSlots:
-    """Children in two slots instead of a tuple; `id` kept."""
+class TupleValue:
+    """Children in a tuple; an `id` int (the layout before today's)."""
 
-    __slots__ = ("data", "grad", "op", "a", "b", "id", "name")
+    __slots__ = ("data", "grad", "op", "children", "id", "name")
 
-    def __init__(self, data, op=INPUT, a=None, b=None, id=-1):
+    def __init__(self, data, op=INPUT, children=(), id=-1):
         self.data = data
         self.grad = None if op is CONSTANT else 0.0
         self.op = op
-        self.a = a
-        self.b = b
+        self.children = children
         self.id = id
         self.name = None
 
@@ -69,10 +69,10 @@ def build(shape: str, n: int, layout: str) -> list:
     literals: dict[float, float] = {}
 
     def make(data, op=INPUT, children=()):
-        if layout == "today":
+        if layout == "a tuple":
+            node = TupleValue(data, op, tuple(children), len(nodes))
+        elif layout == "today":
             node = Value(data, op, tuple(children), len(nodes))
-        elif layout == "two slots":
-            node = TwoSlots(data, op, *children, id=len(nodes))
         else:
             node = TwoSlotsNoId(data, op, *children)
         nodes.append(node)
@@ -129,8 +129,8 @@ def measure(shape: str, n: int, layout: str) -> float:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    layouts = ("today", "two slots", "two slots, no id")
-    print(f"| Shape ({n:,} statements) | " + " | ".join(layouts) + " | saved by the layout |")
+    layouts = ("a tuple", "today", "two slots, no id")
+    print(f"| Shape ({n:,} statements) | " + " | ".join(layouts) + " | a tuple to no id |")
     print("|---|" + "---:|" * (len(layouts) + 1))
     for shape in generate.SHAPES:
         sizes = [measure(shape, n, layout) for layout in layouts]

@@ -207,14 +207,13 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
         add = parts.append
         finite = True
         for node, label in zip(chunk, map(quote, labels)):
-            children = node.children
-            if len(children) == 2:
-                a, b = children
-                inputs = f"{a.id}, {b.id}"
-            elif children:
-                inputs = ", ".join([str(child.id) for child in children])
+            a, b = node.a, node.b
+            if b is None:
+                inputs = "" if a is None else str(a.id)
+            elif a is not None:
+                inputs = f"{a.id}, {b.id}"  # type: ignore[union-attr]
             else:
-                inputs = ""
+                inputs = _inputs(b)  # type: ignore[arg-type]
             op = node.op
             data = node.data
             if finite and (data - data != 0.0 or data.__class__ is not float):  # JSON spells it otherwise
