@@ -193,16 +193,17 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     a third of the time, and both writers pay it.
     """
     graph = report.result.graph
-    keys = report.keys
+    keyed = sorted(report.keys.items())  # an input is named by its key: (id, key), in id order
+    next_key = 0
     nodes = graph.nodes
     for start in range(0, len(nodes), _CHUNK):
         chunk = nodes[start : start + _CHUNK]
-        labels = graph.labels(chunk)
-        if keys:  # an input is named by its key
-            for index, node in enumerate(chunk):
-                key = keys.get(node.id)
-                if key is not None:
-                    labels[index] = key
+        stop = start + len(chunk)
+        labels = graph.labels(start, stop)
+        while next_key < len(keyed) and keyed[next_key][0] < stop:
+            node_id, key = keyed[next_key]
+            labels[node_id - start] = key
+            next_key += 1
         parts: list[str] = []
         add = parts.append
         finite = True
