@@ -60,9 +60,12 @@ def node_arrays(text: str, options: Options, source_field: str | None = None) ->
     graph.run(parse(text))
     result = graph.differentiate(options.of)
     report = build_report(result, options, source_field)
-    document = io.StringIO()
+    document, reference = io.StringIO(), io.StringIO()
     json_writer.write_json(report, document.write)
-    json.loads(document.getvalue())
+    json_reference.write_json(report, reference.write)
+    # The "variables" member too, name for name in order, each number as the reference spelled it.
+    variables = json.loads(document.getvalue())["variables"]
+    assert list(variables.items()) == list(json.loads(reference.getvalue())["variables"].items())
     ours, theirs = io.StringIO(), io.StringIO()
     json_writer._write_nodes(report, ours.write)
     json_reference._write_nodes(report, theirs.write)
