@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import TYPE_CHECKING, Any
+
+from .typing_lite import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .engine import Value, backward, topological_order
     from .errors import ProgramError, UsageError
     from .evaluate import Graph, Result, evaluate

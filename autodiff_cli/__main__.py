@@ -1,6 +1,6 @@
 """`python -m autodiff_cli`: the same as the `autodiff` command."""
 
-from .cli import main
+from .launch import main
 
 if __name__ == "__main__":
     main()

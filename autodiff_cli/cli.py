@@ -1,13 +1,14 @@
 """The `autodiff` command: thin Click commands over one pipeline.
 
-Each command reads text, calls `Graph.run` and `Graph.differentiate`, and
-hands the result to one renderer.  Errors of the program and of the command
-line are turned into messages and exit codes here, in one place.
+Each command reads its options and hands them to `runner.py`, which reads the
+text, calls `Graph.run` and `Graph.differentiate`, hands the result to one
+renderer, and turns the program's errors into messages and exit codes.  This
+module is the one definition of the command line; `launch.py` answers a few
+hot invocations without importing Click, exactly as this module would.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -17,17 +18,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import ProgramError, Source, UsageError
 from .output import OutputContext
+from .process import EXIT_OK, EXIT_USAGE, finish, open_streams
+from .runner import eval_program, run_program
 
 if TYPE_CHECKING:
     from .options import Options
-    from .report import Report
-
-EXIT_OK, EXIT_PROGRAM, EXIT_USAGE = 0, 1, 2
-
-#: Warnings of one program shown with their place; more are counted in one line.
-MAX_WARNINGS = 10
 
 
 class Tolerance(click.ParamType):
@@ -295,14 +291,9 @@ def eval_command(program: str, **values: Any) -> None:
       autodiff eval --of d "a = -2; b = 3; d = a*b; f = d*d"
       autodiff eval --sweep x=-2:2:9 --plot "x = 0; y = x**3 - 3*x"
     """
-    from .sources import read_file
-
-    def load() -> Source:
-        return read_file("-") if program == "-" else Source("<eval>", program)
-
     options = make_options(values)
     refuse_combination(options, 1)
-    sys.exit(run_program(load, options, OutputContext()))
+    sys.exit(eval_program(program, options))
 
 
 @cli.command("run", cls=OutputCommand)
@@ -380,177 +371,28 @@ def quiz_command(
     sys.exit(quiz_main(program, options, OutputContext(), answers, worksheet, answer_key))
 
 
-def run_program(
-    load: Callable[[], Source],
-    options: Options,
-    out: OutputContext,
-    source_field: str | None = None,
-    name_source: bool = False,
-) -> int:
-    """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
-    source = None
-    graph = None
-    try:
-        assignments = _points_usage(options)
-        source = load()
-        from .evaluate import Graph
-        from .parse import parse
-        from .progress import RunProgress
-        from .report import build_report
-
-        graph = Graph(source)
-        with RunProgress(len(source.text)) as progress:
-            graph.run(progress.track(parse(source.text)))
-            if graph.last is None and options.of is None:
-                out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
-                return EXIT_OK
-            if assignments:
-                from .at import apply, overrides_for
-
-                graph = apply(graph, overrides_for(graph, assignments))
-            progress.stage("differentiating")
-            of = options.of
-            if of is not None and "," in of:  # a Jacobian: the main view is the first output's
-                from .mode_views import first_output
-
-                of = first_output(of)
-            result = graph.differentiate(of)
-            report = build_report(result, options, source_field)
-    except ProgramError as error:
-        from .errors import format_error
-
-        _warn_program(graph, out)
-        # --at on a program with grad() runs its edited text: the error points there.
-        out.warn(format_error(error, getattr(error, "edited_source", None) or source))
-        return EXIT_PROGRAM
-    except UsageError as error:
-        _warn_program(graph, out)
-        place = f"{source.name}: " if name_source and source is not None else ""
-        out.warn(f"error: {place}{error}")
-        return EXIT_USAGE
-    _warn_program(graph, out)
-    from .render import writer
-
-    writer("code" if options.emit is not None else options.format)(report, out)
-    out.stdout.flush()
-    for note in report.notes:
-        out.warn(f"note: {note}")
-    if report.sweep is not None and options.sweep:
-        return _finish_sweep(report, out)
-    _warn_non_finite(report, out)
-    code = EXIT_OK
-    if options.render:
-        from .render.dot import RenderError, render_file
-
-        try:
-            render_file(report, options.render)
-        except RenderError as error:
-            out.warn(f"error: {error}")
-            code = EXIT_PROGRAM
-    if report.failed:
-        out.warn("error: gradient check failed")
-        code = EXIT_PROGRAM
-    return code
-
-
-def _warn_program(graph: Any, out: OutputContext) -> None:
-    """The program's own warnings (a literal that underflowed to 0), each with its place; more are counted."""
-    if graph is not None and graph.warnings:
-        from .errors import format_error
-
-        for warning in graph.warnings[:MAX_WARNINGS]:
-            out.warn(format_error(warning, graph.source))
-        if len(graph.warnings) > MAX_WARNINGS:
-            out.warn(f"warning: {len(graph.warnings) - MAX_WARNINGS} more like these")
-
-
-def _points_usage(options: Options) -> list[tuple[str, float]]:
-    if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
-        return []
-    from .points import check_usage
-
-    return check_usage(options)
-
-
-def _finish_sweep(report: Report, out: OutputContext) -> int:
-    """After a sweep's rows: its image, a warning of non-finite gradients, and the failed points (exit 1)."""
-    from .errors import format_error
-    from .sweep import non_finite_gradients
-
-    sweep = report.sweep
-    assert sweep is not None
-    if report.options.plot not in (None, "-"):
-        from .render.plot import write_image
-
-        try:
-            write_image(sweep, report.options.plot)
-        except UsageError as error:
-            out.warn(f"error: {error}")
-            return EXIT_USAGE
-    count, keys = non_finite_gradients(sweep)
-    if count:
-        derivatives = ", ".join(f"d/d{key}" for key in keys)
-        out.warn(
-            f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
-            f"({derivatives}: a pole or kink of a derivative; see README)"
-        )
-    if not sweep.errors:
-        return EXIT_OK
-    first = min(sweep.errors)
-    where = ", ".join(f"{axis.key}={float(sweep.inputs[axis.key][first])!r}" for axis in sweep.axes)
-    failure = sweep.errors[first].error
-    out.warn(f"error: {len(sweep.errors)} of {sweep.size} points failed; the first, at {where}:")
-    out.warn(format_error(failure, getattr(failure, "edited_source", None) or sweep.source))
-    return EXIT_PROGRAM
-
-
-def _warn_non_finite(report: Report, out: OutputContext) -> None:
-    bad = report.result.non_finite()
-    if bad:
-        labels = ", ".join(report.label(node) for node in bad[:10])
-        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
-        out.warn(f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)")
-
-
 def main() -> None:
-    """The console script: run the group; streams and signals end in one line and an exit code.
+    """The command line read by Click: every invocation the fast path (`launch.main`) leaves to it.
 
-    Click's standalone mode would turn Ctrl-C into "Aborted!" and exit 1, so
-    its exceptions are handled here instead.  A closed stdout (`| head`) ends
-    quietly; a stream that is closed from the start (`>&-`, `<&-`) or full
-    (`> /dev/full`) is one line on stderr, never a traceback.
+    Streams that are closed from the start (`>&-`, `<&-`), a closed or full
+    stdout and Ctrl-C end as `process.finish` ends every run: one line on
+    stderr and an exit code, never a traceback.
     """
-    if sys.stderr is None:  # `2>&-`: errors have nowhere to go, but the run may still succeed
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- lives as long as the process
-    if sys.stdout is None:
-        sys.stderr.write("error: standard output is closed: nowhere to write the result\n")
-        sys.exit(EXIT_USAGE)
+    open_streams()
+    finish(_run_group)
+
+
+def _run_group() -> Any:
+    """The group, its exceptions handled here: Click's standalone mode would turn Ctrl-C into "Aborted!" and exit 1."""
     try:
-        code = cli.main(prog_name="autodiff", standalone_mode=False)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        return cli.main(prog_name="autodiff", standalone_mode=False)
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
     except click.ClickException as error:
         error.show()
-        sys.exit(error.exit_code)
-    except OSError as error:  # a full disk or device under stdout
-        _quiet_broken_pipe(f"error: cannot write the output: {error.strerror or error}")
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+        return error.exit_code
 
 
 def stdin_is_terminal() -> bool:
     """Whether stdin is a terminal; False when it is closed (`<&-`)."""
     return sys.stdin is not None and sys.stdin.isatty()
-
-
-def _quiet_broken_pipe(message: str = "") -> None:
-    # Point stdout at /dev/null so the interpreter's final flush does not raise again.
-    if message:
-        with contextlib.suppress(OSError):
-            sys.stderr.write(message + "\n")
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(EXIT_PROGRAM)

@@ -8,9 +8,9 @@ and an iterative topological sort, so depth never meets the recursion limit.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 
 from .ops import FloatMath, Operation
+from .typing_lite import NamedTuple
 
 INPUT = "input"
 CONSTANT = "const"

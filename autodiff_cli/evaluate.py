@@ -10,11 +10,11 @@ from __future__ import annotations
 import gc
 import math
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NamedTuple
 
 from .engine import CONSTANT, INPUT, Value, backward, topological_order
+from .typing_lite import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .functions import Function
@@ -407,31 +407,32 @@ class Graph:
         # its 100,000 nodes made the labels alone quadratic.
         return _capped(" ".join(self.source.text[start : start + LABEL_LIMIT + 1].split()), end - start)
 
-    def labels(self, nodes: Sequence[Value]) -> list[str]:
-        """`label` of each node, in one loop: the JSON document names every node."""
+    def labels(self, start: int, stop: int) -> list[str]:
+        """`label` of each of `nodes[start:stop]`, in bulk: the JSON document names every node.
+
+        Comprehensions over the columns, then `label` itself for the few nodes
+        it names otherwise (a long span, a formula, a function call's inside).
+        """
         text = self.source.text
-        starts, ends = self.starts, self.ends
-        # Nodes `label` names from elsewhere than their own source text take its path.
-        special = self.formulas.keys() | self.call_labels.keys() if (self.formulas or self.call_labels) else ()
-        result: list[str] = []
-        add = result.append
-        for node in nodes:
-            name = node.name
-            if name is not None:
-                add(name)
-                continue
-            index = node.id
-            start, end = starts[index], ends[index]
-            if end - start > LABEL_LIMIT or (special and index in special):
-                add(self.label(node))
-                continue
-            label = text[start:end]
-            # A span starts and ends at a token, so " ".join(label.split()) can
-            # change it only where it holds two spaces or other whitespace, and
-            # every whitespace character but " " is unprintable.
-            if "  " in label or not label.isprintable():
-                label = " ".join(label.split())
-            add(label)
+        names = [node.name for node in self.nodes[start:stop]]
+        result = [
+            text[first:last] if name is None else name
+            for name, first, last in zip(names, self.starts[start:stop], self.ends[start:stop])
+        ]
+        # A span starts and ends at a token, so " ".join(label.split()) can
+        # change it only where it holds two spaces or other whitespace, and
+        # every whitespace character but " " is unprintable.
+        odd = [
+            index
+            for index, (name, label) in enumerate(zip(names, result))
+            if name is None and (len(label) > LABEL_LIMIT or "  " in label or not label.isprintable())
+        ]
+        for special in (self.formulas, self.call_labels):
+            if special:
+                odd += [node_id - start for node_id in special if start <= node_id < stop and names[node_id - start] is None]
+        nodes = self.nodes
+        for index in odd:
+            result[index] = self.label(nodes[start + index])
         return result
 
     def span(self, node: Value) -> tuple[int, int]:

@@ -12,7 +12,8 @@ import functools
 import math
 import operator
 from collections.abc import Callable
-from typing import Any, NamedTuple
+
+from .typing_lite import Any, NamedTuple
 
 
 class DomainError(ArithmeticError):

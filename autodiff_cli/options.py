@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from .typing_lite import NamedTuple
 
 
 class Options(NamedTuple):

@@ -31,9 +31,9 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
 
 from .errors import ParseError
+from .typing_lite import Any, NamedTuple
 
 # An instruction is a tuple whose first item says what it is:
 #   ("number", text, start, end)        a literal; text may carry a leading "-"

@@ -11,7 +11,11 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+
+from .typing_lite import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 #: Seconds before the bar appears (`AUTODIFF_PROGRESS_DELAY` overrides it, for tests).
 DELAY = 1.0

@@ -7,9 +7,8 @@ a second derivative) cannot leave half a document on stdout.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .engine import INPUT, Step, Value
+from .typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .check import CheckRow

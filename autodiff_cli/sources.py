@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import BinaryIO
 
 from .errors import ProgramError, Source, UsageError
+from .typing_lite import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def read_file(path: str) -> Source:

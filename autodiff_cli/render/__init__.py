@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+
+from ..typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..output import OutputContext

@@ -8,7 +8,8 @@ columns never shrink below their widest cell.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+from ..typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..output import OutputContext

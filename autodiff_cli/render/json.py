@@ -49,15 +49,7 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     # a string of about 100 MB each, the run's peak.
     separator = ""
     while pairs := list(islice(variables, _CHUNK)):
-        write(
-            separator
-            + ", ".join(
-                [
-                    f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}'
-                    for name, node in pairs
-                ]
-            )
-        )
+        write(separator + _variables_text(pairs))
         separator = ", "
     write("}")
     for member, view in (
@@ -83,6 +75,16 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     for start in range(0, len(order), _CHUNK):
         write((", " if start else "") + ", ".join([str(node.id) for node in order[start : start + _CHUNK]]))
     write("]}\n")
+
+
+def _variables_text(pairs: list[tuple[str, Value]]) -> str:
+    """Some members of "variables", numbers by repr() and fixed as the nodes' are (`_write_nodes`)."""
+    total = sum([node.data for _, node in pairs])
+    if total - total != 0.0:  # a value JSON spells otherwise (or values summing past a double): the exact path
+        return ", ".join(
+            [f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}' for name, node in pairs]
+        )
+    return _fixed(", ".join([f'{quote(name)}: {{"value": {node.data!r}, "grad": {node.grad!r}}}' for name, node in pairs]))
 
 
 def _hessian(report: Report, write: Callable[[str], object]) -> None:
@@ -174,7 +176,7 @@ def _contributions(report: Report, write: Callable[[str], object]) -> None:
 _CHUNK = 4096
 
 #: What repr() gives for a gradient JSON spells otherwise (a constant's None, non-finite
-#: numbers), as the text around it in a node. `quote` escapes every '"' inside a label, so
+#: numbers), as the text around it in a node or a variable. `quote` escapes every '"' inside a label, so
 #: these patterns, whose quotes are not escaped, can only be the document's own.
 _FIXES = (
     ('"grad": None}', '"grad": null}'),
@@ -193,16 +195,17 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     a third of the time, and both writers pay it.
     """
     graph = report.result.graph
-    keys = report.keys
+    keyed = sorted(report.keys.items())  # an input is named by its key: (id, key), in id order
+    next_key = 0
     nodes = graph.nodes
     for start in range(0, len(nodes), _CHUNK):
         chunk = nodes[start : start + _CHUNK]
-        labels = graph.labels(chunk)
-        if keys:  # an input is named by its key
-            for index, node in enumerate(chunk):
-                key = keys.get(node.id)
-                if key is not None:
-                    labels[index] = key
+        stop = start + len(chunk)
+        labels = graph.labels(start, stop)
+        while next_key < len(keyed) and keyed[next_key][0] < stop:
+            node_id, key = keyed[next_key]
+            labels[node_id - start] = key
+            next_key += 1
         parts: list[str] = []
         add = parts.append
         finite = True
@@ -224,11 +227,15 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
             )
         if not finite:  # never in a graph the evaluator built (its values are finite floats); kept exact anyway
             parts = [_node_text(node, label) for node, label in zip(chunk, map(quote, labels))]
-        text = ", ".join(parts)
-        for wrong, right in _FIXES:
-            if wrong in text:
-                text = text.replace(wrong, right)
-        write((", " if start else "") + text)
+        write((", " if start else "") + _fixed(", ".join(parts)))
+
+
+def _fixed(text: str) -> str:
+    """`text` with the gradients repr() spells otherwise than JSON (`_FIXES`) respelled."""
+    for wrong, right in _FIXES:
+        if wrong in text:
+            text = text.replace(wrong, right)
+    return text
 
 
 def _inputs(children: tuple[Value, ...]) -> str:

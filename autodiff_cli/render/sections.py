@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..engine import CONSTANT, Value
+from ..typing_lite import TYPE_CHECKING
 from .grid import write_grid
 from .numbers import rounded
 

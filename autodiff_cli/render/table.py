@@ -8,14 +8,16 @@ work on it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine import CONSTANT, INPUT, Value
 from ..output import OutputContext
 from ..report import Report
+from ..typing_lite import TYPE_CHECKING
 from .grid import plain_grid
 from .numbers import rounded
 from .sections import write_sections
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _LABEL_WIDTH = 32
 _ORDER_SHOWN = 60  # nodes shown in the order lines before eliding the middle
