@@ -20,8 +20,9 @@ nesting. Statements come out one at a time, as soon as each is complete.
 Programs repeat a few shapes of statement over and over, so the loop runs
 once per shape and later statements of that shape replay what it did (see
 "the loop" below): on the benchmark programs that halves the time of
-parsing. A program that never repeats a shape pays for reading in two
-passes (about 1.3x), and is rare.
+parsing. A program that hardly repeats a shape pays for reading each
+statement in two passes (lexing, then the loop): about 1.4x on random
+expression trees.
 """
 
 from __future__ import annotations
