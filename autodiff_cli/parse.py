@@ -506,7 +506,7 @@ def parse(text: str) -> Iterator[Statement]:
                     shape.seen >= _HOT_AFTER
                     and shape.pattern is None
                     and segments >= _SEGMENTS_PER_PATTERN * (patterns + 1)
-                    and 1 < len(kinds) <= _LONGEST_PATTERN
+                    and 1 < len(kinds) <= _LONGEST_PATTERN  # (`group` of one group gives a str, not a tuple)
                 ):
                     tried = hot.setdefault(boundary, [])
                     if len(tried) < _MOST_TRIED:
