@@ -89,6 +89,22 @@ def grammar_checksum(grammar: str) -> int:
 # ---------------------------------------------------------------- callbacks
 
 
+def _binary(name: str) -> Callable[[Any, Sequence[Any]], Span]:
+    """The callback of a binary operator's rule: its instruction, after both operands' code.
+
+    One function per operator, made here rather than a shared method that
+    five would call: callbacks run once an operator, in parsing's hot loop.
+    """
+
+    def rule(self: Any, children: Sequence[Any]) -> Span:
+        left, right = children[0], children[-1]
+        self._code.append(("operator", name, left[0], right[1], (left, right)))
+        return (left[0], right[1])
+
+    rule.__name__ = rule.__qualname__ = name
+    return rule
+
+
 class _Emitter:
     """The rule callbacks: they emit postfix code and return spans.
 
@@ -134,35 +150,11 @@ class _Emitter:
         self._code = []
 
     # -- expressions: each returns its span
-    def add(self, children: Sequence[Any]) -> Span:
-        left, right = children
-        span = (left[0], right[1])
-        self._code.append(("operator", "add", left[0], right[1], (left, right)))
-        return span
-
-    def sub(self, children: Sequence[Any]) -> Span:
-        left, right = children
-        span = (left[0], right[1])
-        self._code.append(("operator", "sub", left[0], right[1], (left, right)))
-        return span
-
-    def mul(self, children: Sequence[Any]) -> Span:
-        left, right = children
-        span = (left[0], right[1])
-        self._code.append(("operator", "mul", left[0], right[1], (left, right)))
-        return span
-
-    def div(self, children: Sequence[Any]) -> Span:
-        left, right = children
-        span = (left[0], right[1])
-        self._code.append(("operator", "div", left[0], right[1], (left, right)))
-        return span
-
-    def pow(self, children: Sequence[Any]) -> Span:
-        left, _, right = children
-        span = (left[0], right[1])
-        self._code.append(("operator", "pow", left[0], right[1], (left, right)))
-        return span
+    add = _binary("add")
+    sub = _binary("sub")
+    mul = _binary("mul")
+    div = _binary("div")
+    pow = _binary("pow")  # its children keep the operator token between the operands
 
     def neg(self, children: Sequence[Any]) -> Span:
         minus, operand = children
