@@ -20,9 +20,9 @@ nesting. Statements come out one at a time, as soon as each is complete.
 Programs repeat a few shapes of statement over and over, so the loop runs
 once per shape and later statements of that shape replay what it did (see
 "the loop" below): on the benchmark programs that halves the time of
-parsing. A program that hardly repeats a shape pays for reading each
-statement in two passes (lexing, then the loop): about 1.4x on random
-expression trees.
+parsing. A program that hardly repeats itself is read in one pass once that
+is clear (after 1,024 statements): 30,000 random expression trees parse in
+about the time they took before shapes were replayed (0.9-1.45x, median 1.16x).
 """
 
 from __future__ import annotations
@@ -402,11 +402,12 @@ _SEGMENTS_PER_PATTERN = 512
 #: The longest segment given a pattern, and how many patterns are tried at a segment's start.
 _LONGEST_PATTERN = 64
 _MOST_TRIED = 6
-#: After this many segments, a parse that has replayed fewer than one in `_WORTH` remembers only one
-#: new shape in `_PROBE` (writing the program down costs a little): a program that hardly repeats itself.
+#: After this many segments, a parse that has replayed fewer than one token in `_WORTH` reads the
+#: rest of the text in one pass (`_Run.stream`): a program that hardly repeats itself (its short
+#: statements may, its long ones do not) would pay for reading each statement twice (its segment,
+#: then the loop) and gain little.
 _TRIAL = 1024
 _WORTH = 4
-_PROBE = 16
 
 Op = tuple[Reducer, "Picker"]
 
@@ -439,13 +440,20 @@ def parse(text: str) -> Iterator[Statement]:
     known: dict[tuple[tuple[int, ...], tuple[str | None, ...]], _Shape] = {}
     hot: dict[tuple[int, ...], list[_Shape]] = {}  # per stack: the shapes with a pattern, last matched first
     boundary: tuple[int, ...] = (tables.start_state,)  # the stack between segments
-    segments = replayed = misses = patterns = 0
-    remember = True
+    segments = patterns = tokens = replayed = 0  # replayed: the tokens of the segments replayed
     leading = tables.leading_spaces(text)  # matches always, perhaps nothing
     position = leading.end() if leading else 0
     end = len(text)
 
     while position < end:
+        if segments >= _TRIAL and replayed * _WORTH < tokens:  # the program hardly repeats itself
+            run = _Run(tables, steps, boundary, [], text, record=False)
+            for _ in run.stream(position):
+                yield from statements
+                statements.clear()
+            run.end()
+            yield from statements
+            return
         shape: _Shape | None = None
         match = None
         candidates = hot.get(boundary)
@@ -465,21 +473,18 @@ def parse(text: str) -> Iterator[Statement]:
                 registers.append(make(pick(registers)))
             boundary = shape.after
             position = match.end()
-            replayed += 1
+            tokens += len(groups)
+            replayed += len(groups)
         else:
             matches, kinds, complete = _segment(tables, text, position)
             if not complete:
                 break
             position = matches[-1].end()
+            tokens += len(kinds)
             kinds_key = tuple(kinds)
             shape = known.get((boundary, kinds_key))
             if shape is None:
-                misses += 1
-                if segments >= _TRIAL:
-                    remember = replayed * _WORTH >= segments  # False: the program hardly repeats itself
-                record = (
-                    (remember or misses % _PROBE == 0) and len(kinds) <= _LONGEST_REMEMBERED and len(known) < _MOST_REMEMBERED
-                )
+                record = len(kinds) <= _LONGEST_REMEMBERED and len(known) < _MOST_REMEMBERED
                 run = _Run(tables, steps, boundary, matches, text, record)
                 run.feed(kinds)
                 after = tuple(run.stack)
@@ -492,7 +497,7 @@ def parse(text: str) -> Iterator[Statement]:
                 registers = _tokens(matches)
                 for make, pick in shape.program:
                     registers.append(make(pick(registers)))
-                replayed += 1
+                replayed += len(kinds)
                 shape.seen += 1
                 if (
                     shape.seen >= _HOT_AFTER
@@ -609,17 +614,44 @@ class _Run:
 
     def feed(self, kinds: list[str | None]) -> None:
         """Shift the segment's tokens, with the reductions each asks for; raise ParseError at a refused one."""
-        states, stack, values, tokens, steps = self.tables.states, self.stack, self.values, self.tokens, self.steps
+        stack, values, tokens = self.stack, self.values, self.tokens
         ids = self.ids if self.program is not None else None
         for index, kind in enumerate(kinds):
+            action = self.reductions(kind)
+            if action is None:
+                raise _unexpected(self.tables, self.matches[index], self.text)
+            stack.append(action)
+            values.append(tokens[index])
+            if ids is not None:
+                ids.append(index)
+
+    def stream(self, position: int) -> Iterator[None]:
+        """The rest of the text from `position` in one pass, lexed as it is parsed; a yield after each separator.
+
+        For a program that hardly repeats itself: nothing is written down, and
+        no token is read twice.
+        """
+        tables, text, stack, values, steps = self.tables, self.text, self.stack, self.values, self.steps
+        states, ignore = tables.states, tables.ignore
+        depth = 0  # open parentheses: a newline inside them continues the expression
+        for token in tables.tokens(text, position):
+            kind = token.lastgroup
+            if kind == "_SEP":
+                if depth and text[token.start()] == "\n":
+                    continue
+            elif kind in ignore:
+                continue
+            elif kind == "LPAR":
+                depth += 1
+            elif kind == "RPAR":
+                depth = max(0, depth - 1)
+            # `reductions`, inline: a call a token was a third of the time here.
             action = states[stack[-1]].get(kind)  # type: ignore[arg-type]  # None (a bad character) is in no row
             while action is not None and action < 0:
                 origin, size, how = steps[action]
-                if how is None:  # a pass-through (`?sum: product`): only the state changes
+                if how is None:
                     stack[-1] = states[stack[-2]][origin]
-                elif ids is None and how is not _DISCARD and size:
-                    # `reduce` inline, without writing anything down: a program that hardly repeats itself
-                    # spends its time here.
+                elif how is not _DISCARD and size:
                     children = values[-size:]
                     del values[-size:], stack[-size:]
                     values.append(how[0](how[1](children)))
@@ -628,11 +660,32 @@ class _Run:
                     self.reduce(action)
                 action = states[stack[-1]].get(kind)  # type: ignore[arg-type]
             if action is None:
-                raise _unexpected(self.tables, self.matches[index], self.text)
+                raise _unexpected(tables, token, text)
             stack.append(action)
-            values.append(tokens[index])
-            if ids is not None:
-                ids.append(index)
+            values.append((token.group(), token.start(), token.end()))
+            if kind == "_SEP":
+                yield
+
+    def reductions(self, kind: str | None) -> int | None:
+        """Make the reductions a token of `kind` asks for; then the shift it takes (None: refused)."""
+        states, stack, values, steps = self.tables.states, self.stack, self.values, self.steps
+        writing = self.program is not None
+        action = states[stack[-1]].get(kind)  # type: ignore[arg-type]  # None (a bad character) is in no row
+        while action is not None and action < 0:
+            origin, size, how = steps[action]
+            if how is None:  # a pass-through (`?sum: product`): only the state changes
+                stack[-1] = states[stack[-2]][origin]
+            elif not writing and how is not _DISCARD and size:
+                # `reduce` inline, without writing anything down: a program that hardly repeats itself
+                # spends its time here.
+                children = values[-size:]
+                del values[-size:], stack[-size:]
+                values.append(how[0](how[1](children)))
+                stack.append(states[stack[-1]][origin])
+            else:
+                self.reduce(action)
+            action = states[stack[-1]].get(kind)  # type: ignore[arg-type]
+        return action
 
     def end(self) -> None:
         """The end of the text: reduce until the start rule is complete."""

@@ -105,6 +105,8 @@ def layout_rows(repeat: int) -> list[str]:
                 return "not run"
             if times[0] == float("inf"):
                 return f"over {DOT_BENCH_LIMIT:.0f} s"
+            if times[0] != times[0]:
+                return "failed"
             return f"{statistics.median(times):.2f} s ({statistics.median(times) / ours_s:.1f}x)"
 
         rows.append(f"| {len(order):,} | {ours_s:.2f} s | {cell(theirs)} | {cell(grand)} |")
@@ -122,6 +124,8 @@ def _dot_once(order, widths, dot) -> float:
         return _timed(graphviz_layout, order, widths, dot)
     except subprocess.TimeoutExpired:
         return float("inf")
+    except RuntimeError:  # dot failed (it has crashed on this graph, with nothing on stderr)
+        return float("nan")
     finally:
         layout.DOT_TIMEOUT = limit
 

@@ -258,8 +258,8 @@ _THRESHOLDS = {
     "as-shipped": {},
     # a pattern for a shape met twice, at once
     "eager": {"_HOT_AFTER": 2, "_SEGMENTS_PER_PATTERN": 0, "_MOST_TRIED": 2},
-    # stop remembering shapes early, but for the odd probe, and never many
-    "sparing": {"_TRIAL": 3, "_WORTH": 1000, "_PROBE": 3, "_MOST_REMEMBERED": 4, "_LONGEST_REMEMBERED": 9},
+    # give up on shapes after three segments and read the rest in one pass (`_Run.stream`)
+    "sparing": {"_TRIAL": 3, "_WORTH": 0, "_MOST_REMEMBERED": 4, "_LONGEST_REMEMBERED": 9},
 }
 
 
