@@ -14,8 +14,8 @@ the bit.  Arithmetic (+ - * /, sqrt) rounds correctly on both paths, and the
 kinks, ties and domain edges are decided by the same comparisons.
 
 The one exception is erf: NumPy has none (and SciPy is no dependency), so
-`math.erf` runs point by point through `np.frompyfunc`, about 75 ns a point,
-and gives the scalar path's bits.
+`math.erf` runs point by point through `np.frompyfunc` (a Python call a
+point, about a hundred times a ufunc's time) and gives the scalar path's bits.
 
 A rule of the table that branches with a Python `if` on a value (elu,
 leaky_relu, clamp: GraphMath takes the branch at the graph's values) has its
