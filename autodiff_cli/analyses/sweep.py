@@ -2,10 +2,11 @@
 
 The graph is built once.  Its forward and backward passes then run on NumPy
 arrays, all points at once, through the table of operations on `ArrayMath`:
-the same rules, the same order of accumulation, so every point's numbers are
-the ones `eval --at` gives there, to the last bit.  A point outside a domain
-does not stop the sweep: its row is nan, with the error `eval --at` would
-report there.
+the same rules, kink choices and order of accumulation as the scalar pass.
+NumPy's ufuncs round a few functions differently from the C library, so a
+point's numbers agree with the ones `eval --at` gives there within the bound
+of docs/sweeps.md, not to the bit.  A point outside a domain does not stop
+the sweep: its row is nan, with the error `eval --at` would report there.
 """
 
 from __future__ import annotations

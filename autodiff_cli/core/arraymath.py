@@ -6,12 +6,16 @@ derivative rules (and its kink policy) run unchanged on every point at once.
 point outside a domain gets a non-finite value, which is exactly when the
 scalar forward raises or overflows (so the sweep marks that point failed).
 
-Every result must equal the scalar one to the last bit.  NumPy's own SIMD
-loops for a few functions (tanh on AVX2, more on AVX-512) round differently
-from the C library that `math` calls; `_libm` checks each function against
-`math` once and uses `math` point by point where they differ (and for erf,
-which NumPy lacks, and hypot, which Python computes itself): still one
-array call per operation, about 40 ns a point.
+Every function is NumPy's ufunc (`np.exp`, `np.log`, `np.tanh`, ...), whatever
+the build: NumPy's SIMD kernels and the C library that `math` calls round
+differently in the last bits, so a sweep agrees with `eval --at` within the
+bound docs/sweeps.md states (tests/test_sweep_agreement.py checks it), not to
+the bit.  Arithmetic (+ - * /, sqrt) rounds correctly on both paths, and the
+kinks, ties and domain edges are decided by the same comparisons.
+
+The one exception is erf: NumPy has none (and SciPy is no dependency), so
+`math.erf` runs point by point through `np.frompyfunc` (a Python call a
+point, about a hundred times a ufunc's time) and gives the scalar path's bits.
 
 A rule of the table that branches with a Python `if` on a value (elu,
 leaky_relu, clamp: GraphMath takes the branch at the graph's values) has its
@@ -40,131 +44,27 @@ from .ops import VARIADIC, DomainError, FloatMath, Operation
 
 Array = Any  # an ndarray of float64, or a float where a value is the same at every point
 
-# Points where the checks of _libm look for a difference from `math`: small,
-# large, near poles and zeros, and the range where exp overflows.
-_PROBE = np.concatenate(
-    [
-        np.linspace(-20.0, 20.0, 1601),
-        np.linspace(-720.0, 720.0, 401),
-        np.geomspace(1e-300, 1e300, 601),
-        -np.geomspace(1e-300, 1e300, 601),
-        np.array([0.0, -0.0, math.pi / 2, -math.pi / 2, math.pi, 709.78, -745.1]),
-    ]
-)
+# NumPy's ufuncs, under the names of the language (and of `math`).  Each gives
+# nan outside its domain and +-inf where it overflows, as the sweep expects.
+sin, cos, tan, tanh, exp, log, sqrt = np.sin, np.cos, np.tan, np.tanh, np.exp, np.log, np.sqrt
+asin, acos, atan, sinh, cosh = np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh
+log2, log10, log1p, expm1 = np.log2, np.log10, np.log1p, np.expm1
+atan2, hypot = np.arctan2, np.hypot
+
+_erf_objects = np.frompyfunc(math.erf, 1, 1)
 
 
-def _pointwise(function: Callable[[float], float]) -> Callable[[Array], Array]:
-    """A `math` function over an array, point by point (about 40 ns a point)."""
-
-    def apply(x: Array) -> Array:
-        if np.ndim(x) == 0:
-            return function(float(x))
-        flat = np.asarray(x, dtype=np.float64).ravel()
-        return np.fromiter(map(function, flat.tolist()), dtype=np.float64, count=flat.size).reshape(np.shape(x))
-
-    return apply
+def erf(x: Array) -> Array:
+    """`math.erf` at every point: NumPy has no erf (math.erf never raises on a finite number)."""
+    return np.asarray(_erf_objects(x), dtype=np.float64)
 
 
-def _safe(function: Callable[[float], float]) -> Callable[[float], float]:
-    """`function`, with nan where it is undefined and FloatMath's infinity where it overflows."""
+def power(x: Array, y: Array) -> Array:
+    """x ** y by NumPy's pow, with math.pow's edges: 0 to a negative power and an overflow are +inf.
 
-    def call(x: float) -> float:
-        try:
-            return function(x)
-        except ValueError:
-            return math.nan
-        except OverflowError:  # exp, expm1 and cosh overflow to +inf, sinh to inf with x's sign
-            return math.copysign(math.inf, x) if function is math.sinh else math.inf
-
-    return call
-
-
-def _agrees(candidate: Callable[[Array], Array], name: str) -> bool:
-    """Whether `candidate` gives `math.name`'s bits at every probe point."""
-    with np.errstate(all="ignore"):
-        fast = candidate(_PROBE)
-    slow = _pointwise(_safe(getattr(math, name)))(_PROBE)
-    # Where `math` raises (log(0), exp(800)) both only need to be non-finite: the point fails.
-    same = np.where(np.isnan(slow), ~np.isfinite(fast), fast == slow)
-    return bool(same.all())
-
-
-def _tanh_from_expm1(x: Array) -> Array:
-    """tanh by fdlibm's algorithm (the C library's): right to the bit wherever expm1 is."""
-    a = np.abs(x)
-    large = a >= 1.0
-    with np.errstate(all="ignore"):
-        t = np.expm1(np.where(large, 2.0 * a, -2.0 * a))  # expm1(2|x|) from 1 up, expm1(-2|x|) below
-        z = np.where(large, 1.0 - 2.0 / (t + 2.0), -t / (t + 2.0))
-    z = np.where(a < 2.0**-55, a * (1.0 + a), z)
-    z = np.where(a >= 22.0, 1.0, z)
-    return np.copysign(z, x)
-
-
-#: Ways to compute a function on arrays, fastest first, beyond NumPy's own ufunc.
-_ALTERNATIVES: dict[str, list[Callable[[Array], Array]]] = {"tanh": [_tanh_from_expm1]}
-
-
-#: NumPy's name for a `math` function where the two differ.
-_NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}
-
-
-def _libm(name: str) -> Callable[[Array], Array]:
-    """The fastest way to compute `math.name` on arrays that agrees with it on the probe points.
-
-    NumPy's ufunc, else an alternative formula (tanh from expm1, when NumPy's
-    expm1 agrees), else `math.name` point by point (erf: NumPy has none).
-    """
-    ufunc = getattr(np, _NUMPY_NAMES.get(name, name), None)
-    candidates = [] if ufunc is None else [ufunc]
-    candidates += _ALTERNATIVES.get(name, []) if _agrees(np.expm1, "expm1") else []
-    for candidate in candidates:
-        if _agrees(candidate, name):
-            return candidate
-    return _pointwise(_safe(getattr(math, name)))
-
-
-sin, cos, tan, tanh, exp, log, sqrt = (_libm(name) for name in ("sin", "cos", "tan", "tanh", "exp", "log", "sqrt"))
-asin, acos, atan, sinh, cosh = (_libm(name) for name in ("asin", "acos", "atan", "sinh", "cosh"))
-log2, log10, log1p, expm1, erf = (_libm(name) for name in ("log2", "log10", "log1p", "expm1", "erf"))
-
-
-def _pointwise2(function: Callable[[float, float], float]) -> Callable[[Array, Array], Array]:
-    """A two-argument `math` function over arrays, point by point."""
-    vectorised = np.vectorize(function, otypes=[np.float64])
-
-    def apply(x: Array, y: Array) -> Array:
-        if np.ndim(x) == 0 and np.ndim(y) == 0:
-            return function(float(x), float(y))
-        return vectorised(x, y)
-
-    return apply
-
-
-def _libm2(name: str) -> Callable[[Array, Array], Array]:
-    """`_libm` for atan2 and hypot: NumPy's ufunc if it gives `math.name`'s bits on a grid of probe pairs.
-
-    Python's own hypot (not the C library's) is what `math.hypot` runs, so it may well differ.
-    """
-    ufunc = getattr(np, {"atan2": "arctan2"}.get(name, name))
-    reference = getattr(math, name)
-    sample = _PROBE[::11]
-    x, y = (column.ravel() for column in np.meshgrid(sample, sample[::-1][::3]))
-    fast = ufunc(x, y)
-    slow = np.fromiter(map(reference, x.tolist(), y.tolist()), np.float64, x.size)
-    same = (fast == slow) & (np.signbit(fast) == np.signbit(slow))
-    return ufunc if bool(same.all()) else _pointwise2(reference)
-
-
-atan2, hypot = _libm2("atan2"), _libm2("hypot")
-
-
-def _power(x: Array, y: Array) -> Array:
-    """x ** y, with math.pow's edges: 0 to a negative power and an overflow are +inf, (-x) ** 0.5 nan.
-
-    NumPy answers a scalar exponent of 2, 0.5 or -1 with x*x, sqrt or 1/x,
-    which differ from the C library's pow in the last bit (and sqrt(-0.0) is
-    -0.0): both operands are given as full arrays, so every point calls pow.
+    NumPy answers a scalar exponent of 2, 0.5 or -1 with x*x, sqrt or 1/x, and
+    sqrt(-0.0) is -0.0 where pow(-0.0, 0.5) is +0.0 (a sign atan2 would see):
+    both operands are given as full arrays, so every point calls pow.
     """
     shape = np.broadcast_shapes(np.shape(x), np.shape(y))
     full = shape or (1,)
@@ -177,27 +77,8 @@ def _power(x: Array, y: Array) -> Array:
     return result.reshape(shape)
 
 
-_power_checked = False
-
-
-def power(x: Array, y: Array) -> Array:
-    """`_power`, or math.pow point by point if this NumPy's power differs from the C library's."""
-    global _power, _power_checked
-    if not _power_checked:
-        _power_checked = True
-        base = np.abs(_PROBE[::7])
-        exponent = np.linspace(-3.5, 3.5, base.size)
-        with np.errstate(all="ignore"):
-            fast = _power(base, exponent)
-        slow = np.fromiter(map(FloatMath.pow, base.tolist(), exponent.tolist()), np.float64, base.size)
-        if not bool(((fast == slow) | (np.isnan(fast) & np.isnan(slow))).all()):
-            vectorised = np.vectorize(FloatMath.pow, otypes=[np.float64])
-            _power = vectorised  # type: ignore[assignment]
-    return _power(x, y)
-
-
 class ArrayMath:
-    """`FloatMath` on arrays, point for point the same numbers (kinks, poles and ties included)."""
+    """`FloatMath` on arrays: the same kinks, poles and ties, decided by the same comparisons."""
 
     @staticmethod
     def div(x: Array, y: Array) -> Array:
@@ -366,7 +247,7 @@ def _clamp_rule(x: Array, lo: Array, hi: Array, out: Array) -> tuple[Array, Arra
 
 #: Array forms of the table's rules that branch with a Python `if` on a value
 #: (what GraphMath needs: a branch taken at the graph's current values). Each
-#: is the same rule with `np.where`, checked against FloatMath in tests/test_arraymath.py.
+#: is the same rule with `np.where`, checked against FloatMath in tests/test_sweep_agreement.py.
 RULES: dict[str, Callable[..., tuple[Array, ...]]] = {
     "elu": _elu_rule,
     "leaky_relu": _leaky_relu_rule,
