@@ -191,8 +191,9 @@ def _python(
     keys: dict[int, str],
     dialect: Dialect,
 ) -> str:
-    lines = ['"""' + python_text(head[0]), python_text(head[1]), "", "Straight-line code: the forward statements, then the backward pass with each"]
+    lines = ['"""' + python_text(head[0]), python_text(head[1]), ""]
     lines += [
+        "Straight-line code: the forward statements, then the backward pass with each",
         "node's contribution added into its inputs' gradients.  A value outside an",
         "operation's domain or too large for a double raises ValueError, as autodiff",
         "reports an error; kinks follow autodiff (relu'(0) = 0, abs'(0) = 0, max/min",

@@ -221,7 +221,9 @@ def test_every_operation_matches_autodiff_at_kinks_and_domain_edges(tmp_path: Pa
     python = run_python(tmp_path, [(code[0], f"grad_out_{name}", calls) for code, (name, _, _, calls) in zip(codes, jobs)])
     c = None
     if language == "c":
-        c = run_c(tmp_path, [(code[1], f"grad_out_{name}", calls, len(args)) for code, (name, _, args, calls) in zip(codes, jobs)])
+        c = run_c(
+            tmp_path, [(code[1], f"grad_out_{name}", calls, len(args)) for code, (name, _, args, calls) in zip(codes, jobs)]
+        )
     for index, (_, text, args, calls) in enumerate(jobs):
         check_answers(text, args, calls, python[index], None if c is None else c[index])
 

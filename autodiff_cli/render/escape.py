@@ -128,9 +128,14 @@ def latex_verbatim(line: str) -> str:
 # ------------------------------------------------------------------ HTML and the page's data
 
 
+#: Characters XML 1.0 forbids even escaped (C0 controls but tab and line ends, U+FFFE, U+FFFF): an SVG file
+#: holding one is not well-formed, and HTML reads them as parse errors.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def html_text(text: str) -> str:
-    """Text in an HTML element or a quoted attribute (SVG's too)."""
-    return html.escape(text, quote=True)
+    """Text in an HTML element or a quoted attribute, or in SVG (XML): escaped, and what XML forbids as `?`."""
+    return html.escape(_NOT_XML.sub("?", text), quote=True)
 
 
 def html_json(value: Any) -> str:
@@ -151,8 +156,9 @@ _DOT_SPECIAL = {"\\": "\\\\", '"': '\\"', "{": "\\{", "}": "\\}", "|": "\\|", "<
 
 
 def dot_label(text: str) -> str:
-    """Text inside a quoted record label: every character DOT treats specially escaped, control characters `?`."""
-    return "".join(_DOT_SPECIAL.get(char) or (char if char >= " " and char != "\x7f" else "?") for char in text)
+    """Text inside a quoted record label: every character DOT treats specially escaped; control characters,
+    and what XML forbids (Graphviz passes it on into an SVG), as `?`."""
+    return "".join(_DOT_SPECIAL.get(char) or ("?" if char < " " or char in "\x7f\ufffe\uffff" else char) for char in text)
 
 
 def dot_comment(text: str) -> str:
