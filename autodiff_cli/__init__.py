@@ -7,38 +7,34 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
-from .typing_lite import TYPE_CHECKING
-
-__version__ = "0.1.0"
+from .base.typing_lite import TYPE_CHECKING
+from .base.version import __version__
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from .engine import Value, backward, topological_order
-    from .errors import ProgramError, UsageError
-    from .evaluate import Graph, Result, evaluate
+    from .base.errors import ProgramError, UsageError
+    from .core.engine import Value, backward, topological_order
+    from .language.evaluate import Graph, Result, evaluate
 
 #: The public API, each name imported from its module on first use, so that
 #: `autodiff --version` (and anything else that only needs the package) never
 #: loads the engine.
 _PUBLIC = {
-    "Graph": "evaluate",
-    "ProgramError": "errors",
-    "Result": "evaluate",
-    "UsageError": "errors",
-    "Value": "engine",
-    "backward": "engine",
-    "evaluate": "evaluate",
-    "topological_order": "engine",
+    "Graph": "language.evaluate",
+    "ProgramError": "base.errors",
+    "Result": "language.evaluate",
+    "UsageError": "base.errors",
+    "Value": "core.engine",
+    "backward": "core.engine",
+    "evaluate": "language.evaluate",
+    "topological_order": "core.engine",
 }
 
 
 def load_ipython_extension(ipython: object) -> None:
     """`%load_ext autodiff_cli`: the `%autodiff` and `%%autodiff` magics (IPython is imported only then)."""
-    from .notebook import load_ipython_extension as load
+    from .interface.notebook import load_ipython_extension as load
 
     load(ipython)
 
@@ -65,20 +61,3 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
-
-
-class _Package(types.ModuleType):
-    """The package's module: `autodiff_cli.evaluate` stays the function.
-
-    Importing a submodule binds it as an attribute of its package once it has
-    run, and the submodule `evaluate` shares its name with the function it
-    defines; the function is what the API promises.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "evaluate" and isinstance(value, types.ModuleType):
-            value = value.evaluate
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

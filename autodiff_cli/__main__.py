@@ -1,6 +1,6 @@
 """`python -m autodiff_cli`: the same as the `autodiff` command."""
 
-from .launch import main
+from .interface.launch import main
 
 if __name__ == "__main__":
     main()

@@ -7,27 +7,26 @@ a second derivative) cannot leave half a document on stdout.
 
 from __future__ import annotations
 
-from .engine import INPUT, Step, Value
-from .typing_lite import TYPE_CHECKING
+from .analyses.subject import Subject
+from .base.typing_lite import TYPE_CHECKING
+from .core.engine import Step, Value
 
 if TYPE_CHECKING:
-    from .check import CheckRow
-    from .evaluate import Result
-    from .explain import ExplainEntry
-    from .mode_views import ForwardView, JacobianView, TaylorView
-    from .options import Options
-    from .points import Sweep
-    from .teaching.mistakes import Comparison
+    from .analyses.check import CheckRow
+    from .analyses.explain import ExplainEntry
+    from .analyses.modes import ForwardView, JacobianView, TaylorView
+    from .analyses.points import Sweep
+    from .analyses.teaching.mistakes import Comparison
+    from .base.options import Options
+    from .language.evaluate import Result
 
 
-class Report:
-    """A `Result`, the options it was made under, and each view (None where not asked)."""
+class Report(Subject):
+    """A `Subject` (result, options, input keys) and each view (None where not asked)."""
 
     def __init__(self, result: Result, options: Options, source_field: str | None = None) -> None:
-        self.result = result
-        self.options = options
+        super().__init__(result, options)
         self.source_field = source_field  # the "source" member of JSON Lines from `run`
-        self.keys = input_keys(result)
         self.explain: list[ExplainEntry] | None = None
         self.check: list[CheckRow] | None = None
         self.hessian: tuple[list[Value], list[list[float]]] | None = None
@@ -44,36 +43,19 @@ class Report:
         self.formula_roots: list[tuple[Value, Value]] | None = None
         self.notes: list[str] = []
 
-    @property
-    def output(self) -> Value:
-        return self.result.output
-
-    @property
-    def output_name(self) -> str:
-        return self.result.output_name
-
-    def input_key(self, node: Value) -> str:
-        """An input's unique key: its name, or `name@LINE` once a later binding took the name."""
-        return self.keys[node.id]
-
-    def label(self, node: Value) -> str:
-        """How a node is named in every view: an input by its key, anything else as the graph names it."""
-        key = self.keys.get(node.id)
-        return key if key is not None else self.result.label(node)
-
     # -- how it shows itself: the page in Jupyter, the table and its views in IPython and Rich (display.py)
     def _repr_html_(self) -> str:
-        from .display import report_html
+        from .interface.display import report_html
 
         return report_html(self)
 
     def __rich__(self) -> object:
-        from .display import report_rich
+        from .interface.display import report_rich
 
         return report_rich(self)
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:
-        from .display import report_text
+        from .interface.display import report_text
 
         printer.text(report_text(self))  # type: ignore[attr-defined]
 
@@ -83,72 +65,42 @@ class Report:
         return self.check is not None and any(row.status == "FAIL" for row in self.check)
 
 
-def input_keys(result: Result) -> dict[int, str]:
-    """node id -> key for every input; a key never repeats.
-
-    The input a name is bound to at the end keeps the plain name; an input
-    whose name was later rebound (`a = 1; b = 2*a; a = 3`) is `a@1`, by the line
-    of its binding, or `a@1:8` when two such inputs share a name and a line.
-    `@` cannot occur in a name, so a key never collides with one.
-    """
-    graph = result.graph
-    keys: dict[int, str] = {}
-    shadowed: list[Value] = []
-    for node in graph.nodes:
-        if node.op is not INPUT:
-            continue
-        name = node.name or result.label(node)
-        if graph.names.get(name) is node:
-            keys[node.id] = name
-        else:
-            shadowed.append(node)
-    places = {node.id: graph.source.line_and_column(graph.starts[node.id]) for node in shadowed}
-    by_line: dict[tuple[str | None, int], int] = {}
-    for node in shadowed:
-        line = places[node.id][0]
-        by_line[node.name, line] = by_line.get((node.name, line), 0) + 1
-    for node in shadowed:
-        line, column = places[node.id]
-        name = node.name or result.label(node)
-        keys[node.id] = f"{name}@{line}" if by_line[node.name, line] == 1 else f"{name}@{line}:{column}"
-    return keys
-
-
 def build_report(result: Result, options: Options, source_field: str | None = None) -> Report:
     """Compute every view `options` asks for; nothing is printed here."""
     report = Report(result, options, source_field)
     if options.hessian:
         report.hessian = result.hessian()
     if options.simplify:
-        from .simplify import simplified_formulas
+        from .analyses.simplify import simplified_formulas
 
         simplified = simplified_formulas(result, options.simplify_timeout, _formula_names(report))
         report.formulas, report.formula_roots, report.notes = simplified
     elif options.symbolic:
         report.formulas = result.formulas(_formula_names(report))
     if (options.of is not None and "," in options.of) or options.mode is not None or options.taylor is not None:
-        from .mode_views import add_mode_views
+        from .analyses.modes import mode_views
 
-        add_mode_views(report)  # after the Hessian's passes, before --check reads the gradients
+        # after the Hessian's passes, before --check reads the gradients
+        report.jacobian, report.forward, report.taylor = mode_views(report)
     if options.check:
-        from .check import gradient_check
+        from .analyses.check import gradient_check
 
         report.check = gradient_check(result, options.tolerance)
     if options.explain and report.forward is None:  # in forward mode the forward passes explain
-        from .explain import explain
+        from .analyses.explain import explain
 
         report.explain = explain(result)
     if options.sweep or options.format == "csv":
-        from .points import points
+        from .analyses.points import points
 
         report.sweep = points(result, options)
     if options.why or (options.explain and report.forward is None):
-        from .teaching.contributions import contributions
+        from .analyses.teaching.contributions import contributions
 
         report.why = [_named(report, name, "--why") for name in options.why] if options.why else None
         report.contributions = contributions(result, report.explain)
     if options.compare is not None:
-        from .teaching.mistakes import compare
+        from .analyses.teaching.mistakes import compare
 
         report.compare = compare(report, options.compare)
     if report.forward is not None:
@@ -166,7 +118,7 @@ def _named(report: Report, name: str, option: str) -> Value:
     if node is None and "@" in name:
         node = next((result.graph.nodes[node_id] for node_id, key in report.keys.items() if key == name), None)
     if node is None:
-        from .errors import UsageError
+        from .base.errors import UsageError
 
         names = list(result.graph.names)
         shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")

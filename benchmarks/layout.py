@@ -6,7 +6,7 @@ Builds the graph of each benchmark shape three ways and measures, with
 tracemalloc, the bytes a node holds once gradients are set:
 
 - a tuple: the layout before this one (children in a tuple, an `id` int per node);
-- today: `autodiff_cli.engine.Value` (children in slots `a` and `b`, None when
+- today: `autodiff_cli.core.engine.Value` (children in slots `a` and `b`, None when
   absent; `id` kept);
 - two slots, no id: the same without the `id` slot (a node's position in the
   graph's list serves; spans and the like would be found by a dict or a
@@ -30,8 +30,8 @@ sys.path.insert(0, str(HERE.parent))
 
 import generate  # noqa: E402
 
-from autodiff_cli.engine import CONSTANT, INPUT, Value  # noqa: E402
-from autodiff_cli.ops import FUNCTIONS, OPERATIONS  # noqa: E402
+from autodiff_cli.core.engine import CONSTANT, INPUT, Value  # noqa: E402
+from autodiff_cli.core.ops import FUNCTIONS, OPERATIONS  # noqa: E402
 
 
 class TupleValue:

@@ -29,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from autodiff_cli import evaluate  # noqa: E402
-from autodiff_cli.modes import FORWARD, REVERSE, jacobian  # noqa: E402
-from autodiff_cli.taylor import derivatives, taylor_series  # noqa: E402
+from autodiff_cli.core.tangents import FORWARD, REVERSE, jacobian  # noqa: E402
+from autodiff_cli.core.taylor import derivatives, taylor_series  # noqa: E402
 
 HEADING = "## Modes: Jacobians and Taylor (issue 13)"
 

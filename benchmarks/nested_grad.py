@@ -21,9 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from autodiff_cli.errors import Source  # noqa: E402
-from autodiff_cli.evaluate import Graph  # noqa: E402
-from autodiff_cli.parse import parse  # noqa: E402
+from autodiff_cli.base.errors import Source  # noqa: E402
+from autodiff_cli.language.evaluate import Graph  # noqa: E402
+from autodiff_cli.language.parse import parse  # noqa: E402
 
 
 def measure(levels: int) -> list[tuple[int, int, float, float]]:

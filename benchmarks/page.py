@@ -24,9 +24,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from autodiff_cli import evaluate  # noqa: E402
-from autodiff_cli.layout import graphviz_layout, layered_layout, record_cells  # noqa: E402
-from autodiff_cli.options import Options  # noqa: E402
+from autodiff_cli.base.options import Options  # noqa: E402
 from autodiff_cli.render.html import page_document  # noqa: E402
+from autodiff_cli.render.layout import graphviz_layout, layered_layout, record_cells  # noqa: E402
 from autodiff_cli.report import build_report  # noqa: E402
 
 
@@ -117,7 +117,7 @@ def layout_rows(repeat: int) -> list[str]:
 def _dot_once(order, widths, dot) -> float:
     import subprocess
 
-    import autodiff_cli.layout as layout
+    import autodiff_cli.render.layout as layout
 
     limit, layout.DOT_TIMEOUT = layout.DOT_TIMEOUT, DOT_BENCH_LIMIT
     try:

@@ -132,9 +132,9 @@ def worker(kind: str, shape: str, n: int, path: str) -> dict:
         return {"generating": generating, "value": output.item()}
 
     if kind == "autodiff-engine":
-        from autodiff_cli.errors import Source
-        from autodiff_cli.evaluate import Graph
-        from autodiff_cli.parse import parse
+        from autodiff_cli.base.errors import Source
+        from autodiff_cli.language.evaluate import Graph
+        from autodiff_cli.language.parse import parse
 
         text = Path(path).read_text()
         statements = list(parse(text))
@@ -163,9 +163,9 @@ def worker(kind: str, shape: str, n: int, path: str) -> dict:
     if kind == "autodiff-memory":
         import tracemalloc
 
-        from autodiff_cli.errors import Source
-        from autodiff_cli.evaluate import Graph
-        from autodiff_cli.parse import parse
+        from autodiff_cli.base.errors import Source
+        from autodiff_cli.language.evaluate import Graph
+        from autodiff_cli.language.parse import parse
 
         text = Path(path).read_text()
         statements = list(parse(text))
@@ -211,10 +211,10 @@ def stages(path: str) -> dict:
     """Where one end-to-end run's time goes: parse, build, sort and backward, JSON, table."""
     import io
 
-    from autodiff_cli.errors import Source
-    from autodiff_cli.evaluate import Graph
-    from autodiff_cli.options import Options
-    from autodiff_cli.parse import parse
+    from autodiff_cli.base.errors import Source
+    from autodiff_cli.base.options import Options
+    from autodiff_cli.language.evaluate import Graph
+    from autodiff_cli.language.parse import parse
     from autodiff_cli.render.json import write_json
     from autodiff_cli.render.table import plain_table
     from autodiff_cli.report import build_report

@@ -4,7 +4,7 @@
     python benchmarks/sweep.py --points 10000 --no-write
 
 1. `--sweep`: the graph built once, every point at once on NumPy arrays
-   (autodiff_cli.sweep.sweep, the function the command calls).
+   (autodiff_cli.analyses.sweep.sweep, the function the command calls).
 2. The same points as scalar evaluations: the `--at` path per point (replay the
    graph, then the float backward pass), on a sample, extrapolated to all points.
 3. PyTorch float64 (if `torch` is installed): the same program on tensors of all
@@ -105,9 +105,9 @@ def main() -> None:
 
     import numpy as np
 
-    from autodiff_cli import at
-    from autodiff_cli.evaluate import evaluate
-    from autodiff_cli.sweep import parse_axis, sweep
+    from autodiff_cli.analyses import at
+    from autodiff_cli.analyses.sweep import parse_axis, sweep
+    from autodiff_cli.language.evaluate import evaluate
 
     side = math.isqrt(args.points)
     points = side * side

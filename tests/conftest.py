@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from autodiff_cli.cli import cli
+from autodiff_cli.interface.cli import cli
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ try:  # the C function behind json.dumps(str); importing it alone skips the json
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from autodiff_cli.engine import CONSTANT
-from autodiff_cli.output import OutputContext
-from autodiff_cli.render.numbers import json_number
+from autodiff_cli.base.numbers import json_number
+from autodiff_cli.core.engine import CONSTANT
+from autodiff_cli.render.output import OutputContext
 from autodiff_cli.report import Report
 
 

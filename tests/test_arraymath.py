@@ -9,8 +9,8 @@ import pytest
 
 np = pytest.importorskip("numpy", reason="NumPy is the optional 'sweep' extra")
 
-from autodiff_cli import arraymath  # noqa: E402
-from autodiff_cli.ops import OPERATIONS, VARIADIC, DomainError, FloatMath, Operation  # noqa: E402
+from autodiff_cli.core import arraymath  # noqa: E402
+from autodiff_cli.core.ops import OPERATIONS, VARIADIC, DomainError, FloatMath, Operation  # noqa: E402
 
 # Kinks (0, ties), poles (0 for div/log), negative bases, halves, integers, large values.
 POINTS = [-3.0, -2.0, -1.5, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, math.pi / 2, 20.0, 710.0, -710.0, 1e-300]

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from autodiff_cli import evaluate
-from autodiff_cli.cli import cli
-from autodiff_cli.options import Options
+from autodiff_cli.base.options import Options
+from autodiff_cli.interface.cli import cli
 from autodiff_cli.render.html import page_fragment
 from autodiff_cli.report import build_report
 

@@ -184,7 +184,7 @@ def test_closed_stdout_ends_quietly() -> None:
 def test_a_terminal_gets_the_rich_table_with_the_same_cells() -> None:
     from click.testing import CliRunner
 
-    from autodiff_cli.cli import cli
+    from autodiff_cli.interface.cli import cli
 
     program = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
     plain = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1"}).invoke(cli, ["eval", program])

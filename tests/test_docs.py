@@ -20,7 +20,7 @@ from typing import NamedTuple
 import pytest
 from click.testing import CliRunner
 
-from autodiff_cli.cli import cli
+from autodiff_cli.interface.cli import cli
 from autodiff_cli.render import FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent

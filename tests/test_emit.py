@@ -22,11 +22,11 @@ import pytest
 import sympy
 
 from autodiff_cli import evaluate
-from autodiff_cli.emit import emit, parameters
-from autodiff_cli.emit_rules import RULES
-from autodiff_cli.errors import ProgramError
-from autodiff_cli.ops import OPERATIONS
-from autodiff_cli.report import input_keys
+from autodiff_cli.analyses.subject import input_keys
+from autodiff_cli.base.errors import ProgramError
+from autodiff_cli.core.ops import OPERATIONS
+from autodiff_cli.render.emit import emit, parameters
+from autodiff_cli.render.emit_rules import RULES
 
 from .test_oracle import random_program
 

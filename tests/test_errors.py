@@ -72,7 +72,7 @@ def test_error_report(run, program: str, message: str, where: str, shown: str | 
 
 def test_library_raises_one_exception_family() -> None:
     import autodiff_cli
-    from autodiff_cli.errors import ProgramError
+    from autodiff_cli.base.errors import ProgramError
 
     for program in [p for p, *_ in ERRORS]:
         with pytest.raises(ProgramError):
@@ -113,7 +113,7 @@ def test_error_in_a_file_names_the_file(run, tmp_path) -> None:
 def test_a_very_long_unknown_name_is_cut_in_the_message() -> None:
     from click.testing import CliRunner
 
-    from autodiff_cli.cli import cli
+    from autodiff_cli.interface.cli import cli
 
     name = "q" * 10_000
     result = CliRunner().invoke(cli, ["eval", f"a = 1; b = {name} + a"])

@@ -8,7 +8,7 @@ import json
 import pytest
 import sympy
 
-from autodiff_cli.repl import Session
+from autodiff_cli.interface.repl import Session
 
 from .oracle import finite_difference
 

@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 from autodiff_cli import evaluate
-from autodiff_cli.derivative import GraphMath, gradient
+from autodiff_cli.core.derivative import GraphMath, gradient
 
 from .test_ops import BINARY, MANY, UNARY
 from .test_oracle import random_program
@@ -330,7 +330,7 @@ def test_a_non_finite_first_derivative_leaves_its_hessian_row_undefined(run) -> 
 def test_a_failed_grad_leaves_a_session_graph_as_it_was() -> None:
     import io
 
-    from autodiff_cli.repl import Session
+    from autodiff_cli.interface.repl import Session
 
     out, err = io.StringIO(), io.StringIO()
     session = Session(out, err)

@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 import autodiff_cli
-from autodiff_cli.cli import cli
+from autodiff_cli.interface.cli import cli
 
 from .test_cli import _command
 
@@ -450,7 +450,11 @@ def test_the_source_never_hands_text_to_python_or_a_shell() -> None:
         where.split(":")[0]: ast.unparse(call.args[0].elts[0]) for where, call in spawns if isinstance(call.args[0], ast.List)
     }
     assert len(started) == len(spawns)
-    assert started == {"layout.py": "dot", os.path.join("render", "dot.py"): "dot", "simplify.py": "sys.executable"}
+    assert started == {
+        os.path.join("render", "layout.py"): "dot",
+        os.path.join("render", "dot.py"): "dot",
+        os.path.join("analyses", "simplify.py"): "sys.executable",
+    }
 
 
 _AUDIT = r"""
@@ -479,7 +483,7 @@ import atexit
 atexit.register(dump)
 sys.addaudithook(hook)
 sys.argv[0] = "autodiff"
-from autodiff_cli.cli import main
+from autodiff_cli.interface.cli import main
 main()
 """
 
@@ -577,7 +581,7 @@ def test_render_into_a_missing_directory_is_a_clean_error(tmp_path: Path) -> Non
 
 
 def test_the_history_file_is_private_whatever_the_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from autodiff_cli.repl import history_path
+    from autodiff_cli.interface.repl import history_path
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     old = os.umask(0)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from autodiff_cli.errors import Source
-from autodiff_cli.evaluate import Graph
-from autodiff_cli.options import Options
-from autodiff_cli.parse import parse
+from autodiff_cli.base.errors import Source
+from autodiff_cli.base.options import Options
+from autodiff_cli.language.evaluate import Graph
+from autodiff_cli.language.parse import parse
 from autodiff_cli.render import json as json_writer
 from autodiff_cli.report import build_report
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from autodiff_cli import evaluate
-from autodiff_cli.latex import escape_text, name, number_text
-from autodiff_cli.ops import OPERATIONS
-from autodiff_cli.options import Options
+from autodiff_cli.base.options import Options
+from autodiff_cli.core.ops import OPERATIONS
 from autodiff_cli.render.latex import render_latex
+from autodiff_cli.render.latex_notation import escape_text, name, number_text
 from autodiff_cli.report import build_report
 
 PDFLATEX = shutil.which("pdflatex")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from autodiff_cli.cli import eval_command, make_options
-from autodiff_cli.launch import one_shot_eval
+from autodiff_cli.interface.cli import eval_command, make_options
+from autodiff_cli.interface.launch import one_shot_eval
 
 #: Runs an entry point as the console script would, and writes the names of the loaded modules at exit.
 RUNNER = """\
@@ -29,7 +29,7 @@ def record():
     with open(os.environ["MODULES_RECORD"], "w") as handle:
         handle.write("\\n".join(sorted(sys.modules)))
 atexit.register(record)
-from autodiff_cli.{module} import main
+from autodiff_cli.interface.{module} import main
 main()
 """
 

@@ -9,10 +9,11 @@ import math
 import pytest
 from hypothesis import assume, event, given, note, settings
 
-from autodiff_cli import evaluate, ops
-from autodiff_cli.engine import INPUT, Value, backward, topological_order
-from autodiff_cli.errors import ProgramError
-from autodiff_cli.modes import FORWARD, REVERSE, forward_gradient, jacobian
+from autodiff_cli import evaluate
+from autodiff_cli.base.errors import ProgramError
+from autodiff_cli.core import ops
+from autodiff_cli.core.engine import INPUT, Value, backward, topological_order
+from autodiff_cli.core.tangents import FORWARD, REVERSE, forward_gradient, jacobian
 
 from .oracle import close, finite_difference
 from .test_properties import PROFILE, Program, programs
@@ -297,7 +298,7 @@ def test_run_files_with_jacobian_and_taylor(run, tmp_path) -> None:
 def drive(lines: list[str]) -> tuple[str, str]:
     import io
 
-    from autodiff_cli.repl import Session
+    from autodiff_cli.interface.repl import Session
 
     out, err = io.StringIO(), io.StringIO()
     Session(out, err).run_stream(line + "\n" for line in lines)

@@ -97,7 +97,7 @@ def test_two_results_on_one_page_have_unique_ids(outputs):
 
 def test_the_command_line_never_imports_ipython():
     code = (
-        "import sys, atexit; from autodiff_cli.cli import main\n"
+        "import sys, atexit; from autodiff_cli.interface.cli import main\n"
         "sys.argv = ['autodiff', 'eval', '--format', 'html', 'a = 3; b = a + a']\n"
         "notebook = ('IPython', 'ipykernel', 'nbformat')\n"
         "atexit.register(lambda: sys.stderr.write(' '.join(m for m in notebook if m in sys.modules)))\n"

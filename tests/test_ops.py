@@ -8,7 +8,7 @@ import math
 import pytest
 
 from autodiff_cli import evaluate
-from autodiff_cli.ops import OPERATIONS
+from autodiff_cli.core.ops import OPERATIONS
 
 from .oracle import finite_difference
 

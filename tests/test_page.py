@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from autodiff_cli import evaluate
-from autodiff_cli.cli import cli
-from autodiff_cli.layout import graphviz_layout, layered_layout, record_cells
-from autodiff_cli.options import Options
+from autodiff_cli.base.options import Options
+from autodiff_cli.interface.cli import cli
 from autodiff_cli.render.html import DRAW_LIMIT, page_document, page_fragment
+from autodiff_cli.render.layout import graphviz_layout, layered_layout, record_cells
 from autodiff_cli.report import build_report
 
 

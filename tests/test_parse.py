@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from autodiff_cli import grammar_tables, tables
-from autodiff_cli.errors import ParseError
-from autodiff_cli.parse import (
+from autodiff_cli.base.errors import ParseError
+from autodiff_cli.language import grammar_tables, tables
+from autodiff_cli.language.parse import (
     _describe,
     _Emitter,
     _or_list,
@@ -267,7 +267,7 @@ def assert_same_under_every_threshold(text: str) -> None:
     from contextlib import nullcontext
     from unittest import mock
 
-    from autodiff_cli import parse as parse_module
+    from autodiff_cli.language import parse as parse_module
 
     for name, values in _THRESHOLDS.items():
         with mock.patch.multiple(parse_module, **values) if values else nullcontext():
@@ -341,7 +341,7 @@ def test_a_shape_pattern_matches_where_the_lexer_reads_that_shape(lexemes: list[
 
 
 def test_generated_tables_match_the_grammar() -> None:
-    """grammar_tables.py is what `python -m autodiff_cli.tables` makes from the grammar today."""
+    """grammar_tables.py is what `python -m autodiff_cli.language.tables` makes from the grammar today."""
     assert tables.GENERATED.read_text(encoding="utf-8") == tables.render(grammar_text())
     assert grammar_checksum(grammar_text()) == grammar_tables.CHECKSUM
 

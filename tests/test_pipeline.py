@@ -16,8 +16,8 @@ import sympy
 from click.testing import CliRunner
 
 from autodiff_cli import evaluate
-from autodiff_cli.check import gradient_check
-from autodiff_cli.cli import cli
+from autodiff_cli.analyses.check import gradient_check
+from autodiff_cli.interface.cli import cli
 
 from .test_cli import _command
 

@@ -180,7 +180,7 @@ def test_sweep_usage_errors(run, args: list[str], message: str) -> None:
 
 def test_numpy_is_imported_only_by_a_sweep() -> None:
     code = (
-        "import sys\nfrom autodiff_cli.cli import cli\n"
+        "import sys\nfrom autodiff_cli.interface.cli import cli\n"
         "try:\n    cli.main(['eval', sys.argv[1]], standalone_mode=False)\nfinally:\n"
         "    print('\\nnumpy' in sys.modules and 'NUMPY' or 'none', file=sys.stderr)\n"
     )
@@ -191,7 +191,7 @@ def test_numpy_is_imported_only_by_a_sweep() -> None:
 
 def test_missing_numpy_names_the_extra() -> None:
     code = (
-        "import sys\nsys.modules['numpy'] = None\nfrom autodiff_cli.cli import main\n"
+        "import sys\nsys.modules['numpy'] = None\nfrom autodiff_cli.interface.cli import main\n"
         "sys.argv = ['autodiff', 'eval', '--sweep', 'x=0:1:3', 'x = 1; y = x']\nmain()\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -244,7 +244,7 @@ def test_plot_to_an_image(run, tmp_path, suffix: str) -> None:
 
 def test_plot_without_matplotlib_names_the_extra(tmp_path) -> None:
     code = (
-        "import sys\nsys.modules['matplotlib'] = None\nfrom autodiff_cli.cli import main\n"
+        "import sys\nsys.modules['matplotlib'] = None\nfrom autodiff_cli.interface.cli import main\n"
         f"sys.argv = ['autodiff', 'eval', '--sweep', 'x=0:1:3', '--plot={tmp_path / 'a.png'}', 'x = 1; y = x']\nmain()\n"
     )
     result = subprocess.run(

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from autodiff_cli.cli import cli
+from autodiff_cli.interface.cli import cli
 
 from .test_cli import _command
 

@@ -11,7 +11,7 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
-from autodiff_cli.cli import cli
+from autodiff_cli.interface.cli import cli
 
 ENV = {"COLUMNS": "80", "NO_COLOR": "1"}
 SEED_2 = "a = -2\nb = 3\nd = a*b\ne = a+b\nf = d*e\n"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from autodiff_cli.repl import Session
+from autodiff_cli.interface.repl import Session
 
 
 def drive(lines: list[str]) -> tuple[Session, str, str]:

@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 from autodiff_cli import evaluate
-from autodiff_cli.simplify import MISSING
+from autodiff_cli.analyses.simplify import MISSING
 
 from .test_oracle import random_program
 
@@ -35,7 +35,7 @@ def formulas(run, *args: str, simplified: bool = False) -> dict[str, str]:
     assert result.exit_code == 0, result.stderr
     if simplified:
         # The one note allowed: SymPy's form needs a function the table of operations has not (yet).
-        from autodiff_cli.ops import OPERATIONS
+        from autodiff_cli.core.ops import OPERATIONS
 
         for note in re.findall(r"^note: .*$", result.stderr, re.M):
             missing = re.search(r"SymPy's form uses (\w+), which autodiff has not", note)
@@ -92,7 +92,7 @@ def test_random_programs_paste_back_and_agree_with_sympy(run, seed: int) -> None
 def test_every_operation_goes_through_sympy_and_back(run) -> None:
     """Each operation of the table on inputs of its own, so each formula is small: every one is
     simplified (no note), comes back as autodiff's operations, and pastes back with the same floats."""
-    from autodiff_cli.ops import OPERATIONS
+    from autodiff_cli.core.ops import OPERATIONS
 
     from .test_latex import WRITTEN
 
@@ -143,7 +143,7 @@ def _run_python(code: str) -> subprocess.CompletedProcess[str]:
 def test_without_sympy_the_message_names_the_extra() -> None:
     done = _run_python(
         "import sys; sys.modules['sympy'] = None\n"
-        "from autodiff_cli.cli import main\n"
+        "from autodiff_cli.interface.cli import main\n"
         "sys.argv = ['autodiff', 'eval', '--simplify', 'x = 1; y = x * x']\n"
         "main()"
     )
@@ -157,7 +157,7 @@ def test_sympy_is_never_imported_by_the_command(flag: str) -> None:
     """--symbolic works without SymPy; --simplify imports it only in its child process."""
     done = _run_python(
         "import sys\n"
-        "from autodiff_cli.cli import main\n"
+        "from autodiff_cli.interface.cli import main\n"
         f"sys.argv = ['autodiff', 'eval', '{flag}', '--simplify-timeout', '{BUDGET}', 'x = 0.5; y = exp(x) * x']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('sympy' in sys.modules, file=sys.stderr)"

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 np = pytest.importorskip("numpy", reason="NumPy is the optional 'sweep' extra")
 
-from autodiff_cli import sweep as sweep_module  # noqa: E402
-from autodiff_cli.at import edited_text, inputs_by_key  # noqa: E402
-from autodiff_cli.errors import ProgramError  # noqa: E402
-from autodiff_cli.evaluate import evaluate  # noqa: E402
-from autodiff_cli.ops import FUNCTIONS, OPERATIONS, VARIADIC  # noqa: E402
-from autodiff_cli.sweep import parse_axis, sweep  # noqa: E402
+from autodiff_cli.analyses import sweep as sweep_module  # noqa: E402
+from autodiff_cli.analyses.at import edited_text, inputs_by_key  # noqa: E402
+from autodiff_cli.analyses.sweep import parse_axis, sweep  # noqa: E402
+from autodiff_cli.base.errors import ProgramError  # noqa: E402
+from autodiff_cli.core.ops import FUNCTIONS, OPERATIONS, VARIADIC  # noqa: E402
+from autodiff_cli.language.evaluate import evaluate  # noqa: E402
 
 OPERATORS = {op.name: op.symbol for op in OPERATIONS.values() if op.symbol}
 LEAVES = st.sampled_from(["x", "y", "x", "y", "0", "1", "2", "0.5", "3", "pi"])

@@ -9,8 +9,9 @@ import mpmath
 import pytest
 from hypothesis import assume, event, given, note, settings
 
-from autodiff_cli import evaluate, ops, taylor
-from autodiff_cli.errors import ProgramError
+from autodiff_cli import evaluate
+from autodiff_cli.base.errors import ProgramError
+from autodiff_cli.core import ops, taylor
 
 from .test_properties import PROFILE, Program, forward, programs, sympy_of
 

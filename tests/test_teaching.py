@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autodiff_cli.cli import cli
+from autodiff_cli.interface.cli import cli
 
 ENV = {"COLUMNS": "80", "NO_COLOR": "1"}
 SEED_1 = "a = 3; b = a + a"

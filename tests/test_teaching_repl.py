@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from autodiff_cli.repl import Session
+from autodiff_cli.interface.repl import Session
 
 SEED = ["a = -2", "b = 3", "d = a*b", "e = a+b", "f = d*e"]
 

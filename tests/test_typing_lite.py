@@ -7,7 +7,7 @@ import typing
 
 import pytest
 
-from autodiff_cli import typing_lite
+from autodiff_cli.base import typing_lite
 
 
 def _point(base: type) -> type:
@@ -52,10 +52,10 @@ def test_same_class_as_typing(probe) -> None:
 
 
 def test_a_class_of_the_package_pickles() -> None:
-    from autodiff_cli.errors import Source
+    from autodiff_cli.base.errors import Source
 
     source = Source("<eval>", "a = 1")
-    assert pickle.loads(pickle.dumps(source)) == source and type(source).__module__ == "autodiff_cli.errors"
+    assert pickle.loads(pickle.dumps(source)) == source and type(source).__module__ == "autodiff_cli.base.errors"
 
 
 def test_a_field_without_default_after_one_with_is_refused() -> None:

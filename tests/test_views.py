@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from autodiff_cli import ops
-from autodiff_cli.cli import cli
+from autodiff_cli.core import ops
+from autodiff_cli.interface.cli import cli
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
@@ -97,8 +97,8 @@ def test_tree_shared_is_linear():
 
     from rich.console import Console
 
-    from autodiff_cli.evaluate import evaluate
-    from autodiff_cli.options import Options
+    from autodiff_cli.base.options import Options
+    from autodiff_cli.language.evaluate import evaluate
     from autodiff_cli.render.tree import render_tree
     from autodiff_cli.report import build_report
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from ..typing_lite import TYPE_CHECKING
+from ..base.typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..output import OutputContext
     from ..report import Report
+    from .output import OutputContext
 
 FORMATS: dict[str, str] = {
     "table": "table",

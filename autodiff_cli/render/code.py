@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..emit import emit
-from ..output import OutputContext
 from ..report import Report
+from .emit import emit
+from .output import OutputContext
 
 
 def write(report: Report, out: OutputContext) -> None:

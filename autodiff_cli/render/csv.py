@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, TextIO
 from .sweep import column_list, header, reason
 
 if TYPE_CHECKING:
-    from ..output import OutputContext
-    from ..points import Sweep
+    from ..analyses.points import Sweep
     from ..report import Report
+    from .output import OutputContext
 
 
 def write(report: Report, out: OutputContext) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
-from ..engine import CONSTANT
-from ..output import OutputContext
+from ..base.numbers import rounded
+from ..core.engine import CONSTANT
 from ..report import Report
 from .escape import dot_comment
 from .escape import dot_label as escape
-from .numbers import rounded
+from .output import OutputContext
 from .sections import write_sections
 
 
@@ -60,7 +60,7 @@ def render_file(report: Report, path: str) -> None:
     import subprocess
     import tempfile
 
-    from ..layout import find_dot
+    from .layout import find_dot
 
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
     if suffix not in ("svg", "png", "html"):

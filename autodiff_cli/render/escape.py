@@ -128,14 +128,14 @@ def latex_verbatim(line: str) -> str:
 # ------------------------------------------------------------------ HTML and the page's data
 
 
-#: Characters XML 1.0 forbids even escaped (C0 controls but tab and line ends, U+FFFE, U+FFFF): an SVG file
-#: holding one is not well-formed, and HTML reads them as parse errors.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters XML 1.0 forbids even escaped (C0 controls but tab and line ends, U+FFFE, U+FFFF), so an SVG
+#: holding one is not well-formed, and the controls HTML reads as parse errors (DEL and C1).
+_NOT_MARKUP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def html_text(text: str) -> str:
     """Text in an HTML element or a quoted attribute, or in SVG (XML): escaped, and what XML forbids as `?`."""
-    return html.escape(_NOT_XML.sub("?", text), quote=True)
+    return html.escape(_NOT_MARKUP.sub("?", text), quote=True)
 
 
 def html_json(value: Any) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..typing_lite import TYPE_CHECKING
+from ..base.typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..output import OutputContext
+    from .output import OutputContext
 
 
 def plain_grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:

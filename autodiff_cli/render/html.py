@@ -19,13 +19,13 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from ..engine import CONSTANT, INPUT, Value
-from ..layout import DRAWN_LABEL, Layout, find_dot, layout, record_cells
-from ..output import OutputContext
+from ..base.numbers import rounded
+from ..core.engine import CONSTANT, INPUT, Value
 from ..report import Report
 from .escape import html_json
 from .escape import html_text as escape
-from .numbers import rounded
+from .layout import DRAWN_LABEL, Layout, find_dot, layout, record_cells
+from .output import OutputContext
 from .steps import PageStep, page_steps
 
 #: Above this many values the page shows the table and the steps, not the drawing.

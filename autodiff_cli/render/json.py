@@ -15,10 +15,10 @@ try:  # the C function behind json.dumps(str); importing it alone skips the json
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from ..engine import CONSTANT, Value
-from ..output import OutputContext
+from ..base.numbers import json_number
+from ..core.engine import CONSTANT, Value
 from ..report import Report
-from .numbers import json_number
+from .output import OutputContext
 
 
 def write(report: Report, out: OutputContext) -> None:

@@ -13,15 +13,15 @@ import io
 from collections import Counter
 from collections.abc import Sequence
 
-from .. import __version__
-from ..engine import CONSTANT, INPUT, Value
-from ..evaluate import Result
-from ..formula import ATOM, statements
-from ..latex import escape_text, name, number, number_text, template
-from ..output import OutputContext
+from ..base.numbers import rounded
+from ..base.version import __version__
+from ..core.engine import CONSTANT, INPUT, Value
+from ..core.formula import ATOM, statements
+from ..language.evaluate import Result
 from ..report import Report
 from .escape import latex_comment
-from .numbers import rounded
+from .latex_notation import escape_text, name, number, number_text, template
+from .output import OutputContext
 from .sections import write_sections
 from .table import ROW_LIMIT
 
@@ -58,7 +58,7 @@ def render_latex(report: Report) -> str:
     if report.formulas is not None:
         roots = report.formula_roots
         if roots is None:
-            from ..derivative import gradient
+            from ..core.derivative import gradient
 
             roots = [(x, gradient(result.output, x)) for x, _ in report.formulas]
         parts += ["", formulas_block(result, roots, keys)]
@@ -213,8 +213,8 @@ def formulas_block(result: Result, roots: Sequence[tuple[Value, Value]], keys: d
     if not roots:
         return rf"\[ \text{{{escape_text(result.output_name)} depends on no input: no formulas}} \]"
     graph = result.graph
-    from ..evaluate import BUILTINS
-    from ..ops import CONSTANTS
+    from ..core.ops import CONSTANTS
+    from ..language.evaluate import BUILTINS
 
     reserved = {*BUILTINS, *CONSTANTS, *(graph.label(node) for node in result.dependent_inputs())}
 

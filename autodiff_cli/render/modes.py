@@ -13,15 +13,15 @@ try:  # the C function behind json.dumps(str)
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from ..engine import CONSTANT
+from ..base.numbers import json_number, rounded
+from ..core.engine import CONSTANT
 from .grid import write_grid
-from .numbers import json_number, rounded
 
 if TYPE_CHECKING:
-    from ..mode_views import JacobianView
-    from ..modes import TangentStep
-    from ..output import OutputContext
+    from ..analyses.modes import JacobianView
+    from ..core.tangents import TangentStep
     from ..report import Report
+    from .output import OutputContext
 
 
 def _plural(count: int, word: str, many: str = "") -> str:
@@ -58,13 +58,14 @@ def write_jacobian(report: Report, out: OutputContext) -> None:
 
 def _primed(label: str) -> str:
     """`a'`, or `(a * 2)'` for a node known by its source text."""
-    from .sections import atomic
+    from ..core.formula import atomic
 
     return f"{atomic(label)}'"
 
 
 def _tangent_line(report: Report, step: TangentStep) -> str:
-    from .sections import _RULE_WORD, atomic, statement_text
+    from ..core.formula import atomic
+    from .sections import _RULE_WORD, statement_text
 
     precision = report.options.precision
     label = report.label

@@ -13,10 +13,10 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..errors import UsageError
+from ..base.errors import UsageError
 
 if TYPE_CHECKING:
-    from ..points import Sweep
+    from ..analyses.points import Sweep
 
 IMAGE_SUFFIXES = (".svg", ".png")
 _EXTRA = "pip install 'autodiff-cli[plot]'"

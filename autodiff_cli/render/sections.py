@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..engine import CONSTANT, Value
-from ..typing_lite import TYPE_CHECKING
+from ..base.numbers import rounded
+from ..base.typing_lite import TYPE_CHECKING
+from ..core.engine import CONSTANT, Value
+from ..core.formula import atomic
 from .grid import write_grid
-from .numbers import rounded
 
 if TYPE_CHECKING:
-    from ..output import OutputContext
     from ..report import Report
+    from .output import OutputContext
 
 
 def write_sections(report: Report, out: OutputContext) -> None:
@@ -100,24 +101,7 @@ def write_check(report: Report, out: OutputContext) -> None:
 
 # ---------------------------------------------------------------- --explain
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(@[0-9:]+)?|[0-9.eE+-]+|—")
 _RULE_WORD = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")  # a word of a rule: an argument's name is replaced
-
-
-def atomic(text: str) -> str:
-    """`text` as an operand: a name, a number or one call stays as it is; anything else is bracketed."""
-    if _IDENTIFIER.fullmatch(text) and not text.startswith(("-", "+")):
-        return text
-    if text.endswith(")") and (text.startswith("(") or re.match(r"[A-Za-z_][A-Za-z0-9_]*\(", text)):
-        depth = 0
-        for index, char in enumerate(text):
-            depth += char == "("
-            depth -= char == ")"
-            if depth == 0 and index >= text.index("("):
-                if index == len(text) - 1:
-                    return text
-                break
-    return f"({text})"
 
 
 def statement_text(report: Report, node: Value) -> tuple[str, list[str]]:

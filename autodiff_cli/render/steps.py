@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..engine import Value, backward_steps
-from ..evaluate import Result
+from ..core.engine import Value, backward_steps
+from ..language.evaluate import Result
 
 
 class PageStep(NamedTuple):

@@ -14,12 +14,12 @@ try:  # the C function behind json.dumps(str), without the json package
 except ImportError:  # not CPython
     from json.encoder import encode_basestring_ascii as quote  # type: ignore[attr-defined]
 
-from .numbers import json_number, rounded
+from ..base.numbers import json_number, rounded
 
 if TYPE_CHECKING:
-    from ..output import OutputContext
-    from ..points import PointError, Sweep
+    from ..analyses.points import PointError, Sweep
     from ..report import Report
+    from .output import OutputContext
 
 #: Rows of the table shown before its middle is elided (`--all` shows every row).
 ROW_LIMIT = 200

@@ -8,12 +8,12 @@ work on it.
 
 from __future__ import annotations
 
-from ..engine import CONSTANT, INPUT, Value
-from ..output import OutputContext
+from ..base.numbers import rounded
+from ..base.typing_lite import TYPE_CHECKING
+from ..core.engine import CONSTANT, INPUT, Value
 from ..report import Report
-from ..typing_lite import TYPE_CHECKING
 from .grid import plain_grid
-from .numbers import rounded
+from .output import OutputContext
 from .sections import write_sections
 
 if TYPE_CHECKING:

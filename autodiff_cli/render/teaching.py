@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..engine import CONSTANT, Step, Value
-from ..teaching.contributions import argument_positions, users
-from ..teaching.mistakes import Comparison, same
-from .numbers import rounded
-from .sections import atomic
+from ..analyses.teaching.contributions import argument_positions, users
+from ..analyses.teaching.mistakes import Comparison, same
+from ..base.numbers import rounded
+from ..core.engine import CONSTANT, Step, Value
+from ..core.formula import atomic
 
 if TYPE_CHECKING:
-    from ..output import OutputContext
     from ..report import Report
+    from .output import OutputContext
 
 #: Marks a gradient a mistake gets wrong (ASCII, so it survives every pipe and font).
 DIFFERS = "*"

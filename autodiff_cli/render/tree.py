@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from rich.tree import Tree
 
-from ..engine import CONSTANT, INPUT, topological_order
-from ..output import OutputContext
+from ..base.numbers import rounded
+from ..core.engine import CONSTANT, INPUT, topological_order
 from ..report import Report
-from .numbers import rounded
+from .output import OutputContext
 from .sections import write_sections
 
 #: Levels drawn before a branch is cut short on a pipe (--format json or dot show everything).

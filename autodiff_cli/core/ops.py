@@ -1,0 +1,436 @@
+"""The table of operations: the one place that says what each operation is.
+
+Each entry gives the forward function, the local derivatives and the rule
+text that `--explain` prints.  Local derivatives are written against a small
+`math`-like namespace (`FloatMath`), so the maths reads as maths and the kink
+policy of the design (PyTorch's choices) lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+from collections.abc import Callable
+
+from ..base.typing_lite import Any, NamedTuple
+
+
+class DomainError(ArithmeticError):
+    """A forward computation outside an operation's domain (no text, no span)."""
+
+
+class Operation(NamedTuple):
+    """One row of the table (a NamedTuple: `dataclasses` costs 9 ms of start-up)."""
+
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    # derivatives(m, *inputs, out) -> one local derivative per input
+    derivatives: Callable[..., tuple[float, ...]]
+    # the local derivative of each input as a formula over x, y and out
+    rules: tuple[str, ...]
+    symbol: str = ""  # infix symbol for operators, "" for functions
+    description: str = ""
+    # The names `rules` give the arguments, in order (x, y unless said); a
+    # variadic operation (arity VARIADIC) has one rule, for every argument.
+    parameters: tuple[str, ...] = ()
+
+    def argument_names(self, count: int) -> tuple[str, ...]:
+        """What the rules call each of `count` arguments."""
+        if self.arity == VARIADIC:
+            return tuple(f"x{index + 1}" for index in range(count))
+        return self.parameters or ("x", "y", "z")[:count]
+
+    def rule(self, index: int) -> str:
+        """The rule for argument `index` (a variadic operation has one rule for all)."""
+        return self.rules[min(index, len(self.rules) - 1)]
+
+    def takes(self, count: int) -> bool:
+        return count >= 1 if self.arity == VARIADIC else count == self.arity
+
+
+#: The arity of an operation that takes any number (at least one) of arguments.
+VARIADIC = -1
+
+
+class FloatMath:
+    """Derivative helpers on floats: never raise; a kink or pole gives 0, inf or nan."""
+
+    @staticmethod
+    def div(x: float, y: float) -> float:
+        if y == 0.0:
+            return math.nan if x == 0.0 else math.copysign(math.inf, x)
+        return x / y
+
+    @staticmethod
+    def pow(x: float, y: float) -> float:
+        try:
+            return math.pow(x, y)
+        except ZeroDivisionError:
+            return math.inf
+        except (OverflowError, ValueError):
+            if x == 0.0:
+                return math.inf
+            if x < 0 and y != int(y):
+                return math.nan
+            return math.inf
+
+    @staticmethod
+    def log(x: float) -> float:
+        if x > 0:
+            return math.log(x)
+        return -math.inf if x == 0 else math.nan
+
+    @staticmethod
+    def step(x: float) -> float:
+        """1 where x > 0, else 0 (so relu'(0) == 0)."""
+        return 1.0 if x > 0 else 0.0
+
+    @staticmethod
+    def sign(x: float) -> float:
+        """The sign of x with sign(0) == 0 (so abs'(0) == 0)."""
+        return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+    @staticmethod
+    def share(x: float, y: float) -> float:
+        """x's share of max(x, y): 1, 0, or 0.5 on a tie."""
+        return 1.0 if x > y else (0.5 if x == y else 0.0)
+
+    @staticmethod
+    def power_rule(x: float, y: float) -> float:
+        """d/dx x**y = y * x**(y-1), and 0 for y == 0 (x**0 is the constant 1, even at x == 0)."""
+        return 0.0 if y == 0.0 else y * FloatMath.pow(x, y - 1.0)
+
+    @staticmethod
+    def exponent_rule(x: float, out: float) -> float:
+        """d/dy x**y = x**y * ln x for x > 0, 0 for x == 0, nan for x < 0."""
+        if x > 0:
+            return out * math.log(x)
+        return 0.0 if x == 0 else math.nan
+
+    @staticmethod
+    def sqrt(x: float) -> float:
+        return math.sqrt(x) if x >= 0 else math.nan
+
+    @staticmethod
+    def exp(x: float) -> float:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
+
+    @staticmethod
+    def sinh(x: float) -> float:
+        try:
+            return math.sinh(x)
+        except OverflowError:
+            return math.copysign(math.inf, x)
+
+    @staticmethod
+    def cosh(x: float) -> float:
+        try:
+            return math.cosh(x)
+        except OverflowError:
+            return math.inf
+
+    @staticmethod
+    def value(x: float) -> float:
+        """The number a rule branches on (GraphMath: the value of a node now)."""
+        return x
+
+    cos = staticmethod(math.cos)
+    sin = staticmethod(math.sin)
+    erf = staticmethod(math.erf)
+
+
+def _sigmoid_float(x: float) -> float:
+    # Written two ways so that neither branch overflows.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+FloatMath.sigmoid = staticmethod(_sigmoid_float)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ forwards
+# Each raises DomainError for input outside the domain; overflow to inf is
+# caught once, in the engine, for every operation.
+
+
+def _div(x: float, y: float) -> float:
+    if y == 0.0:
+        raise DomainError("division by zero")
+    return x / y
+
+
+def _pow(x: float, y: float) -> float:
+    if x == 0.0 and y < 0:
+        raise DomainError("zero cannot be raised to a negative power")
+    if x < 0 and y != int(y):
+        raise DomainError(f"a negative base ({x:g}) to a non-integer power ({y:g}) is not real")
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        raise DomainError("overflow: the power is too large for a double") from None
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise DomainError(f"log of a non-positive number ({x:g})")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise DomainError(f"sqrt of a negative number ({x:g})")
+    return math.sqrt(x)
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise DomainError(f"overflow: exp({x:g}) is too large for a double") from None
+
+
+_sigmoid = _sigmoid_float
+
+
+def _tan(x: float) -> float:
+    return math.tan(x)
+
+
+def _in_unit_interval(function: Callable[[float], float], name: str) -> Callable[[float], float]:
+    def forward(x: float) -> float:
+        if not -1.0 <= x <= 1.0:
+            raise DomainError(f"{name} of a number outside [-1, 1] ({x:g})")
+        return function(x)
+
+    return forward
+
+
+def _positive(function: Callable[[float], float], name: str) -> Callable[[float], float]:
+    def forward(x: float) -> float:
+        if x <= 0:
+            raise DomainError(f"{name} of a non-positive number ({x:g})")
+        return function(x)
+
+    return forward
+
+
+def _log1p(x: float) -> float:
+    if x <= -1.0:
+        raise DomainError(f"log1p of a number <= -1 ({x:g})")
+    return math.log1p(x)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _gelu(x: float) -> float:
+    return 0.5 * x * (1.0 + math.erf(x * _SQRT_HALF))
+
+
+def _elu(x: float) -> float:
+    return x if x > 0 else math.expm1(x)
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    if lo > hi:
+        raise DomainError(f"clamp's lower bound ({lo:g}) is above its upper bound ({hi:g})")
+    return lo if x < lo else (hi if x > hi else x)
+
+
+def _clamp_derivatives(m: Any, x: Any, lo: Any, hi: Any, out: Any) -> tuple[float, float, float]:
+    # PyTorch's choice: x gets the gradient on the closed interval lo <= x <= hi,
+    # a bound only where x is strictly beyond it.
+    x, lo, hi = m.value(x), m.value(lo), m.value(hi)
+    return (1.0 if lo <= x <= hi else 0.0, 1.0 if x < lo else 0.0, 1.0 if x > hi else 0.0)
+
+
+def _sum(*xs: float) -> float:
+    # Left to right, as x1 + x2 + ... would be (not fsum, nor a compensated
+    # sum): code written from the graph must reproduce it.
+    return functools.reduce(operator.add, xs)
+
+
+def _product(*xs: float) -> float:
+    return functools.reduce(operator.mul, xs)
+
+
+def _product_derivatives(m: Any, *args: Any) -> tuple[Any, ...]:
+    """d/dxi of x1*...*xn: the product of the others, from prefix and suffix products.
+
+    No division, so a zero argument is fine; None stands for an empty product.
+    """
+    xs = args[:-1]
+    prefix: list[Any] = []
+    running: Any = None
+    for x in xs:
+        prefix.append(running)
+        running = x if running is None else running * x
+    result: list[Any] = [None] * len(xs)
+    running = None
+    for index in range(len(xs) - 1, -1, -1):
+        before = prefix[index]
+        if before is None:
+            result[index] = 1.0 if running is None else running
+        else:
+            result[index] = before if running is None else before * running
+        running = xs[index] if running is None else xs[index] * running
+    return tuple(result)
+
+
+_OPERATIONS = [
+    Operation("add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y"),
+    Operation("sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y"),
+    Operation("mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y"),
+    Operation(
+        "div", 2, _div,
+        lambda m, x, y, out: (m.div(1.0, y), m.div(-out, y)),
+        ("1/y", "-x/y**2"), "/", "x / y",
+    ),
+    Operation(
+        "pow", 2, _pow,
+        lambda m, x, y, out: (m.power_rule(x, y), m.exponent_rule(x, out)),
+        ("y * x**(y-1)", "x**y * log(x)"), "**", "x ** y (also x ^ y and pow(x, y))",
+    ),
+    Operation("neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x"),
+    Operation("exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x"),
+    Operation("log", 1, _log, lambda m, x, out: (m.div(1.0, x),), ("1/x",), "", "natural logarithm, x > 0"),
+    Operation("sqrt", 1, _sqrt, lambda m, x, out: (m.div(0.5, out),), ("0.5/sqrt(x)",), "", "square root, x >= 0"),
+    Operation("sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)"),
+    Operation("cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)"),
+    Operation("tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)"),
+    Operation("tanh", 1, math.tanh, lambda m, x, out: (1.0 - out * out,), ("1 - tanh(x)**2",), "", "hyperbolic tangent"),
+    Operation(
+        "sigmoid", 1, _sigmoid, lambda m, x, out: (out * (1.0 - out),),
+        ("sigmoid(x) * (1 - sigmoid(x))",), "", "1 / (1 + exp(-x))",
+    ),
+    Operation(
+        "relu", 1, lambda x: x if x > 0 else 0.0, lambda m, x, out: (m.step(x),),
+        ("1 if x > 0 else 0",), "", "max(x, 0); relu'(0) = 0",
+    ),
+    Operation(
+        "abs", 1, abs, lambda m, x, out: (m.sign(x),),
+        ("sign(x)",), "", "absolute value; abs'(0) = 0",
+    ),
+    Operation(
+        "max", 2, lambda x, y: x if x >= y else y,
+        lambda m, x, y, out: (m.share(x, y), m.share(y, x)),
+        ("1 if x > y, 0.5 if x == y, else 0", "1 if y > x, 0.5 if x == y, else 0"),
+        "", "the larger of x and y; a tie splits the gradient evenly",
+    ),
+    Operation(
+        "min", 2, lambda x, y: x if x <= y else y,
+        lambda m, x, y, out: (m.share(y, x), m.share(x, y)),
+        ("1 if x < y, 0.5 if x == y, else 0", "1 if y < x, 0.5 if x == y, else 0"),
+        "", "the smaller of x and y; a tie splits the gradient evenly",
+    ),
+]
+
+_OPERATIONS += [
+    Operation(
+        "asin", 1, _in_unit_interval(math.asin, "asin"),
+        lambda m, x, out: (m.div(1.0, m.sqrt(1.0 - x * x)),),
+        ("1/sqrt(1 - x**2)",), "", "arcsine, -1 <= x <= 1; asin'(±1) = inf",
+    ),
+    Operation(
+        "acos", 1, _in_unit_interval(math.acos, "acos"),
+        lambda m, x, out: (m.div(-1.0, m.sqrt(1.0 - x * x)),),
+        ("-1/sqrt(1 - x**2)",), "", "arccosine, -1 <= x <= 1; acos'(±1) = -inf",
+    ),
+    Operation("atan", 1, math.atan, lambda m, x, out: (m.div(1.0, 1.0 + x * x),), ("1/(1 + x**2)",), "", "arctangent"),
+    Operation(
+        "atan2", 2, math.atan2,
+        lambda m, y, x, out: (m.div(x, x * x + y * y), m.div(-y, x * x + y * y)),
+        ("x/(x**2 + y**2)", "-y/(x**2 + y**2)"), "", "the angle of the point (x, y); atan2(0, 0) = 0 with nan derivatives",
+        ("y", "x"),
+    ),
+    Operation(
+        "hypot", 2, math.hypot,
+        lambda m, x, y, out: (m.div(x, out), m.div(y, out)),
+        ("x/hypot(x, y)", "y/hypot(x, y)"), "", "sqrt(x**2 + y**2) without overflow; nan derivatives at (0, 0)",
+    ),
+    Operation(
+        "sinh", 1, math.sinh, lambda m, x, out: (m.cosh(x),), ("cosh(x)",), "", "hyperbolic sine"
+    ),
+    Operation(
+        "cosh", 1, math.cosh, lambda m, x, out: (m.sinh(x),), ("sinh(x)",), "", "hyperbolic cosine"
+    ),
+    Operation(
+        "log2", 1, _positive(math.log2, "log2"), lambda m, x, out: (m.div(1.0, x * _LN2),),
+        ("1/(x * log(2))",), "", "base-2 logarithm, x > 0",
+    ),
+    Operation(
+        "log10", 1, _positive(math.log10, "log10"), lambda m, x, out: (m.div(1.0, x * _LN10),),
+        ("1/(x * log(10))",), "", "base-10 logarithm, x > 0",
+    ),
+    Operation(
+        "log1p", 1, _log1p, lambda m, x, out: (m.div(1.0, 1.0 + x),),
+        ("1/(1 + x)",), "", "log(1 + x), exact for small x; x > -1",
+    ),
+    Operation(
+        "expm1", 1, math.expm1, lambda m, x, out: (out + 1.0,),
+        ("expm1(x) + 1",), "", "exp(x) - 1, exact for small x",
+    ),
+    Operation(
+        "erf", 1, math.erf, lambda m, x, out: (_TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
+        ("2/sqrt(pi) * exp(-x**2)",), "", "the error function",
+    ),
+    Operation(
+        "softplus", 1, _softplus, lambda m, x, out: (m.sigmoid(x),),
+        ("sigmoid(x)",), "", "log(1 + exp(x)), without PyTorch's linear cut-off above x = 20",
+    ),
+    Operation(
+        "gelu", 1, _gelu,
+        lambda m, x, out: (0.5 * (1.0 + m.erf(x * _SQRT_HALF)) + x * m.exp(-0.5 * (x * x)) * _INV_SQRT_2PI,),
+        ("0.5 * (1 + erf(x/sqrt(2))) + x * exp(-x**2/2)/sqrt(2*pi)",), "",
+        "x * Phi(x), the exact (erf) form, as PyTorch's gelu(approximate='none')",
+    ),
+    Operation(
+        "elu", 1, _elu, lambda m, x, out: (1.0 if m.value(x) > 0 else m.exp(x),),
+        ("1 if x > 0 else exp(x)",), "", "x if x > 0 else exp(x) - 1 (alpha = 1); elu'(0) = 1",
+    ),
+    Operation(
+        "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x,
+        lambda m, x, slope, out: (1.0, 0.0) if m.value(x) > 0 else (slope, x),
+        ("1 if x > 0 else slope", "0 if x > 0 else x"), "",
+        "x if x > 0 else slope * x; leaky_relu'(0) = slope", ("x", "slope"),
+    ),
+    Operation(
+        "clamp", 3, _clamp, _clamp_derivatives,
+        ("1 if lo <= x <= hi else 0", "1 if x < lo else 0", "1 if x > hi else 0"), "",
+        "x limited to [lo, hi]; x keeps the gradient at the bounds", ("x", "lo", "hi"),
+    ),
+    Operation(
+        "sum", VARIADIC, _sum, lambda m, *args: (1.0,) * (len(args) - 1),
+        ("1",), "", "x1 + x2 + ... as one node",
+    ),
+    Operation(
+        "prod", VARIADIC, _product, _product_derivatives,
+        ("the product of the other arguments",), "", "x1 * x2 * ... as one node",
+    ),
+]
+
+OPERATIONS: dict[str, Operation] = {op.name: op for op in _OPERATIONS}
+
+#: Functions a program may call, by name.  `pow(x, y)` is the `**` operation.
+FUNCTIONS: dict[str, Operation] = {
+    name: op for name, op in OPERATIONS.items() if not op.symbol or name == "pow"
+}
+
+#: Named constants a program may use (and shadow by assignment).
+CONSTANTS: dict[str, float] = {"pi": math.pi}

@@ -1,0 +1,1 @@
+"""The front ends: the console script, the Click commands, the REPL, the notebook magic, and how a process ends."""

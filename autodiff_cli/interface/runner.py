@@ -1,0 +1,169 @@
+"""Running one program: read it, evaluate and differentiate it, write its report, return the exit code.
+
+The Click commands (`cli.py`) and the fast path for the hot invocations
+(`launch.py`) both run programs through these functions, so a program's
+output, its error messages and warnings, and the exit code come from one
+place whichever way the command line was read.  No Click here.
+"""
+
+from __future__ import annotations
+
+from ..base.errors import ProgramError, Source, UsageError
+from ..base.typing_lite import TYPE_CHECKING
+from ..render.output import OutputContext
+from .process import EXIT_OK, EXIT_PROGRAM, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..base.options import Options
+    from ..report import Report
+
+#: Warnings of one program shown with their place; more are counted in one line.
+MAX_WARNINGS = 10
+
+
+def eval_program(program: str, options: Options) -> int:
+    """`autodiff eval PROGRAM`: the program's text, or stdin when it is `-`; return the exit code."""
+
+    def load() -> Source:
+        if program == "-":
+            from .sources import read_file
+
+            return read_file("-")
+        return Source("<eval>", program)
+
+    return run_program(load, options, OutputContext())
+
+
+def run_program(
+    load: Callable[[], Source],
+    options: Options,
+    out: OutputContext,
+    source_field: str | None = None,
+    name_source: bool = False,
+) -> int:
+    """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
+    source = None
+    graph = None
+    try:
+        assignments = _points_usage(options)
+        source = load()
+        from ..language.evaluate import Graph
+        from ..language.parse import parse
+        from ..report import build_report
+        from .progress import RunProgress
+
+        graph = Graph(source)
+        with RunProgress(len(source.text)) as progress:
+            graph.run(progress.track(parse(source.text)))
+            if graph.last is None and options.of is None:
+                out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
+                return EXIT_OK
+            if assignments:
+                from ..analyses.at import apply, overrides_for
+
+                graph = apply(graph, overrides_for(graph, assignments))
+            progress.stage("differentiating")
+            of = options.of
+            if of is not None and "," in of:  # a Jacobian: the main view is the first output's
+                from ..analyses.modes import first_output
+
+                of = first_output(of)
+            result = graph.differentiate(of)
+            report = build_report(result, options, source_field)
+    except ProgramError as error:
+        from ..base.errors import format_error
+
+        _warn_program(graph, out)
+        # --at on a program with grad() runs its edited text: the error points there.
+        out.warn(format_error(error, getattr(error, "edited_source", None) or source))
+        return EXIT_PROGRAM
+    except UsageError as error:
+        _warn_program(graph, out)
+        place = f"{source.name}: " if name_source and source is not None else ""
+        out.warn(f"error: {place}{error}")
+        return EXIT_USAGE
+    _warn_program(graph, out)
+    from ..render import writer
+
+    writer("code" if options.emit is not None else options.format)(report, out)
+    out.stdout.flush()
+    for note in report.notes:
+        out.warn(f"note: {note}")
+    if report.sweep is not None and options.sweep:
+        return _finish_sweep(report, out)
+    _warn_non_finite(report, out)
+    code = EXIT_OK
+    if options.render:
+        from ..render.dot import RenderError, render_file
+
+        try:
+            render_file(report, options.render)
+        except RenderError as error:
+            out.warn(f"error: {error}")
+            code = EXIT_PROGRAM
+    if report.failed:
+        out.warn("error: gradient check failed")
+        code = EXIT_PROGRAM
+    return code
+
+
+def _warn_program(graph: Any, out: OutputContext) -> None:
+    """The program's own warnings (a literal that underflowed to 0), each with its place; more are counted."""
+    if graph is not None and graph.warnings:
+        from ..base.errors import format_error
+
+        for warning in graph.warnings[:MAX_WARNINGS]:
+            out.warn(format_error(warning, graph.source))
+        if len(graph.warnings) > MAX_WARNINGS:
+            out.warn(f"warning: {len(graph.warnings) - MAX_WARNINGS} more like these")
+
+
+def _points_usage(options: Options) -> list[tuple[str, float]]:
+    if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
+        return []
+    from ..analyses.points import check_usage
+
+    return check_usage(options)
+
+
+def _finish_sweep(report: Report, out: OutputContext) -> int:
+    """After a sweep's rows: its image, a warning of non-finite gradients, and the failed points (exit 1)."""
+    from ..analyses.sweep import non_finite_gradients
+    from ..base.errors import format_error
+
+    sweep = report.sweep
+    assert sweep is not None
+    if report.options.plot not in (None, "-"):
+        from ..render.plot import write_image
+
+        try:
+            write_image(sweep, report.options.plot)
+        except UsageError as error:
+            out.warn(f"error: {error}")
+            return EXIT_USAGE
+    count, keys = non_finite_gradients(sweep)
+    if count:
+        derivatives = ", ".join(f"d/d{key}" for key in keys)
+        out.warn(
+            f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
+            f"({derivatives}: a pole or kink of a derivative; see README)"
+        )
+    if not sweep.errors:
+        return EXIT_OK
+    first = min(sweep.errors)
+    where = ", ".join(f"{axis.key}={float(sweep.inputs[axis.key][first])!r}" for axis in sweep.axes)
+    failure = sweep.errors[first].error
+    out.warn(f"error: {len(sweep.errors)} of {sweep.size} points failed; the first, at {where}:")
+    out.warn(format_error(failure, getattr(failure, "edited_source", None) or sweep.source))
+    return EXIT_PROGRAM
+
+
+def _warn_non_finite(report: Report, out: OutputContext) -> None:
+    bad = report.result.non_finite()
+    if bad:
+        labels = ", ".join(report.label(node) for node in bad[:10])
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        out.warn(f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)")

@@ -1,0 +1,76 @@
+"""Where output goes and how it looks: every terminal decision, made once per command.
+
+Writers never ask `isatty()` or read `COLUMNS` themselves: they take an
+`OutputContext`.  On a pipe, output is plain text that is never cut, wrapped
+or coloured, whatever the width says.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..base.typing_lite import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+
+class OutputContext:
+    """stdout and stderr, whether stdout is a terminal, its colour and width."""
+
+    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None, plain: bool | None = None) -> None:
+        self.stdout = stdout if stdout is not None else sys.stdout
+        self.stderr = stderr if stderr is not None else sys.stderr
+        self.plain = (not _is_terminal(self.stdout)) if plain is None else plain
+        self.color = not self.plain and "NO_COLOR" not in os.environ
+        self._console: Any = None
+
+    @property
+    def width(self) -> int | None:
+        """The terminal's width; None on a pipe, where nothing is ever cut to a width."""
+        return None if self.plain else self.console().width
+
+    def console(self) -> Any:
+        """A Rich console for stdout (Rich is imported only here, on first use)."""
+        if self._console is None:
+            from rich.console import Console
+
+            # No markup or emoji codes: cells are program text and numbers, shown
+            # as they are (and Rich's emoji table alone costs 10 ms to import).
+            # On a pipe: no colour, and a width no line reaches.
+            self._console = Console(
+                file=self.stdout,
+                soft_wrap=False,
+                highlight=False,
+                markup=False,
+                emoji=False,
+                no_color=not self.color or None,
+                force_terminal=not self.plain,
+                width=1_000_000 if self.plain else None,
+            )
+        return self._console
+
+    def write(self, text: str) -> None:
+        self.stdout.write(text)
+
+    def line(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def print(self, renderable: Any) -> None:
+        """A Rich renderable: drawn for the terminal, or as plain text on a pipe."""
+        self.console().print(renderable, crop=not self.plain)
+
+    def warn(self, text: str) -> None:
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    """A terminal as Rich decides it (FORCE_COLOR, TTY_COMPATIBLE), without importing Rich."""
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # a closed or odd stream
+        return False
