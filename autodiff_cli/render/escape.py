@@ -21,6 +21,9 @@ import json
 import re
 from typing import Any
 
+#: Control characters (C0, DEL, C1) and Unicode's line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
 
 def _printable(text: str, refused: str = "") -> str:
     """`text` with everything outside printable ASCII, and each character of `refused`, as `?`."""
@@ -116,8 +119,9 @@ def latex_text(text: str) -> str:
 
 
 def latex_comment(text: str) -> str:
-    """Text after `%`: printable ASCII, so the comment runs to the end of its line and no further."""
-    return _printable(text)
+    """Text after `%`: no control character (TeX ends a line at CR or LF), so the comment runs to the end
+    of its line and no further.  TeX reads nothing else of a comment, so other characters stay as they are."""
+    return _CONTROL.sub("?", text)
 
 
 def latex_verbatim(line: str) -> str:
@@ -163,7 +167,7 @@ def dot_label(text: str) -> str:
 
 def dot_comment(text: str) -> str:
     """Text after `//`: control characters as `?`, so the comment ends with its line."""
-    return "".join(char if char >= " " and char != "\x7f" and char not in "\u2028\u2029\x85" else "?" for char in text)
+    return _CONTROL.sub("?", text)
 
 
 # ------------------------------------------------------------------ Markdown
