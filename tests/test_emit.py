@@ -218,10 +218,12 @@ def _operation_jobs() -> list[tuple[str, str, list[str], list[list[float]]]]:
 def test_every_operation_matches_autodiff_at_kinks_and_domain_edges(tmp_path: Path, language: str) -> None:
     jobs = _operation_jobs()
     codes = [(emit(evaluate(text), "python"), emit(evaluate(text), "c")) for _, text, _, _ in jobs]
-    python = run_python(tmp_path, [(code[0], f"out_{name}", calls) for code, (name, _, _, calls) in zip(codes, jobs)])
+    python = run_python(tmp_path, [(code[0], f"grad_out_{name}", calls) for code, (name, _, _, calls) in zip(codes, jobs)])
     c = None
     if language == "c":
-        c = run_c(tmp_path, [(code[1], f"out_{name}", calls, len(args)) for code, (name, _, args, calls) in zip(codes, jobs)])
+        c = run_c(
+            tmp_path, [(code[1], f"grad_out_{name}", calls, len(args)) for code, (name, _, args, calls) in zip(codes, jobs)]
+        )
     for index, (_, text, args, calls) in enumerate(jobs):
         check_answers(text, args, calls, python[index], None if c is None else c[index])
 
@@ -249,13 +251,13 @@ def _random_jobs(count: int) -> list[tuple[str, list[str], list[list[float]], sy
 def test_random_programs_match_autodiff_and_sympy_at_moved_inputs(tmp_path: Path, language: str) -> None:
     jobs = _random_jobs(40)
     python = run_python(
-        tmp_path, [(emit(evaluate(t), "python"), f"out_{i}", calls) for i, (t, _, calls, _, _) in enumerate(jobs)]
+        tmp_path, [(emit(evaluate(t), "python"), f"grad_out_{i}", calls) for i, (t, _, calls, _, _) in enumerate(jobs)]
     )
     c = None
     if language == "c":
         c = run_c(
             tmp_path,
-            [(emit(evaluate(t), "c"), f"out_{i}", calls, len(names)) for i, (t, names, calls, _, _) in enumerate(jobs)],
+            [(emit(evaluate(t), "c"), f"grad_out_{i}", calls, len(names)) for i, (t, names, calls, _, _) in enumerate(jobs)],
         )
     for index, (text, names, calls, expr, symbols) in enumerate(jobs):
         check_answers(text, names, calls, python[index], None if c is None else c[index])
@@ -306,13 +308,13 @@ def _function(code: str) -> str:
 def test_constant_program_has_no_parameters(tmp_path: Path) -> None:
     result = evaluate("2 * 3")
     code = emit(result, "python")
-    assert "def f() -> tuple[float, dict[str, float]]:" in code
-    assert run_python(tmp_path, [(code, "f", [[]])])[0] == [{"value": 6.0, "grad": {}}]
+    assert "def grad_output() -> tuple[float, dict[str, float]]:" in code
+    assert run_python(tmp_path, [(code, "grad_output", [[]])])[0] == [{"value": 6.0, "grad": {}}]
 
 
 @needs_cc
 def test_constant_program_compiles_without_parameters(tmp_path: Path) -> None:
-    answers = run_c(tmp_path, [(emit(evaluate("2 * 3"), "c"), "f", [[]], 0)])[0]
+    answers = run_c(tmp_path, [(emit(evaluate("2 * 3"), "c"), "grad_output", [[]], 0)])[0]
     assert answers == [{"errno": 0, "value": 6.0, "grad": []}]
 
 
@@ -320,12 +322,12 @@ def test_emitted_python_imports_only_math() -> None:
     code = emit(evaluate("x = 0.5; y = sigmoid(x) ** 2 / exp(x) + x ** x"), "python")
     imports = [line for line in code.splitlines() if line.startswith(("import", "from"))]
     assert imports == ["import math"]
-    assert "a_grad" not in code and "x_grad += " in code
+    assert "a_grad" not in code and "v_x_grad += " in code
 
 
 def test_emission_is_iterative_on_a_long_chain(tmp_path: Path) -> None:
     text = "x = 0.5; y = x\n" + "\n".join("y = sin(y) + x" for _ in range(3000))
-    python = run_python(tmp_path, [(emit(evaluate(text), "python"), "y", [[0.5], [0.25]])])[0]
+    python = run_python(tmp_path, [(emit(evaluate(text), "python"), "grad_y", [[0.5], [0.25]])])[0]
     check_answers(text, ["x"], [[0.5], [0.25]], python, None)
 
 

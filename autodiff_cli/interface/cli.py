@@ -321,8 +321,7 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     worst = EXIT_OK
     for index, path in enumerate(files):
         if headed:
-            comment = "% " if options.format == "latex" else ""  # LaTeX: the heading stays out of the text
-            out.line(("\n" if index else "") + f"{comment}==> {path} <==")
+            out.line(("\n" if index else "") + _heading(path, options.format))
         code = run_program(
             functools.partial(read_file, path), options, out,
             source_field=path if (len(files) > 1 or options.format == "json") else None,
@@ -330,6 +329,20 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
         )
         worst = max(worst, code)
     sys.exit(worst)
+
+
+def _heading(path: str, format_name: str) -> str:
+    """`==> PATH <==` above each file's output, escaped for the format: a comment in LaTeX and DOT,
+    so the heading stays out of the document and no file name can leave the comment."""
+    from ..render.escape import dot_comment, html_text, latex_comment
+
+    if format_name == "latex":
+        return f"% ==> {latex_comment(path)} <=="
+    if format_name == "dot":
+        return f"// ==> {dot_comment(path)} <=="
+    if format_name == "html":
+        return f"==> {html_text(path)} <=="
+    return f"==> {path} <=="
 
 
 @cli.command("quiz")

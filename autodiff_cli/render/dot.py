@@ -7,15 +7,10 @@ import io
 from ..base.numbers import rounded
 from ..core.engine import CONSTANT
 from ..report import Report
+from .escape import dot_comment
+from .escape import dot_label as escape
 from .output import OutputContext
 from .sections import write_sections
-
-_SPECIAL = {"\\": "\\\\", '"': '\\"', "{": "\\{", "}": "\\}", "|": "\\|", "<": "\\<", ">": "\\>", "\n": "\\n"}
-
-
-def escape(text: str) -> str:
-    """Escape every character DOT treats specially inside a quoted record label."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in text)
 
 
 def render_dot(report: Report) -> str:
@@ -24,7 +19,7 @@ def render_dot(report: Report) -> str:
     out = ["digraph autodiff {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     buffer = io.StringIO()
     write_sections(report, OutputContext(buffer, plain=True))
-    out.extend(f"  // {line}".rstrip() for line in buffer.getvalue().splitlines() if line)
+    out.extend(f"  // {dot_comment(line)}".rstrip() for line in buffer.getvalue().splitlines() if line)
     label = report.label
     result = report.result
     for node in result.order:

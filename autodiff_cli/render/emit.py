@@ -9,12 +9,15 @@ emit_rules.RULES, which follows ops.py's policy (tests compare the two).
 
 Built one statement per node in one loop: no recursion, linear in the size
 of the graph.  autodiff never runs the text it writes.
+
+Program text reaches the code only through render/escape.py: labels and
+file names in comments and messages are escaped for the language, and
+names are mapped to identifiers (`v_x`, the function `grad_f`) that cannot
+be a keyword or a library name, so nothing a program says can run.
 """
 
 from __future__ import annotations
 
-import keyword
-import re
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -22,28 +25,9 @@ from ..base.version import __version__
 from ..core.engine import CONSTANT, INPUT, Value
 from ..language.evaluate import Result
 from .emit_rules import C_HELPERS, PYTHON_HELPERS, RULES, CDialect, Dialect, PythonDialect
+from .escape import c_comment, function_name, identifier, python_string, python_text
 
 LANGUAGES = ("python", "c")
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-_PYTHON_RESERVED = frozenset(
-    {*keyword.kwlist, *keyword.softkwlist, "math", "float", "dict", "tuple", "str", "ValueError", "max", "abs"}
-    | {f"_{name}" for name in PYTHON_HELPERS}
-)
-# C keywords, <math.h>, <errno.h> and POSIX names a local variable must not hide.
-_C_RESERVED = frozenset(
-    """auto break case char const continue default do double else enum extern float for goto if inline int long
-    register restrict return short signed sizeof static struct switch typedef union unsigned void volatile
-    while _Bool _Complex _Imaginary errno EDOM ERANGE NAN INFINITY HUGE_VAL grad main acos acosh asin asinh
-    atan atan2 atanh cbrt ceil copysign cos cosh erf erfc exp exp2 expm1 fabs fdim floor fma fmax fmin fmod
-    frexp hypot ilogb isfinite isinf isnan ldexp lgamma llrint llround log log10 log1p log2 logb lrint lround
-    modf nan nearbyint nextafter nexttoward pow remainder remquo rint round scalbln scalbn signbit sin sinh
-    sqrt tan tanh tgamma trunc j0 j1 jn y0 y1 yn gamma""".split()  # noqa: SIM905 (a list of 100 words reads better as words)
-    + [f"ad_{name}" for name in C_HELPERS]
-    + ["ad_fail"]
-)
-
 
 class _Lines:
     """Line numbers of source offsets, from one pass over the text (a count per node was quadratic)."""
@@ -60,14 +44,20 @@ class _Lines:
 
 
 class _Names:
-    """Identifiers of the generated code: each used once, never a reserved word."""
+    """Identifiers of the generated code, each used once.
 
-    def __init__(self, reserved: frozenset[str]) -> None:
-        self.taken: set[str] = set(reserved)
+    Every one made from the program starts with `v_` (escape.identifier), an
+    unnamed node is `t1`, `t2`, ..., and a gradient adds `_grad`: none can be
+    a name of the target language or its libraries, so no list of reserved
+    words is needed.  Only two program names can meet (`a_grad` and the
+    gradient of `a`), and the later gets a suffix.
+    """
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
         self.suffix: dict[str, int] = {}  # the last suffix tried per base: a name rebound 1,000 times stays linear
 
-    def fresh(self, wanted: str) -> str:
-        base = wanted if _IDENTIFIER.match(wanted) else "v"
+    def fresh(self, base: str) -> str:
         name, n = base, self.suffix.get(base, 1)
         if n > 1:
             name = f"{base}_{n}"
@@ -82,7 +72,6 @@ class _Names:
 def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> str:
     """The derivative of `result`'s output as a Python module or a C99 function (text)."""
     dialect: Dialect = PythonDialect() if language == "python" else CDialect()
-    reserved = _PYTHON_RESERVED if language == "python" else _C_RESERVED
     if keys is None:
         from ..analyses.subject import input_keys
 
@@ -92,20 +81,25 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
     params = parameters(result)
 
     # Names: parameters first (their keys, `@` made `_`), then every other node.
-    names = _Names(reserved)
+    names = _Names()
     variable: dict[int, str] = {}
     for node in params:
-        variable[node.id] = names.fresh(keys[node.id].replace("@", "_").replace(":", "_"))
+        variable[node.id] = names.fresh(identifier(keys[node.id]))
+    unnamed = 0
     for node in order:
         if node.op is not CONSTANT and node.id not in variable:
-            variable[node.id] = names.fresh(node.name or "v")
+            if node.name is None:
+                unnamed += 1
+                variable[node.id] = names.fresh(f"t{unnamed}")
+            else:
+                variable[node.id] = names.fresh(identifier(node.name))
     # A node has a gradient worth computing when it depends on an input.
     needs = set()
     for node in order:
         if node.op is INPUT or any(child.id in needs for child in node.children):
             needs.add(node.id)
     gradient = {node.id: names.fresh(variable[node.id] + "_grad") for node in order if node.id in needs}
-    function = _function_name(result, reserved)
+    function = function_name(result.output.name)
 
     def atom(node: Value) -> str:
         if node.op is CONSTANT:
@@ -162,19 +156,12 @@ def parameters(result: Result) -> list[Value]:
     return result.dependent_inputs()
 
 
-def _function_name(result: Result, reserved: frozenset[str]) -> str:
-    name = result.output.name
-    if name is None or not _IDENTIFIER.match(name):
-        return "f"
-    return name + "_" if name in reserved else name
-
-
 def _expression_text(result: Result, node: Value) -> str:
     """The source text a node came from, on one line (for comments and messages)."""
     graph = result.graph
     start, end = graph.span(node)
     text = " ".join(graph.source.text[start:end].split())
-    return text if len(text) <= 60 else text[:59] + "…"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _where(result: Result, node: Value, lines: _Lines) -> str:
@@ -204,8 +191,9 @@ def _python(
     keys: dict[int, str],
     dialect: Dialect,
 ) -> str:
-    lines = ['"""' + head[0], head[1], "", "Straight-line code: the forward statements, then the backward pass with each"]
+    lines = ['"""' + python_text(head[0]), python_text(head[1]), ""]
     lines += [
+        "Straight-line code: the forward statements, then the backward pass with each",
         "node's contribution added into its inputs' gradients.  A value outside an",
         "operation's domain or too large for a double raises ValueError, as autodiff",
         "reports an error; kinks follow autodiff (relu'(0) = 0, abs'(0) = 0, max/min",
@@ -223,11 +211,11 @@ def _python(
     body += [f"{variable[node.id]} = float({variable[node.id]})" for node in params]
     for step in forward:
         if step[0] == "guard":
-            body += [f"if {step[1]}:", f"    raise ValueError({step[2]!r})"]
+            body += [f"if {step[1]}:", f"    raise ValueError({python_string(step[2])})"]
         elif step[0] == "let":
             body.append(f"{step[1]} = {step[2]}")
         else:
-            body += [f"if not math.isfinite({step[1]}):", f"    raise ValueError({step[2]!r})"]
+            body += [f"if not math.isfinite({step[1]}):", f"    raise ValueError({python_string(step[2])})"]
     body.append("# backward: each node adds local derivative x its gradient into its inputs'")
     output_grad = gradient.get(output.id)
     for grad in gradient.values():
@@ -235,7 +223,7 @@ def _python(
     indent = ""
     for step in backward:
         if step[0] == "comment":
-            body.append(f"# {step[1]}")
+            body.append(f"# {python_text(step[1])}")
         elif step[0] == "open":
             body.append(f"if {step[1]} != 0.0:  # nothing flows back through a node the output does not feel")
             indent = "    "
@@ -243,7 +231,7 @@ def _python(
             indent = ""
         else:
             body.append(indent + _accumulate(step[1], step[2], step[3]))
-    pairs = ", ".join(f"{keys[node.id]!r}: {gradient[node.id]}" for node in params)
+    pairs = ", ".join(f"{python_string(keys[node.id])}: {gradient[node.id]}" for node in params)
     body.append(f"return {result_text}, {{{pairs}}}")
     lines += ["    " + line for line in body]
     return "\n".join(lines) + "\n"
@@ -287,8 +275,8 @@ def _c(
     dialect: Dialect,
 ) -> str:
     count = len(params)
-    lines = ["/* " + head[0], " * " + head[1], " *"]
-    lines += [f" * grad[{i}] = d {_comment(head[2])} / d {_comment(keys[node.id])}" for i, node in enumerate(params)]
+    lines = ["/* " + c_comment(head[0]), " * " + c_comment(head[1]), " *"]
+    lines += [f" * grad[{i}] = d {c_comment(head[2])} / d {c_comment(keys[node.id])}" for i, node in enumerate(params)]
     lines += [
         " *",
         " * A value outside an operation's domain returns NaN with errno = EDOM; a result",
@@ -316,11 +304,11 @@ def _c(
     body = ["/* forward */"]
     for step in forward:
         if step[0] == "guard":
-            body.append(f"if ({step[1]}) return ad_fail(grad, {count}, EDOM); /* {_comment(step[2])} */")
+            body.append(f"if ({step[1]}) return ad_fail(grad, {count}, EDOM); /* {c_comment(step[2])} */")
         elif step[0] == "let":
             body.append(f"const double {step[1]} = {step[2]};")
         else:
-            body.append(f"if (!isfinite({step[1]})) return ad_fail(grad, {count}, ERANGE); /* {_comment(step[2])} */")
+            body.append(f"if (!isfinite({step[1]})) return ad_fail(grad, {count}, ERANGE); /* {c_comment(step[2])} */")
     body.append("/* backward: each node adds local derivative x its gradient into its inputs' */")
     output_grad = gradient.get(output.id)
     for grad in gradient.values():
@@ -328,7 +316,7 @@ def _c(
     indent = ""
     for step in backward:
         if step[0] == "comment":
-            body.append(f"/* {_comment(step[1])} */")
+            body.append(f"/* {c_comment(step[1])} */")
         elif step[0] == "open":
             body.append(f"if ({step[1]} != 0.0) {{ /* nothing flows back through a node the output does not feel */")
             indent = "    "
@@ -345,7 +333,3 @@ def _c(
     lines.append("}")
     return "\n".join(lines) + "\n"
 
-
-def _comment(text: str) -> str:
-    """Text safe inside a C comment."""
-    return text.replace("*/", "* /").replace("/*", "/ *")

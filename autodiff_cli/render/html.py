@@ -17,12 +17,13 @@ import re
 import secrets
 from bisect import bisect_right
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
 from ..base.numbers import rounded
 from ..core.engine import CONSTANT, INPUT, Value
 from ..report import Report
+from .escape import html_json
+from .escape import html_text as escape
 from .layout import DRAWN_LABEL, Layout, find_dot, layout, record_cells
 from .output import OutputContext
 from .steps import PageStep, page_steps
@@ -260,7 +261,7 @@ def page_fragment(
     }
     title = escape(f"{result.output_name} = {rounded(result.value, precision)}")
     inputs = ", ".join(f"{escape(label(node))}.grad = {rounded(node.grad, precision)}" for node in result.dependent_inputs())
-    payload = json.dumps(payload_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    payload = html_json(payload_data)
     return (
         f'<div class="adp" id="{prefix}" tabindex="0" data-layout="{engine}">'
         f"<style>{_asset('page.css')}</style>"

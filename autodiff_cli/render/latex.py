@@ -19,6 +19,7 @@ from ..core.engine import CONSTANT, INPUT, Value
 from ..core.formula import ATOM, statements
 from ..language.evaluate import Result
 from ..report import Report
+from .escape import latex_comment
 from .latex_notation import escape_text, name, number, number_text, template
 from .output import OutputContext
 from .sections import write_sections
@@ -77,7 +78,7 @@ def _text_views(report: Report) -> str:
     rest.hessian = rest.formulas = None
     buffer = io.StringIO()
     write_sections(rest, OutputContext(buffer, plain=True))
-    return "\n".join(f"% {line}".rstrip() for line in buffer.getvalue().splitlines() if line)
+    return "\n".join(f"% {latex_comment(line)}".rstrip() for line in buffer.getvalue().splitlines() if line)
 
 
 # ------------------------------------------------------------------ the program

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..core.formula import ATOM, POWER, PRODUCT, SUM, UNARY, Template
 from ..core.ops import Operation
+from .escape import latex_text as escape_text
 
 #: Operations LaTeX (or amsmath) names itself, upright.
 _NAMED = {
@@ -43,36 +44,6 @@ _GREEK_WORDS = (
 _GREEK = frozenset(_GREEK_WORDS.split())
 _INDEXED = re.compile(r"([A-Za-z]+)_?([0-9]+)\Z")
 _SUBSCRIPTED = re.compile(r"([A-Za-z]+)_([A-Za-z][A-Za-z0-9]*)\Z")
-_TEXT_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "#": r"\#",
-    "^": r"\^{}",
-    "_": r"\_",
-    "%": r"\%",
-    "~": r"\textasciitilde{}",
-    "…": r"\ldots{}",
-    "—": "---",
-}
-
-
-def escape_text(text: str) -> str:
-    """`text` safe in LaTeX's text mode; characters outside ASCII that LaTeX may lack become `?`."""
-    out = []
-    for char in text:
-        special = _TEXT_SPECIAL.get(char)
-        if special is not None:
-            out.append(special)
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            out.append("?")
-    return "".join(out)
-
-
 def _word(word: str) -> str:
     if word in _GREEK:
         return "\\" + word

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from ..analyses.teaching.quiz import questions
 from ..base.numbers import rounded
 from ..core.engine import Step
+from .escape import latex_text as tex
+from .escape import latex_verbatim, markdown_code, markdown_fence
 from .quiz import forward_lines
 
 if TYPE_CHECKING:
@@ -47,57 +49,31 @@ def markdown(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
     result = report.result
     output = report.output_name
     title = "Backpropagation worksheet" + (": answer key" if key else "")
-    lines = [f"# {title}", "", "The program:", "", "```", *result.graph.source.text.strip("\n").splitlines(), "```", ""]
-    lines += ["Forward pass (each value after its inputs):", "", "```", *forward_lines(report), "```", ""]
+    lines = [f"# {title}", "", "The program:", "", *_fenced(result.graph.source.text.strip("\n").splitlines()), ""]
+    lines += ["Forward pass (each value after its inputs):", "", *_fenced(forward_lines(report)), ""]
     lines += [
-        f"Fill in the gradient of `{output}` with respect to each node, in backward order"
-        f" (`{output}.grad = 1`: backpropagation starts there).",
+        f"Fill in the gradient of `{markdown_code(output)}` with respect to each node, in backward order"
+        f" (`{markdown_code(output)}.grad = 1`: backpropagation starts there).",
         "",
         "| node | gradient |",
         "| --- | --- |",
     ]
     for name, grad, _ in _rows(report, steps):
         shown = grad if key or name == output else ""
-        lines.append(f"| `{_md(name)}` | {shown} |")
+        lines.append(f"| `{markdown_code(name)}` | {shown} |")
     if key:
         lines += ["", "Where each gradient comes from (the sum of its uses, in the order backpropagation adds them):", ""]
-        lines.append("```")
+        why: list[str] = []
         for node, _ in questions(report):
-            lines.extend(why_lines(report, node, steps.get(node.id, [])))
-        lines.append("```")
+            why.extend(why_lines(report, node, steps.get(node.id, [])))
+        lines += _fenced(why)
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'")
-
-
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "…": r"\ldots{}",
-}
-
-
-def tex(text: str) -> str:
-    """Text for LaTeX: its special characters escaped, anything outside ASCII as `?`."""
-    out = []
-    for char in text:
-        if char in _TEX_SPECIAL:
-            out.append(_TEX_SPECIAL[char])
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            out.append("?")
-    return "".join(out)
+def _fenced(lines: list[str]) -> list[str]:
+    """A Markdown code block whose fence no line of the program can close."""
+    fence = markdown_fence(lines)
+    return [fence, *lines, fence]
 
 
 def tex_number(text: str) -> str:
@@ -113,13 +89,8 @@ def tex_number(text: str) -> str:
 
 def _verbatim(text: str) -> list[str]:
     # Nothing a program says may end the environment early or stop pdflatex on a character.
-    lines = [tex_safe_verbatim(line) for line in text.strip("\n").splitlines()]
+    lines = [latex_verbatim(line) for line in text.strip("\n").splitlines()]
     return [r"\begin{verbatim}", *lines, r"\end{verbatim}"]
-
-
-def tex_safe_verbatim(line: str) -> str:
-    line = "".join(char if " " <= char <= "~" else "?" for char in line.expandtabs(4))
-    return line.replace("\\end{verbatim}", "?end{verbatim}")
 
 
 def latex(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
