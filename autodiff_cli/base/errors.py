@@ -78,14 +78,25 @@ class UsageError(Exception):
 _MAX_SHOWN_LINE = 120
 
 
+def printable(text: str) -> str:
+    """Text from a user (a file name, a label, a message quoting them) as a terminal can show it.
+
+    Every character that cannot be printed but a line end becomes U+FFFD, so
+    no escape sequence in a program or a file name reaches the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\n" else "\N{REPLACEMENT CHARACTER}" for ch in text)
+
+
 def format_error(error: ProgramError | ProgramWarning, source: Source | None) -> str:
     """The error (or warning) as the user sees it: message, `--> place`, the line and a caret."""
     kind = "warning" if isinstance(error, ProgramWarning) else "error"
-    lines = [f"{kind}: {error.message}"]
+    lines = [f"{kind}: {printable(error.message)}"]
     if source is not None and error.span is not None:
         start, end = error.span
         line_number, column = source.line_and_column(start)
-        lines.append(f" --> {source.name}:{line_number}:{column}")
+        lines.append(f" --> {printable(source.name)}:{line_number}:{column}")
         line_start = start - (column - 1)
         line_end = source.text.find("\n", line_start)
         if line_end == -1:
@@ -100,7 +111,7 @@ def format_error(error: ProgramError | ProgramWarning, source: Source | None) ->
         lines.append(f"{line_number} | {text}")
         lines.append(f"{gutter} | {' ' * caret_start}{'^' * caret_width}")
     elif source is not None:
-        lines.append(f" --> {source.name}")
+        lines.append(f" --> {printable(source.name)}")
     if error.hint:
         lines.append(f"  = help: {error.hint}")
     return "\n".join(lines)

@@ -334,6 +334,7 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
 def _heading(path: str, format_name: str) -> str:
     """`==> PATH <==` above each file's output, escaped for the format: a comment in LaTeX and DOT,
     so the heading stays out of the document and no file name can leave the comment."""
+    from ..base.errors import printable
     from ..render.escape import dot_comment, html_text, latex_comment
 
     if format_name == "latex":
@@ -342,7 +343,7 @@ def _heading(path: str, format_name: str) -> str:
         return f"// ==> {dot_comment(path)} <=="
     if format_name == "html":
         return f"==> {html_text(path)} <=="
-    return f"==> {path} <=="
+    return f"==> {printable(path)} <=="
 
 
 @cli.command("quiz")

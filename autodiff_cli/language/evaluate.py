@@ -18,7 +18,7 @@ from ..core.engine import CONSTANT, INPUT, Value, backward, topological_order
 
 if TYPE_CHECKING:
     from .functions import Function
-from ..base.errors import EvaluationError, NameError_, ProgramError, ProgramWarning, Source, UsageError
+from ..base.errors import EvaluationError, NameError_, ProgramError, ProgramWarning, Source, UsageError, printable
 from ..core.ops import CONSTANTS, FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 from .parse import Statement, parse
 
@@ -401,11 +401,13 @@ class Graph:
             if inside is not None:
                 return _capped(inside)
         start, end = self.starts[node.id], self.ends[node.id]
+        # A comment inside the span may hold any character: printable() keeps
+        # an escape sequence in it from reaching a terminal through a label.
         if end - start <= LABEL_LIMIT:
-            return " ".join(self.source.text[start:end].split())
+            return printable(" ".join(self.source.text[start:end].split()))
         # Cut before joining: slicing a 100,000-character expression for each of
         # its 100,000 nodes made the labels alone quadratic.
-        return _capped(" ".join(self.source.text[start : start + LABEL_LIMIT + 1].split()), end - start)
+        return printable(_capped(" ".join(self.source.text[start : start + LABEL_LIMIT + 1].split()), end - start))
 
     def labels(self, start: int, stop: int) -> list[str]:
         """`label` of each of `nodes[start:stop]`, in bulk: the JSON document names every node.

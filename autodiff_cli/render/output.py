@@ -62,7 +62,10 @@ class OutputContext:
         self.console().print(renderable, crop=not self.plain)
 
     def warn(self, text: str) -> None:
-        self.stderr.write(text + "\n")
+        """A message on stderr, with any character a terminal would act on (ESC, ...) made visible."""
+        from ..base.errors import printable
+
+        self.stderr.write(printable(text) + "\n")
         self.stderr.flush()
 
 
