@@ -393,7 +393,11 @@ def taylor_series(output: Value, seed: Value, order_k: int, order: Sequence[Valu
         try:
             series[id(node)] = RULES[op.name](args, node.data)  # type: ignore[union-attr]
         except SeriesDomainError as error:
-            raise SeriesDomainError(error.message, node) from None
+            message = error.message
+            if not message.startswith((f"{op.name} ", "x ** ")):  # type: ignore[union-attr]
+                # A rule made of others (asin from sqrt, atan2 from a division) names its own operation.
+                message = f"{op.name} has no Taylor series at this point ({message})"  # type: ignore[union-attr]
+            raise SeriesDomainError(message, node) from None
     return series[id(output)]
 
 
