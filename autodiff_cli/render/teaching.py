@@ -101,9 +101,10 @@ def compare_lines(comparison: Comparison) -> list[str]:
         columns.append([rounded(grads[node.id], precision) for node in nodes])
         marks.append(["" if same(grads[node.id], node.grad) else DIFFERS for node in nodes])
     labels = [report.label(node) for node in nodes]
-    label_width = min(32, max(len("node"), *(len(label) for label in labels)))
+    # max() of a list: a program whose output is a constant (grad() of one) has no rows to measure.
+    label_width = min(32, max([len("node"), *(len(label) for label in labels)]))
     titles = ["correct", *variants]
-    widths = [max(len(title), *(len(cell) for cell in column)) for title, column in zip(titles, columns)]
+    widths = [max([len(title), *(len(cell) for cell in column)]) for title, column in zip(titles, columns)]
     lines = [f"gradients of {report.output_name} under the classic mistakes ({DIFFERS}: differs from correct)"]
     lines.append(
         "  ".join(["node".ljust(label_width)] + [title.rjust(width) + " " for title, width in zip(titles, widths)]).rstrip()
