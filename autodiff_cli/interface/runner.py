@@ -79,7 +79,7 @@ def _run_program(
         with RunProgress(len(source.text)) as progress:
             graph.run(progress.track(parse(source.text)))
             if graph.last is None and options.of is None:
-                out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
+                out.warn(f"warning: {source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
             if assignments:
                 from ..analyses.at import apply, overrides_for
