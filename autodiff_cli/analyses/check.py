@@ -11,8 +11,9 @@ A gradient passes when |grad - fd| <= tolerance * (1 + max(|grad|, |fd|)) +
 the difference's own error: its rounding (8 eps |f| / h) and its truncation,
 estimated by the same difference at h/2 (Richardson).  A correct gradient
 never fails; a difference that settles at no step says "cannot check".
-Where a relu/abs/max/min argument crosses or sits on its kink within the
-steps, the row says "kink".
+Where an operation's argument crosses or sits on a kink within the steps
+(the row of the operation says where its kinks are: relu's x = 0, max's
+x = y, clamp's bounds), the row says "kink".
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 DEFAULT_TOLERANCE = 1e-6
 EPS = sys.float_info.epsilon
 RELATIVE_STEP = EPS ** (1 / 3)  # about 6e-6
-_KINKED = {"relu", "abs", "max", "min"}
 
 
 class CheckRow(NamedTuple):
@@ -71,8 +71,9 @@ def gradient_check(result: Result, tolerance: float = DEFAULT_TOLERANCE) -> list
         fd = found.value
         diff = abs(grad - fd)
         error = diff / max(abs(grad), abs(fd), 1e-300) if diff else 0.0
-        if _near_kink(result, found.runs):
-            status, note = "kink", "an argument of relu/abs/max/min is at or crosses its kink within the step"
+        kinked = _near_kink(result, found.runs)
+        if kinked is not None:
+            status, note = "kink", f"an argument of {kinked} is at or crosses its kink within the step"
         elif diff <= tolerance * (1 + max(abs(grad), abs(fd))) + found.allowance:
             status, note = "ok", ""
         else:
@@ -107,16 +108,25 @@ def _settled_difference(f: Callable[[float], list[float] | None], x: float, outp
         found = _difference(f, x, h, output)
         if isinstance(found, str):
             continue
-        relative = found.allowance / max(abs(found.value), 1e-300) if found.allowance else 0.0
-        if relative <= _SETTLED:
+        if _unsettled(found) <= _SETTLED:
             return found
-        if best is None or relative < best.allowance / max(abs(best.value), 1e-300):
+        if best is None or _unsettled(found) < _unsettled(best):
             best = found
     if best is None:
         return reason
-    if best.allowance > _UNSETTLED * abs(best.value) + 1e-300:
+    if _unsettled(best) > _UNSETTLED:
         return "the finite difference does not settle at any step (the function changes too fast here)"
     return best
+
+
+def _unsettled(found: _Difference) -> float:
+    """The difference's own error against its size, or against 1 when it is smaller.
+
+    Against 1 as the pass test is (`tolerance * (1 + ...)`): a function flat in
+    the input (max(x, y) in y where x > y) has a difference of exactly 0 and an
+    error of rounding only, and is checked, not "cannot check".
+    """
+    return found.allowance / max(abs(found.value), 1.0) if found.allowance else 0.0
 
 
 def _difference(f: Callable[[float], list[float] | None], x: float, h: float, output: int) -> _Difference | str:
@@ -149,17 +159,20 @@ def _difference(f: Callable[[float], list[float] | None], x: float, h: float, ou
     return "leaves the domain"
 
 
-def _near_kink(result: Result, runs: list[list[float]]) -> bool:
-    """A relu/abs/max/min whose kink lies between (or on) the evaluations."""
+def _near_kink(result: Result, runs: list[list[float]]) -> str | None:
+    """The name of an operation whose kink (as its row gives it) lies between or on the evaluations, or None."""
     current = [node.data for node in result.graph.nodes]
     for node in result.order:
-        if isinstance(node.op, str) or node.op.name not in _KINKED:
+        op = node.op
+        if op.__class__ is str or op.kinks is None:  # type: ignore[union-attr]
             continue
-        signs = set()
+        signs: list[set[int]] = []
         for values in [*runs, current]:
-            args = [values[c.id] for c in node.children]
-            arg = args[0] if len(args) == 1 else args[0] - args[1]
-            signs.add(0 if arg == 0 else (1 if arg > 0 else -1))
-        if len(signs) > 1 or 0 in signs:
-            return True
-    return False
+            quantities = op.kinks(*[values[child.id] for child in node.children])  # type: ignore[union-attr]
+            if not signs:
+                signs = [set() for _ in quantities]
+            for seen, q in zip(signs, quantities):
+                seen.add(1 if q > 0 else (-1 if q < 0 else 0))  # nan counts as on the kink
+        if any(len(seen) > 1 or 0 in seen for seen in signs):
+            return op.name  # type: ignore[union-attr]
+    return None

@@ -47,7 +47,22 @@ def parse_axis(graph: Graph, text: str) -> Axis:
         raise UsageError(f"{option}: COUNT must be a whole number of points, at least 1 (not '{count_text}')")
     node = resolve(graph, name, "--sweep")
     key = next(key for key, input_node in inputs_by_key(graph).items() if input_node is node)
-    return Axis(key, node, np.linspace(start, stop, int(count_text)))
+    return Axis(key, node, evenly_spaced(start, stop, int(count_text)))
+
+
+def evenly_spaced(start: float, stop: float, count: int) -> Any:
+    """COUNT evenly spaced values from START to STOP, both included (NumPy's linspace).
+
+    Where STOP - START overflows a double (from -1e308 to 1e308), linspace's
+    step is inf and its points nan; each point is then START*(1-t) + STOP*t,
+    whose terms cannot overflow.
+    """
+    if math.isfinite(stop - start):
+        return np.linspace(start, stop, count)
+    t = np.linspace(0.0, 1.0, count)
+    values = start * (1.0 - t) + stop * t
+    values[0], values[-1] = start, stop
+    return values
 
 
 def check_axes(axes: Sequence[Axis], fixed: dict[int, float]) -> int:

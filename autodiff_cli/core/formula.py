@@ -173,3 +173,29 @@ def atomic(text: str) -> str:
                     return text
                 break
     return f"({text})"
+
+
+#: A word of a rule (an argument's name, `out`, a function), or an argument's name alone in brackets.
+_RULE_WORD = re.compile(r"\(([A-Za-z_][A-Za-z0-9_]*)\)|\b([A-Za-z_][A-Za-z0-9_]*)\b")
+
+
+def spelled_rule(op: Operation, index: int, arguments: Sequence[str], out: str) -> str:
+    """The table's rule for argument `index`, its names replaced by the program's text for each argument and the result.
+
+    The one place a rule is written with the program's names (`--explain` in
+    both modes, the page, `--why`): the names are the row's own (`atan2`'s are
+    `y, x`, `clamp`'s `x, lo, hi`, a variadic operation's `x1, x2, ...`), and
+    other words of the rule (`cos`, `if`, `sigmoid`) stay as they are.  An
+    argument alone in brackets keeps its text there (`tanh(x*w + 1)`); elsewhere a
+    compound text is bracketed (`(x*w + 1) ** 2`).
+    """
+    words = dict(zip(op.argument_names(len(arguments)), arguments))
+    words["out"] = out
+
+    def spell(match: re.Match[str]) -> str:
+        bracketed, word = match.groups()
+        if bracketed is not None:
+            return f"({words[bracketed]})" if bracketed in words else match.group(0)
+        return atomic(words[word]) if word in words else word
+
+    return _RULE_WORD.sub(spell, op.rule(index))

@@ -35,6 +35,11 @@ class Operation(NamedTuple):
     # The names `rules` give the arguments, in order (x, y unless said); a
     # variadic operation (arity VARIADIC) has one rule, for every argument.
     parameters: tuple[str, ...] = ()
+    # Where the local derivatives jump: kinks(*inputs) gives numbers, and a kink
+    # lies where one of them is 0 or changes sign (relu's x, max's x - y, clamp's
+    # x - lo and x - hi).  None: the derivatives are continuous on the domain.
+    # `--check` reads it to tell a kink inside its step from a wrong gradient.
+    kinks: Callable[..., tuple[float, ...]] | None = None
 
     def argument_names(self, count: int) -> tuple[str, ...]:
         """What the rules call each of `count` arguments."""
@@ -293,6 +298,11 @@ def _product_derivatives(m: Any, *args: Any) -> tuple[Any, ...]:
     return tuple(result)
 
 
+def _difference(x: float, y: float) -> tuple[float]:
+    """Where max and min switch arguments: x - y changes sign."""
+    return (x - y,)
+
+
 _OPERATIONS = [
     Operation("add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y"),
     Operation("sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y"),
@@ -321,23 +331,23 @@ _OPERATIONS = [
     ),
     Operation(
         "relu", 1, lambda x: x if x > 0 else 0.0, lambda m, x, out: (m.step(x),),
-        ("1 if x > 0 else 0",), "", "max(x, 0); relu'(0) = 0",
+        ("1 if x > 0 else 0",), "", "max(x, 0); relu'(0) = 0", kinks=lambda x: (x,),
     ),
     Operation(
         "abs", 1, abs, lambda m, x, out: (m.sign(x),),
-        ("sign(x)",), "", "absolute value; abs'(0) = 0",
+        ("sign(x)",), "", "absolute value; abs'(0) = 0", kinks=lambda x: (x,),
     ),
     Operation(
         "max", 2, lambda x, y: x if x >= y else y,
         lambda m, x, y, out: (m.share(x, y), m.share(y, x)),
         ("1 if x > y, 0.5 if x == y, else 0", "1 if y > x, 0.5 if x == y, else 0"),
-        "", "the larger of x and y; a tie splits the gradient evenly",
+        "", "the larger of x and y; a tie splits the gradient evenly", kinks=_difference,
     ),
     Operation(
         "min", 2, lambda x, y: x if x <= y else y,
         lambda m, x, y, out: (m.share(y, x), m.share(x, y)),
         ("1 if x < y, 0.5 if x == y, else 0", "1 if y < x, 0.5 if x == y, else 0"),
-        "", "the smaller of x and y; a tie splits the gradient evenly",
+        "", "the smaller of x and y; a tie splits the gradient evenly", kinks=_difference,
     ),
 ]
 
@@ -358,11 +368,14 @@ _OPERATIONS += [
         lambda m, y, x, out: (m.div(x, x * x + y * y), m.div(-y, x * x + y * y)),
         ("x/(x**2 + y**2)", "-y/(x**2 + y**2)"), "", "the angle of the point (x, y); atan2(0, 0) = 0 with nan derivatives",
         ("y", "x"),
+        # The origin, and the cut along x < 0 where the angle jumps from pi to -pi.
+        kinks=lambda y, x: (y if x < 0 else 1.0, max(abs(x), abs(y))),
     ),
     Operation(
         "hypot", 2, math.hypot,
         lambda m, x, y, out: (m.div(x, out), m.div(y, out)),
         ("x/hypot(x, y)", "y/hypot(x, y)"), "", "sqrt(x**2 + y**2) without overflow; nan derivatives at (0, 0)",
+        kinks=lambda x, y: (max(abs(x), abs(y)),),  # the cone's tip, the origin
     ),
     Operation(
         "sinh", 1, math.sinh, lambda m, x, out: (m.cosh(x),), ("cosh(x)",), "", "hyperbolic sine"
@@ -408,12 +421,13 @@ _OPERATIONS += [
         "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x,
         lambda m, x, slope, out: (1.0, 0.0) if m.value(x) > 0 else (slope, x),
         ("1 if x > 0 else slope", "0 if x > 0 else x"), "",
-        "x if x > 0 else slope * x; leaky_relu'(0) = slope", ("x", "slope"),
+        "x if x > 0 else slope * x; leaky_relu'(0) = slope", ("x", "slope"), kinks=lambda x, slope: (x,),
     ),
     Operation(
         "clamp", 3, _clamp, _clamp_derivatives,
         ("1 if lo <= x <= hi else 0", "1 if x < lo else 0", "1 if x > hi else 0"), "",
         "x limited to [lo, hi]; x keeps the gradient at the bounds", ("x", "lo", "hi"),
+        kinks=lambda x, lo, hi: (x - lo, x - hi),
     ),
     Operation(
         "sum", VARIADIC, _sum, lambda m, *args: (1.0,) * (len(args) - 1),

@@ -318,7 +318,7 @@ RULES: dict[str, Rule] = {
     ),
     "elu": lambda args, out: _with_value(_elu(args), out),
     "leaky_relu": lambda args, out: _with_value(_leaky_relu(args), out),
-    "clamp": lambda args, out: _with_value(_larger(_smaller(args[0], args[2]), args[1]), out),
+    "clamp": lambda args, out: _with_value(_clamp(args), out),
     "atan2": lambda args, out: _atan2(args, out),
     "hypot": lambda args, out: sqrt(add(mul(args[0], args[0]), mul(args[1], args[1])), out),
     "sum": lambda args, out: _with_value(_fold(add, args), out),
@@ -346,6 +346,14 @@ def _leaky_relu(args: Sequence[Series]) -> Series:
         return list(a)
     # The slope is an expression of the program (it may move with the input too).
     return mul(a, args[1]) if len(args) > 1 else scale(a, 0.01)
+
+
+def _clamp(args: Sequence[Series]) -> Series:
+    """The series of the argument the first derivative follows: x on [lo, hi], bounds included (not a tie's split)."""
+    x, lo, hi = args
+    if x[0] < lo[0]:
+        return list(lo)
+    return list(hi) if x[0] > hi[0] else list(x)
 
 
 def _atan2(args: Sequence[Series], out: float) -> Series:
@@ -393,7 +401,11 @@ def taylor_series(output: Value, seed: Value, order_k: int, order: Sequence[Valu
         try:
             series[id(node)] = RULES[op.name](args, node.data)  # type: ignore[union-attr]
         except SeriesDomainError as error:
-            raise SeriesDomainError(error.message, node) from None
+            message = error.message
+            if not message.startswith((f"{op.name} ", "x ** ")):  # type: ignore[union-attr]
+                # A rule made of others (asin from sqrt, atan2 from a division) names its own operation.
+                message = f"{op.name} has no Taylor series at this point ({message})"  # type: ignore[union-attr]
+            raise SeriesDomainError(message, node) from None
     return series[id(output)]
 
 

@@ -44,7 +44,27 @@ def run_program(
     source_field: str | None = None,
     name_source: bool = False,
 ) -> int:
-    """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
+    """Load, evaluate and differentiate one program, build its report, write it; return the exit code.
+
+    Everything a run shows goes through `out`.  A library's own Python warning
+    (NumPy's or Matplotlib's "overflow encountered in multiply", which the
+    sweep reports in its own words) would be written to stderr around it, with
+    a file name and a line of the library's source: it is not shown.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _run_program(load, options, out, source_field, name_source)
+
+
+def _run_program(
+    load: Callable[[], Source],
+    options: Options,
+    out: OutputContext,
+    source_field: str | None,
+    name_source: bool,
+) -> int:
     source = None
     graph = None
     try:
@@ -59,7 +79,7 @@ def run_program(
         with RunProgress(len(source.text)) as progress:
             graph.run(progress.track(parse(source.text)))
             if graph.last is None and options.of is None:
-                out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
+                out.warn(f"warning: {source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
             if assignments:
                 from ..analyses.at import apply, overrides_for

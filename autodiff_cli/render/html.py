@@ -13,7 +13,6 @@ import io
 import itertools
 import json
 import os
-import re
 import secrets
 from bisect import bisect_right
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 
 from ..base.numbers import rounded
 from ..core.engine import CONSTANT, INPUT, Value
+from ..core.formula import spelled_rule
 from ..report import Report
 from .escape import html_json
 from .escape import html_text as escape
@@ -38,10 +38,6 @@ _counter = itertools.count(1)
 def _asset(name: str) -> str:
     with open(os.path.join(_HERE, name), encoding="utf-8") as file:
         return file.read()
-
-
-def _substitute(rule: str, names: dict[str, str]) -> str:
-    return re.sub(r"\b(x|y|out)\b", lambda m: names[m.group(1)], rule)
 
 
 def _kind(result: Any, node: Value) -> str:
@@ -171,10 +167,7 @@ def _step_row(report: Report, step: PageStep, precision: int) -> tuple[list[Any]
     label = report.label
     node, child = step.node, step.child
     op = node.op
-    names = {"out": label(node)}
-    for key, argument in zip(("x", "y"), node.children):
-        names[key] = label(argument)
-    rule = _substitute(op.rules[step.arg], names)  # type: ignore[union-attr]
+    rule = spelled_rule(op, step.arg, [label(argument) for argument in node.children], label(node))  # type: ignore[arg-type]
     after = step.before + step.contribution
     numbers = [rounded(x, precision) for x in (step.local, step.node_grad, step.contribution, step.before, after)]
     data = [node.id, step.arg, child.id, *numbers, rule]

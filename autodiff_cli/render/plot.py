@@ -57,6 +57,22 @@ def segments(xs: list[float], ys: list[float]) -> Iterator[tuple[list[float], li
         yield run_x, run_y
 
 
+#: plotext and Matplotlib compute their ticks and scales in doubles: past about
+#: 1e307 (or below 1e-307) a span or a ratio overflows.  An axis whose numbers reach beyond
+#: these bounds is drawn in units of a power of ten, said in its label.
+_PLAIN_RANGE = (1e-100, 1e100)
+
+
+def _in_units(numbers: list[float]) -> tuple[list[float], str]:
+    """`numbers` in units of a power of ten when they are too large or too small to draw as they are, and the unit's text."""
+    largest = max((abs(x) for x in numbers if math.isfinite(x)), default=0.0)
+    if largest == 0.0 or _PLAIN_RANGE[0] <= largest <= _PLAIN_RANGE[1]:
+        return numbers, ""
+    exponent = max(-307, min(307, math.floor(math.log10(largest))))
+    unit = 10.0**exponent
+    return [x / unit for x in numbers], f" (×1e{exponent:+d})"
+
+
 def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
     """The plot as text (with ANSI colour when `color`), `width` x `height` characters."""
     try:
@@ -64,10 +80,14 @@ def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
     except ImportError:
         raise UsageError(f"--plot needs plotext, which is not installed: {_EXTRA}") from None
     key, xs, values, derivative = curves(sweep)
+    xs, x_unit = _in_units(xs)
+    both, y_unit = _in_units(values + derivative)
+    values, derivative = both[: len(values)], both[len(values) :]
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("pro" if color else "clear")
-    for index, (name, ys, line_color) in enumerate(((sweep.output, values, "blue"), (f"d/d{key}", derivative, "red"))):
+    curves_drawn = ((sweep.output + y_unit, values, "blue"), (f"d/d{key}" + y_unit, derivative, "red"))
+    for index, (name, ys, line_color) in enumerate(curves_drawn):
         for number, (run_x, run_y) in enumerate(segments(xs, ys)):
             plt.plot(run_x, run_y, label=name if number == 0 else "", color=line_color, marker="braille")
         if index == 1:
@@ -75,7 +95,7 @@ def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
             if crossings:
                 plt.scatter(crossings, [0.0] * len(crossings), label=f"d/d{key} = 0", marker="x", color="green")
     plt.hline(0.0, "gray")
-    plt.xlabel(key)
+    plt.xlabel(key + x_unit)
     plt.title(f"{sweep.output} and d/d{key} over {key}")
     text: str = plt.build()
     plt.clear_figure()
@@ -100,16 +120,19 @@ def write_image(sweep: Sweep, path: str) -> None:
     except ImportError:
         raise UsageError(f"--plot {path} needs Matplotlib, which is not installed: {_EXTRA}") from None
     key, xs, values, derivative = curves(sweep)
+    xs, x_unit = _in_units(xs)  # Matplotlib's limits and ticks overflow near 1e308 too
+    both, y_unit = _in_units(values + derivative)
+    values, derivative = both[: len(values)], both[len(values) :]
     figure, axes = pyplot.subplots(figsize=(8, 5))
     try:
         # nan is a gap in a Matplotlib line: failed points are never drawn as zeros.
-        axes.plot(xs, values, label=sweep.output, color="tab:blue")
-        axes.plot(xs, derivative, label=f"d/d{key}", color="tab:red")
+        axes.plot(xs, values, label=sweep.output + y_unit, color="tab:blue")
+        axes.plot(xs, derivative, label=f"d/d{key}" + y_unit, color="tab:red")
         crossings = zero_crossings(xs, derivative)
         if crossings:
             axes.plot(crossings, [0.0] * len(crossings), "x", color="tab:green", label=f"d/d{key} = 0")
         axes.axhline(0.0, color="gray", linewidth=0.8)
-        axes.set_xlabel(key)
+        axes.set_xlabel(key + x_unit)
         axes.set_title(f"{sweep.output} and d/d{key} over {key}")
         axes.legend()
         axes.grid(True, alpha=0.3)

@@ -6,13 +6,12 @@ with numbers from the one formatter (`rounded`) at the run's precision.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from ..base.numbers import rounded
 from ..base.typing_lite import TYPE_CHECKING
 from ..core.engine import CONSTANT, Value
-from ..core.formula import atomic
+from ..core.formula import atomic, spelled_rule
 from .grid import write_grid
 
 if TYPE_CHECKING:
@@ -101,9 +100,6 @@ def write_check(report: Report, out: OutputContext) -> None:
 
 # ---------------------------------------------------------------- --explain
 
-_RULE_WORD = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")  # a word of a rule: an argument's name is replaced
-
-
 def statement_text(report: Report, node: Value) -> tuple[str, list[str]]:
     """How an operation node reads as a statement (`f = (a*b) * (a+b)`), and its operands as written."""
     label = report.label
@@ -131,15 +127,17 @@ def explain_lines(report: Report) -> list[str]:
         name = atomic(label(node))
         children = node.children
         op = node.op
-        head, operands = statement_text(report, node)
+        head, _ = statement_text(report, node)
         grad = rounded(entry.grad, precision)
         lines.append(f"{head}   {name}.grad = {grad}" + ("" if entry.steps or entry.grad else "   (nothing flows back)"))
-        words = dict(zip(op.argument_names(len(operands)), operands))  # type: ignore[union-attr]
-        words["out"] = name
+        arguments = [label(child) for child in children]
         # The walk makes one step per input that is not a constant, in argument order.
-        rules = [op.rule(index) for index, child in enumerate(children) if child.op is not CONSTANT]  # type: ignore[union-attr]
-        for step, raw in zip(entry.steps, rules):
-            rule = _RULE_WORD.sub(lambda match, words=words: words.get(match.group(1), match.group(1)), raw)  # type: ignore[misc]
+        rules = [
+            spelled_rule(op, index, arguments, label(node))  # type: ignore[arg-type]
+            for index, child in enumerate(children)
+            if child.op is not CONSTANT
+        ]
+        for step, rule in zip(entry.steps, rules):
             receiver = atomic(label(step.child))
             text = (
                 f"  {receiver}.grad += {atomic(rule)} * {name}.grad = "

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from ..analyses.teaching.contributions import argument_positions, users
 from ..analyses.teaching.mistakes import Comparison, same
 from ..base.numbers import rounded
 from ..core.engine import CONSTANT, Step, Value
-from ..core.formula import atomic
+from ..core.formula import atomic, spelled_rule
 
 if TYPE_CHECKING:
     from ..report import Report
@@ -38,17 +37,7 @@ def local_rule(report: Report, node: Value, position: int, local: float) -> str:
     """`∂d/∂a = b = 3`: the table's rule for this argument, with the program's names, and its value."""
     label = report.label
     child = node.children[position]
-    bare = {"out": label(node)}
-    for key, argument in zip(node.op.argument_names(len(node.children)), node.children):  # type: ignore[union-attr]
-        bare[key] = label(argument)
-    rule = node.op.rule(position)  # type: ignore[union-attr]
-    words = "|".join(re.escape(key) for key in bare)
-    # A whole argument keeps its own parentheses (`tanh(x*w + 1)`); elsewhere a compound label gets some.
-    text = re.sub(
-        rf"\(({words})\)|\b({words})\b",
-        lambda m: f"({bare[m.group(1)]})" if m.group(1) else atomic(bare[m.group(2)]),
-        rule,
-    )
+    text = spelled_rule(node.op, position, [label(argument) for argument in node.children], label(node))  # type: ignore[arg-type]
     value = rounded(local, report.options.precision)
     head = f"∂{atomic(label(node))}/∂{atomic(label(child))}"
     return f"{head} = {value}" if text == value else f"{head} = {text} = {value}"
@@ -112,9 +101,10 @@ def compare_lines(comparison: Comparison) -> list[str]:
         columns.append([rounded(grads[node.id], precision) for node in nodes])
         marks.append(["" if same(grads[node.id], node.grad) else DIFFERS for node in nodes])
     labels = [report.label(node) for node in nodes]
-    label_width = min(32, max(len("node"), *(len(label) for label in labels)))
+    # max() of a list: a program whose output is a constant (grad() of one) has no rows to measure.
+    label_width = min(32, max([len("node"), *(len(label) for label in labels)]))
     titles = ["correct", *variants]
-    widths = [max(len(title), *(len(cell) for cell in column)) for title, column in zip(titles, columns)]
+    widths = [max([len(title), *(len(cell) for cell in column)]) for title, column in zip(titles, columns)]
     lines = [f"gradients of {report.output_name} under the classic mistakes ({DIFFERS}: differs from correct)"]
     lines.append(
         "  ".join(["node".ljust(label_width)] + [title.rjust(width) + " " for title, width in zip(titles, widths)]).rstrip()
