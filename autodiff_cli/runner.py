@@ -43,8 +43,13 @@ def run_program(
     out: OutputContext,
     source_field: str | None = None,
     name_source: bool = False,
+    write: Callable[[Report, OutputContext], None] | None = None,
 ) -> int:
-    """Load, evaluate and differentiate one program, build its report, write it; return the exit code."""
+    """Load, evaluate and differentiate one program, build its report, write it; return the exit code.
+
+    `write` shows the report instead of the format's writer (the notebook
+    magic displays it); what comes after, warnings to exit code, is the same.
+    """
     source = None
     graph = None
     try:
@@ -86,9 +91,7 @@ def run_program(
         out.warn(f"error: {place}{error}")
         return EXIT_USAGE
     _warn_program(graph, out)
-    from .render import writer
-
-    writer("code" if options.emit is not None else options.format)(report, out)
+    (write or report_writer(options))(report, out)
     out.stdout.flush()
     for note in report.notes:
         out.warn(f"note: {note}")
@@ -108,6 +111,13 @@ def run_program(
         out.warn("error: gradient check failed")
         code = EXIT_PROGRAM
     return code
+
+
+def report_writer(options: Options) -> Callable[[Report, OutputContext], None]:
+    """The writer of the format registry that `options` ask for: --emit's code, or --format's."""
+    from .render import writer
+
+    return writer("code" if options.emit is not None else options.format)
 
 
 def _warn_program(graph: Any, out: OutputContext) -> None:
