@@ -6,7 +6,11 @@ command line; the REPL's completion in a real pseudo-terminal and directly.
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -191,3 +195,119 @@ def test_line_magic_splits_options_as_the_command_line_reads_them(line: str, opt
     from autodiff_cli.notebook import split_line
 
     assert split_line(line) == (options, program)
+
+
+# -- 2. Tab completes every meta-command's argument
+
+SESSION = ["alpha = 3", "beta = alpha * alpha", "alpha = 2", "gamma = beta + alpha"]
+
+
+def completions(text: str) -> list[str]:
+    """What the REPL's completer offers at the end of `text`, in a session that ran SESSION."""
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from autodiff_cli.repl import Session, _completer
+
+    session = Session(io.StringIO(), io.StringIO())
+    session.run_stream(SESSION)
+    return [c.text for c in _completer(session).get_completions(Document(text), CompleteEvent(completion_requested=True))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(":grad ", ["alpha", "beta", "gamma"], id="grad"),
+        pytest.param(":grad be", ["beta"], id="grad-prefix"),
+        pytest.param(":of ", ["alpha", "beta", "gamma"], id="of"),
+        pytest.param(":why ", ["alpha", "beta", "gamma"], id="why"),
+        pytest.param(":why alpha g", ["gamma"], id="why-second-name"),
+        pytest.param(":why alpha ", ["beta", "gamma"], id="why-not-twice"),
+        pytest.param(":mode ", ["reverse", "forward"], id="mode"),
+        pytest.param(":mode f", ["forward"], id="mode-prefix"),
+        pytest.param(":compare ", ["overwrite", "no-sort", "no-reset", "all"], id="compare"),
+        pytest.param(":compare no-", ["no-sort", "no-reset"], id="compare-prefix"),
+        pytest.param(":compare overwrite,", ["no-sort", "no-reset"], id="compare-list"),
+        pytest.param(":at ", ["alpha@1=", "alpha="], id="at-inputs-only"),
+        pytest.param(":at alpha=5 ", ["alpha@1="], id="at-second-input"),
+        pytest.param(":at alpha=", [], id="at-value"),
+        pytest.param(":taylor ", ["alpha@1", "alpha"], id="taylor-inputs-only"),
+        pytest.param(":taylor alpha ", [], id="taylor-order"),
+        pytest.param(":precision 1", ["1", "10", "11", "12", "13", "14", "15", "16", "17"], id="precision"),
+        pytest.param(":table ", [], id="no-argument"),
+        pytest.param(":gr", [":grad"], id="command-name"),
+        pytest.param("gamma + al", ["alpha"], id="statement"),
+    ],
+)
+def test_completer_offers_each_commands_argument(text: str, expected: list[str]) -> None:
+    assert completions(text) == expected
+
+
+def test_every_command_with_an_argument_completes_it() -> None:
+    from autodiff_cli.repl import COMMANDS
+
+    for command in COMMANDS.values():
+        if command.takes_argument and command.name != "load":  # :load completes file names
+            assert command.choices is not None, f":{command.name} does not complete its argument"
+
+
+def test_fixed_choices_are_the_ones_the_command_accepts() -> None:
+    """Each choice Tab offers for :mode, :compare and :precision is accepted by the command."""
+    from autodiff_cli.repl import Session
+
+    for command in ("mode", "compare", "precision"):
+        for choice in completions(f":{command} "):
+            out, err = io.StringIO(), io.StringIO()
+            session = Session(out, err)
+            session.run_stream([*SESSION, f":{command} {choice}"])
+            assert not err.getvalue(), (command, choice, err.getvalue())
+
+
+PROMPT = "autodiff>"
+
+
+@pytest.fixture
+def repl(tmp_path):
+    """The REPL in a real pseudo-terminal, after SESSION's lines."""
+    pexpect = pytest.importorskip("pexpect")
+    env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="dumb", NO_COLOR="1")
+    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=30, encoding="utf-8")
+    child.expect(PROMPT)
+    for line in SESSION:
+        child.sendline(line)
+        child.expect(PROMPT)
+    time.sleep(0.2)
+
+    def typed(keys: str, expected: str) -> None:
+        """Type `keys` (Tab as \\t), press Enter, and wait for `expected` in the output."""
+        for part in re.split("(\t)", keys):
+            child.send(part)
+            time.sleep(0.3)  # each Tab's completion is drawn before the next key
+        child.sendline("")
+        child.expect(expected)
+        child.expect(PROMPT)
+        time.sleep(0.2)
+
+    yield typed
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        pytest.param(":grad be\t", "∂gamma/∂beta = 1", id="grad"),
+        pytest.param(":grad \t\t", "∂gamma/∂alpha = 1", id="grad-empty-word"),
+        pytest.param(":of be\t", "differentiating beta", id="of"),
+        pytest.param(":why gam\t", "gamma", id="why"),
+        pytest.param(":mode f\t", "forward mode", id="mode"),
+        pytest.param(":mode \t\t", "reverse mode", id="mode-empty-word"),
+        pytest.param(":compare ov\t", "overwrite", id="compare"),
+        pytest.param(":at alpha@\t5", r"\b27\b", id="at"),
+        pytest.param(":taylor alpha@\t 2", "alpha@1", id="taylor"),
+        pytest.param(":precision 1\t\t", "precision: 1 significant digits", id="precision"),
+    ],
+)
+def test_tab_completes_arguments_in_a_terminal(repl, keys: str, expected: str) -> None:
+    repl(keys, expected)
