@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -75,6 +76,23 @@ class Session:
     @property
     def names(self) -> list[str]:
         return list(self.graph.names)
+
+    @property
+    def width(self) -> int | None:
+        """The terminal's width when the session writes to one (headings fold to it); None on a pipe."""
+        try:
+            if not self.out.isatty():
+                return None
+        except (AttributeError, ValueError, OSError):  # a closed or odd stream
+            return None
+        return shutil.get_terminal_size().columns
+
+    def heading(self, *phrases: str) -> None:
+        """A heading, folded between its phrases to the terminal's width."""
+        from .render.heading import fold
+
+        for line in fold(phrases, self.width):
+            self._print(line)
 
     def num(self, x: float | None) -> str:
         """A number as every view of the tool writes it, at the session's precision."""
@@ -236,10 +254,38 @@ class Session:
 
 
 def _help(session: Session, argument: str) -> None:
-    session._print("Type statements (a = 3, b = a * a, tanh(b)) or a command:")
-    width = max(len(command.usage) for command in COMMANDS.values())
+    session.heading("Type statements", "(a = 3, b = a * a, tanh(b))", "or a command:")
+    for line in help_lines(session.width):
+        session._print(line)
+
+
+#: The narrowest column :help folds its texts into beside the commands; narrower, they go under them.
+HELP_COLUMN = 24
+
+
+def help_lines(width: int | None) -> list[str]:
+    """One line per command, its usage then its help; on a narrow terminal the help folds at words.
+
+    Beside the commands while that leaves HELP_COLUMN characters for the
+    help, else each help indented under its command.
+    """
+    import textwrap
+
+    usage_width = max(len(command.usage) for command in COMMANDS.values())
+    beside = width is None or width - usage_width - 4 >= HELP_COLUMN
+    lines = []
     for command in COMMANDS.values():
-        session._print(f"  {command.usage:<{width}}  {command.help}")
+        if width is None:
+            lines.append(f"  {command.usage:<{usage_width}}  {command.help}")
+        elif beside:
+            indent = " " * (usage_width + 4)
+            folded = textwrap.wrap(command.help, width - len(indent), break_on_hyphens=False)
+            lines.append(f"  {command.usage:<{usage_width}}  {folded[0]}")
+            lines += [indent + part for part in folded[1:]]
+        else:
+            lines.append(f"  {command.usage}")
+            lines += textwrap.wrap(command.help, width, initial_indent="      ", subsequent_indent="      ")
+    return lines
 
 
 def _vars(session: Session, argument: str) -> None:
@@ -311,7 +357,11 @@ def _explain(session: Session, argument: str) -> None:
     from .report import build_report
 
     report = build_report(result, session.options._replace(explain=True))
-    lines = forward_lines(report)[2:] if report.forward is not None else explain_lines(report)
+    if report.forward is not None:
+        lines = forward_lines(report, session.width)
+        lines = lines[lines.index("") + 1 :]  # the passes, without the line :mode already said
+    else:
+        lines = explain_lines(report)
     for line in lines:
         session._print(line)
 
@@ -340,9 +390,11 @@ def _compare(session: Session, argument: str) -> None:
         return
     report = _report(session, session.options._replace(compare=variants))
     if report is not None:
-        from .render.teaching import write_compare
+        from .render.teaching import compare_lines
 
-        write_compare(report, OutputContext(session.out, session.err, plain=True))
+        assert report.compare is not None
+        for line in compare_lines(report.compare, session.width):
+            session._print(line)
 
 
 def _why(session: Session, argument: str) -> None:
@@ -364,7 +416,7 @@ def _quiz(session: Session, argument: str) -> None:
     from .teaching.quiz import run_quiz
 
     try:
-        run_quiz(report, session.ask, session._print, contributions(report.result))
+        run_quiz(report, session.ask, session._print, contributions(report.result), session.width)
     except KeyboardInterrupt:
         session._print("")
         session._print("quiz stopped")
@@ -663,7 +715,7 @@ def interactive(session: Session) -> int:
             return None
 
     session.ask = ask
-    print("autodiff REPL: type :help for commands, Ctrl-D to leave", flush=True)
+    session.heading("autodiff REPL:", "type :help for commands,", "Ctrl-D to leave")
     while not session.done:
         pending = ""
         try:

@@ -311,3 +311,116 @@ def repl(tmp_path):
 )
 def test_tab_completes_arguments_in_a_terminal(repl, keys: str, expected: str) -> None:
     repl(keys, expected)
+
+
+# -- 3. REPL headings break between phrases, never inside one, at 40 and 80 columns
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
+
+#: A session with long names, so that headings must fold at 40 columns.
+LONG_SESSION = ["input_value = 0.5", "other_weight = 2", "y = other_weight * input_value + input_value*input_value"]
+
+#: Command, what its output ends with (to wait for), and the headings it shows, each as its phrases.
+HEADINGS: list[tuple[str, str, list[tuple[str, ...]]]] = [
+    (":help", "leave", [("Type statements", "(a = 3, b = a * a, tanh(b))", "or a command:")]),
+    (":taylor input_value 3", "coefficient", [("Taylor series of y in input_value", "at input_value = 0.5", "(K = 3)")]),
+    (":compare", "no-reset:", [("gradients of y", "under the classic mistakes", "(*: differs from correct)")]),
+    (":mode forward", "forward mode", []),
+    (
+        ":explain",
+        "=> dy/dother_weight",
+        [
+            ("forward pass 1 of 2, along input_value", "(v' = dv/dinput_value;", "input_value' = 1,", "other inputs' = 0)"),
+            ("forward pass 2 of 2, along other_weight", "(v' = dv/dother_weight;", "other_weight' = 1,", "other inputs' = 0)"),
+        ],
+    ),
+    (
+        ":quiz",
+        r"= \?",
+        [
+            ("Forward pass", "(each value after its inputs):"),
+            ("Now backward:", "the gradient of y", "with respect to each node,", "in backward order."),
+            ("y.grad = 1 (the output).", "Answer with a number", "or a fraction like -3/2;", "Ctrl-D stops."),
+        ],
+    ),
+]
+BANNER = ("autodiff REPL:", "type :help for commands,", "Ctrl-D to leave")
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def heading_lines(lines: list[str], phrases: tuple[str, ...]) -> list[str]:
+    """The lines showing a heading, checked to be whole runs of its phrases in order; fails where a phrase is cut."""
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith(phrases[0])), None)
+    assert start is not None, f"no heading {phrases[0]!r} in {lines}"
+    shown, taken = [], 0
+    for line in lines[start:]:
+        runs = [j for j in range(taken + 1, len(phrases) + 1) if squeeze(" ".join(phrases[taken:j])) == squeeze(line)]
+        assert runs, f"{line!r} is not whole phrases of {phrases[taken:]}"
+        shown.append(line)
+        taken = runs[0]
+        if taken == len(phrases):
+            return shown
+    raise AssertionError(f"the heading {phrases} ends early: {shown}")
+
+
+def screen_lines(text: str) -> list[str]:
+    return [line.rstrip() for line in ANSI.sub("", text).replace("\r", "").split("\n")]
+
+
+@pytest.mark.parametrize("columns", [40, 80])
+def test_repl_headings_fold_between_phrases(tmp_path, columns: int) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm", NO_COLOR="1")
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=30, encoding="utf-8", dimensions=(60, columns)
+    )
+    transcript = io.StringIO()
+    child.logfile_read = transcript
+    child.expect(PROMPT)
+    for line in LONG_SESSION:
+        child.sendline(line)
+    child.expect("y = 1.25")
+    for command, last, _ in HEADINGS:
+        time.sleep(0.3)
+        child.sendline(command)
+        child.expect(last)
+    time.sleep(0.3)
+    child.sendcontrol("d")  # stops the quiz
+    child.expect("score:")
+    time.sleep(0.3)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    shown = screen_lines(transcript.getvalue())
+    for phrases in [BANNER, *(heading for _, _, headings in HEADINGS for heading in headings)]:
+        lines = heading_lines(shown, phrases)
+        assert all(len(line) <= columns for line in lines), lines
+        if len(" ".join(phrases)) <= columns:
+            assert len(lines) == 1, lines  # folded only when it must be
+        if columns == 40:
+            assert len(lines) > 1, lines  # these headings are all wider than 40
+    helps = shown[shown.index(next(line for line in shown if line.startswith("  :help"))) :]
+    helps = helps[: next(i for i, line in enumerate(helps) if "leave (Ctrl-D too)" in line) + 1]
+    assert all(len(line) <= columns for line in helps), helps
+
+
+@pytest.mark.parametrize(
+    ("phrases", "width", "expected"),
+    [
+        pytest.param(("abc def", "ghi"), None, ["abc def ghi"], id="pipe-one-line"),
+        pytest.param(("abc def", "ghi"), 11, ["abc def ghi"], id="fits-exactly"),
+        pytest.param(("abc def", "ghi"), 10, ["abc def", "ghi"], id="breaks-between-phrases"),
+        pytest.param(("abc", "def ghi jkl"), 8, ["abc", "def ghi", "jkl"], id="a-phrase-too-wide-breaks-at-a-space"),
+        pytest.param(("x", " (y)"), None, ["x  (y)"], id="a-phrase-keeps-its-own-space"),
+        pytest.param(("x", " (y)"), 3, ["x", "(y)"], id="but-not-at-a-break"),
+        pytest.param("one heading", 5, ["one", "heading"], id="a-string-is-one-phrase"),
+    ],
+)
+def test_fold(phrases, width, expected) -> None:
+    from autodiff_cli.render.heading import fold
+
+    assert fold(phrases, width) == expected

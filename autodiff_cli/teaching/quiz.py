@@ -122,13 +122,21 @@ def run_quiz(
     ask: Callable[[str], str | None],
     say: Callable[[str], None],
     steps: dict[int, list[Step]],
+    width: int | None = None,
 ) -> Score:
     """The quiz: `ask(prompt)` returns a line, or None at the end of input (Ctrl-D); `say` prints.
+
+    Its headings fold between phrases to `width`, a terminal's (None: one line each).
 
     Ctrl-C (KeyboardInterrupt) is left to the caller: the one-shot command
     exits 130, the REPL goes back to its prompt.
     """
+    from ..render.heading import fold
     from ..render.teaching import why_lines
+
+    def heading(*phrases: str) -> None:
+        for line in fold(phrases, width):
+            say(line)
 
     precision, tolerance = report.options.precision, report.options.quiz_tolerance
     output = report.output_name
@@ -137,15 +145,15 @@ def run_quiz(
     for line in report.result.graph.source.text.strip("\n").splitlines():
         say(f"  {line}")
     say("")
-    say("Forward pass (each value after its inputs):")
+    heading("Forward pass", "(each value after its inputs):")
     for line in forward_lines(report):
         say(f"  {line}")
     say("")
     if not items:
-        say(f"Nothing to ask: {output} depends on no other node.")
+        heading("Nothing to ask:", f"{output} depends on no other node.")
         return Score(0, 0, 0)
-    say(f"Now backward: the gradient of {output} with respect to each node, in backward order.")
-    say(f"{output}.grad = 1 (the output). Answer with a number or a fraction like -3/2; Ctrl-D stops.")
+    heading("Now backward:", f"the gradient of {output}", "with respect to each node,", "in backward order.")
+    heading(f"{output}.grad = 1 (the output).", "Answer with a number", "or a fraction like -3/2;", "Ctrl-D stops.")
     right = 0
     for index, (node, key) in enumerate(items):
         while True:
