@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -424,3 +426,80 @@ def test_fold(phrases, width, expected) -> None:
     from autodiff_cli.render.heading import fold
 
     assert fold(phrases, width) == expected
+
+
+# -- 4. LaTeX keeps to the page: a wide program's document has no overfull line
+
+PDFLATEX = shutil.which("pdflatex")
+needs_pdflatex = pytest.mark.skipif(
+    PDFLATEX is None, reason="pdflatex is not installed (Debian: texlive-latex-base texlive-latex-recommended)"
+)
+
+#: 30 inputs with long names, a long sum of products, a fraction over it, and a one-line version for the worksheet.
+WIDE_LINES = [
+    *(f"feature_value_{i:02d} = {i / 10}" for i in range(1, 31)),
+    "weighted_sum_of_features = " + " + ".join(f"feature_value_{2 * i + 1:02d}*feature_value_{2 * i + 2:02d}" for i in range(15)),
+    "squashed_activation_output = tanh(weighted_sum_of_features / 100) + sigmoid(feature_value_01 + feature_value_30)",
+]
+WIDE = "\n".join(WIDE_LINES)
+WIDE_ONE_LINE = "; ".join(WIDE_LINES)
+
+#: An overfull box of this many points or fewer is invisible on paper.
+OVERFULL_SLACK = 3.0
+
+FRAGMENT_DOCUMENT = (
+    "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n\\usepackage{longtable}\n"
+    "\\begin{document}\n%s\n\\end{document}\n"
+)
+
+
+def overfull(tmp_path: Path, document: str) -> list[str]:
+    """Compile `document` twice (a longtable settles its widths on the second run); the overfull boxes of the last."""
+    (tmp_path / "doc.tex").write_text(document, encoding="utf-8")
+    for _ in range(2):
+        done = subprocess.run(
+            [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 0 and (tmp_path / "doc.pdf").exists(), done.stdout[-3000:]
+    log = (tmp_path / "doc.log").read_text(encoding="latin-1")
+    boxes = re.findall(r"Overfull \\[hv]box \(([0-9.]+)pt too (?:wide|high)\)[^\n]*", log)
+    lines = re.findall(r"Overfull \\[hv]box \([0-9.]+pt too (?:wide|high)\)[^\n]*", log)
+    return [line for line, points in zip(lines, boxes) if float(points) > OVERFULL_SLACK]
+
+
+@needs_pdflatex
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["eval", "--format", "latex", "--standalone", WIDE], id="standalone"),
+        pytest.param(["eval", "--format", "latex", "--standalone", "--hessian", "--symbolic", WIDE], id="hessian-symbolic"),
+        pytest.param(["eval", "--format", "latex", "--standalone", "--precision", "17", WIDE], id="precision-17"),
+        pytest.param(["eval", "--format", "latex", WIDE], id="fragment"),
+        pytest.param(["quiz", WIDE_ONE_LINE, "--worksheet", "tex"], id="worksheet"),
+        pytest.param(["quiz", WIDE_ONE_LINE, "--worksheet", "tex", "--answer-key"], id="answer-key"),
+        pytest.param(["quiz", WIDE, "--worksheet", "tex", "--answer-key"], id="answer-key-lines"),
+    ],
+)
+def test_latex_of_a_wide_program_stays_on_the_page(tmp_path: Path, args: list[str]) -> None:
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.stderr
+    document = done.stdout if "--standalone" in args or "quiz" in args else FRAGMENT_DOCUMENT % done.stdout
+    assert overfull(tmp_path, document) == []
+
+
+@pytest.mark.parametrize("budget", [20, 40, 56])
+def test_broken_formula_lines_are_the_formula(budget: int) -> None:
+    """Breaking a line changes only where it breaks: the lines, without the null delimiters, are the formula."""
+    from autodiff_cli.latex import break_math, math_width
+
+    formula = (
+        r"\tanh\left(" + " + ".join(rf"\mathit{{feature\_value\_{i:02d}}} \cdot w_{{{i}}}" for i in range(12)) + r"\right)"
+        r" + \operatorname{clamp}\left(x_{1}, \mathit{lower\_bound}, \mathit{upper\_bound}\right)"
+    )
+    lines = break_math(formula, budget)
+    assert len(lines) > 1
+    assert "".join(lines).replace(r"\right.", "").replace(r"\left.", "") == formula
+    assert all(math_width(line.replace(r"\right.", "").replace(r"\left.", "")) <= budget + 30 for line in lines)
+    for line in lines:  # every line's \left and \right pair up, so each line is valid LaTeX by itself
+        assert line.count(r"\left") == line.count(r"\right")
