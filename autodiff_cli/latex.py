@@ -212,8 +212,12 @@ def _word(word: str) -> str:
 
 
 def name(text: str) -> str:
-    """A program name in math mode: `x1` and `x_1` as x_{1}, `w_out` as w_{out}, `alpha` as α.
+    """A program name in math mode: `x1` and `x_1` as x_{1}, `w_out` as w_{out}, `alpha` as α, `my_name` whole.
 
+    A subscript is read where it is the convention: a number after any word
+    (`x1`, `layer_2`), a word after one letter or a Greek letter's name
+    (`x_max`, `alpha_out`).  A longer word before `_` is the name's own
+    (`my_name`, `loss_total`): `\\mathit{my\\_name}`, not my with a subscript.
     A key of a rebound input, `a@3`, keeps its line: a\\,@3.
     """
     text, at, line = text.partition("@")
@@ -226,7 +230,7 @@ def _plain_name(text: str) -> str:
     if indexed:
         return f"{_word(indexed.group(1))}_{{{indexed.group(2)}}}"
     subscripted = _SUBSCRIPTED.match(text)
-    if subscripted:
+    if subscripted and (len(subscripted.group(1)) == 1 or subscripted.group(1) in _GREEK):
         sub = subscripted.group(2)
         sub = _word(sub) if len(sub) == 1 or sub in _GREEK else r"\mathrm{" + sub + "}"
         return f"{_word(subscripted.group(1))}_{{{sub}}}"

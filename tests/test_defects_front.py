@@ -503,3 +503,52 @@ def test_broken_formula_lines_are_the_formula(budget: int) -> None:
     assert all(math_width(line.replace(r"\right.", "").replace(r"\left.", "")) <= budget + 30 for line in lines)
     for line in lines:  # every line's \left and \right pair up, so each line is valid LaTeX by itself
         assert line.count(r"\left") == line.count(r"\right")
+
+
+# -- 5. how a program's name is written in LaTeX: the docs' table is the code's
+
+
+def documented_names() -> list[tuple[str, str]]:
+    """(name, LaTeX) for each name row of docs/code-out.md's "How things are written" table."""
+    text = (Path(__file__).parent.parent / "docs" / "code-out.md").read_text(encoding="utf-8")
+    table = text[text.index("| in the program | in LaTeX |") :].split("\n\n", 1)[0]
+    pairs = []
+    for row in table.splitlines()[2:]:
+        left, right = (re.findall(r"`([^`]+)`", cell) for cell in row.strip("|").split(" | ", 1))
+        if not left or not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", word) for word in left):
+            continue  # not a row of names
+        pairs += zip(left, right if len(right) == len(left) else right * len(left))
+    return pairs
+
+
+def test_docs_name_table_is_what_latex_writes() -> None:
+    from autodiff_cli.latex import name
+
+    pairs = documented_names()
+    assert ("my_name", r"\mathit{my\_name}") in pairs and len(pairs) >= 12
+    assert [(text, name(text)) for text, _ in pairs] == pairs
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("my_name", r"\mathit{my\_name}", id="word-then-word-is-one-name"),
+        pytest.param("loss_total", r"\mathit{loss\_total}", id="another-word-name"),
+        pytest.param("x_max", r"x_{\mathrm{max}}", id="letter-then-word-is-subscripted"),
+        pytest.param("Delta_t", r"\Delta_{t}", id="greek-then-letter"),
+        pytest.param("layer_2", r"\mathit{layer}_{2}", id="word-then-number-is-indexed"),
+        pytest.param("my_name2", r"\mathit{my\_name2}", id="two-words-and-a-number"),
+    ],
+)
+def test_subscripts_only_where_conventional(text: str, expected: str) -> None:
+    from autodiff_cli.latex import name
+
+    assert name(text) == expected
+
+
+@needs_pdflatex
+def test_latex_names_compile(tmp_path: Path) -> None:
+    program = "my_name = 1; x_max = 2; alpha_out = 3; layer_2 = 4; loss_total = my_name * x_max + alpha_out * layer_2"
+    done = CliRunner().invoke(cli, ["eval", "--format", "latex", "--standalone", "--symbolic", program])
+    assert done.exit_code == 0 and r"\mathit{loss\_total} &= \mathit{my\_name} \cdot x_{\mathrm{max}}" in done.stdout
+    assert overfull(tmp_path, done.stdout) == []
