@@ -318,7 +318,7 @@ RULES: dict[str, Rule] = {
     ),
     "elu": lambda args, out: _with_value(_elu(args), out),
     "leaky_relu": lambda args, out: _with_value(_leaky_relu(args), out),
-    "clamp": lambda args, out: _with_value(_larger(_smaller(args[0], args[2]), args[1]), out),
+    "clamp": lambda args, out: _with_value(_clamp(args), out),
     "atan2": lambda args, out: _atan2(args, out),
     "hypot": lambda args, out: sqrt(add(mul(args[0], args[0]), mul(args[1], args[1])), out),
     "sum": lambda args, out: _with_value(_fold(add, args), out),
@@ -338,6 +338,16 @@ def _elu(args: Sequence[Series]) -> Series:
     e = exp(a)
     e[0] -= 1.0
     return scale(e, alpha)
+
+
+def _clamp(args: Sequence[Series]) -> Series:
+    # The table's policy (PyTorch's): x keeps its series on the closed interval, a bound only strictly beyond it.
+    x, lo, hi = args
+    if x[0] < lo[0]:
+        return list(lo)
+    if x[0] > hi[0]:
+        return list(hi)
+    return list(x)
 
 
 def _leaky_relu(args: Sequence[Series]) -> Series:

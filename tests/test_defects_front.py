@@ -552,3 +552,31 @@ def test_latex_names_compile(tmp_path: Path) -> None:
     done = CliRunner().invoke(cli, ["eval", "--format", "latex", "--standalone", "--symbolic", program])
     assert done.exit_code == 0 and r"\mathit{loss\_total} &= \mathit{my\_name} \cdot x_{\mathrm{max}}" in done.stdout
     assert overfull(tmp_path, done.stdout) == []
+
+
+# -- 6. Taylor mode takes the table's choice at every kink
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        pytest.param("x = 0; y = relu(x)", id="relu"),
+        pytest.param("x = 0; y = abs(x)", id="abs"),
+        pytest.param("x = 1; y = max(x, 1)", id="max-tie"),
+        pytest.param("x = 1; y = min(x, 2 - x)", id="min-tie-both-move"),
+        pytest.param("x = 0; y = leaky_relu(x, 0.1)", id="leaky-relu"),
+        pytest.param("x = 0; y = elu(x)", id="elu"),
+        pytest.param("x = -1; y = clamp(x, -1, 1)", id="clamp-at-lower"),
+        pytest.param("x = 1; y = clamp(x, -1, 1)", id="clamp-at-upper"),
+        pytest.param("x = 0.5; y = clamp(0.5, x, 2 * x)", id="clamp-lower-bound-moves"),
+        pytest.param("x = 0.5; y = clamp(x, x, 1)", id="clamp-x-is-its-bound"),
+        pytest.param("x = 2; y = clamp(x, 0, 1)", id="clamp-beyond"),
+    ],
+)
+def test_taylor_first_derivative_is_the_gradient_at_kinks(program: str) -> None:
+    import json
+
+    done = CliRunner().invoke(cli, ["eval", "--format", "json", "--taylor", "x:2", program], catch_exceptions=False)
+    assert done.exit_code == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["taylor"]["derivatives"][1] == document["variables"]["x"]["grad"]
