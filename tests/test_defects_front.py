@@ -580,3 +580,61 @@ def test_taylor_first_derivative_is_the_gradient_at_kinks(program: str) -> None:
     assert done.exit_code == 0, done.stderr
     document = json.loads(done.stdout)
     assert document["taylor"]["derivatives"][1] == document["variables"]["x"]["grad"]
+
+
+# -- 7. no-sort is the walk docs/teaching.md describes
+
+
+def documented_no_sort(nodes: list[dict], output: int) -> dict[int, float]:
+    """The docs' no-sort, written from its words: a recursive walk over inputs in argument order, each node handled
+    the first time the walk arrives at it, passing on what it holds then (local derivatives from the JSON's numbers)."""
+    by_id = {node["id"]: node for node in nodes}
+    grads = {node["id"]: 0.0 for node in nodes if node["op"] != "const"}
+    grads[output] = 1.0
+    seen: set[int] = set()
+
+    def local(node: dict, position: int) -> float:
+        values = [by_id[i]["value"] for i in node["inputs"]]
+        if node["op"] == "mul":
+            return values[1 - position]
+        if node["op"] in ("add",):
+            return 1.0
+        if node["op"] == "sub":
+            return 1.0 if position == 0 else -1.0
+        raise AssertionError(f"no local derivative written for {node['op']}")
+
+    def walk(node_id: int) -> None:
+        if node_id in seen:
+            return
+        seen.add(node_id)
+        node = by_id[node_id]
+        for position, child in enumerate(node["inputs"]):
+            if by_id[child]["op"] != "const":
+                grads[child] += local(node, position) * grads[node_id]
+        for child in node["inputs"]:
+            walk(child)
+
+    walk(output)
+    return grads
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "a = 1.5; b = a*a; c = a+b; d = c*b",
+        "a = 1.5; b = a*a; c = a+b; d = b*c",
+        "a = 2; b = a*a; c = b + a; d = b * c",
+        "a = -2; b = 3; d = a*b; e = a+b; f = d*e",
+        "x = 0.5; y = x*x; z = y*x - y; w = z*y + x*z",
+        "p = 2; q = p*3; r = q*q; s = r + q*p; t = s*r - q",
+    ],
+)
+def test_no_sort_is_the_documented_walk(program: str) -> None:
+    import json
+
+    done = CliRunner().invoke(cli, ["eval", "--format", "json", "--compare", "no-sort", program], catch_exceptions=False)
+    document = json.loads(done.stdout)
+    output = next(node["id"] for node in document["nodes"] if node["label"] == document["output"])
+    expected = documented_no_sort(document["nodes"], output)
+    got = {int(key): value for key, value in document["compare"]["no-sort"].items() if value is not None}
+    assert got == pytest.approx(expected)
