@@ -340,20 +340,22 @@ def _elu(args: Sequence[Series]) -> Series:
     return scale(e, alpha)
 
 
+def _clamp(args: Sequence[Series]) -> Series:
+    # The table's policy (PyTorch's): x keeps its series on the closed interval, a bound only strictly beyond it.
+    x, lo, hi = args
+    if x[0] < lo[0]:
+        return list(lo)
+    if x[0] > hi[0]:
+        return list(hi)
+    return list(x)
+
+
 def _leaky_relu(args: Sequence[Series]) -> Series:
     a = args[0]
     if a[0] > 0.0:
         return list(a)
     # The slope is an expression of the program (it may move with the input too).
     return mul(a, args[1]) if len(args) > 1 else scale(a, 0.01)
-
-
-def _clamp(args: Sequence[Series]) -> Series:
-    """The series of the argument the first derivative follows: x on [lo, hi], bounds included (not a tie's split)."""
-    x, lo, hi = args
-    if x[0] < lo[0]:
-        return list(lo)
-    return list(hi) if x[0] > hi[0] else list(x)
 
 
 def _atan2(args: Sequence[Series], out: float) -> Series:

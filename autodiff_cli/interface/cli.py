@@ -81,19 +81,30 @@ class OutputCommand(click.Command):
         for index, arg in enumerate(args[:-1]):
             if arg == "--":
                 break
-            if arg == "--plot" and not args[index + 1].lower().endswith((".svg", ".png")):
-                args[index] = "--plot=-"
-            if arg == "--compare":
-                from ..analyses.teaching.mistakes import parse_variants
-
-                try:
-                    parse_variants(args[index + 1])
-                except ValueError:
-                    # A mistyped mistake (letters, commas, dashes) stays, to be named in the error;
-                    # anything else is the program or a file, not a mistake.
-                    if not args[index + 1].replace(",", "").replace("-", "").isalpha():
-                        args[index] = "--compare=all"
+            if arg in OPTIONAL_VALUES and not takes_optional_value(arg, args[index + 1]):
+                args[index] = f"{arg}={OPTIONAL_VALUES[arg]}"
         return super().parse_args(ctx, args)
+
+
+#: The options whose value may be left out, and the value they then take.
+OPTIONAL_VALUES = {"--plot": "-", "--compare": "all"}
+
+
+def takes_optional_value(option: str, word: str) -> bool:
+    """Whether `word`, after `--plot` or `--compare`, is the option's value rather than the program or a file.
+
+    --plot's value is an image file; --compare's is a list of mistakes, or a
+    mistyped one (letters, commas, dashes), kept to be named in the error.
+    """
+    if option == "--plot":
+        return word.lower().endswith((".svg", ".png"))
+    from ..analyses.teaching.mistakes import parse_variants
+
+    try:
+        parse_variants(word)
+    except ValueError:
+        return word.replace(",", "").replace("-", "").isalpha()
+    return True
 
 
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -201,6 +212,14 @@ def make_options(values: dict[str, Any]) -> Options:
 
 def refuse_combination(options: Options, files: int) -> None:
     """Options that cannot go together: a usage error (exit 2) before any program is read."""
+    problem = combination_problem(options, files)
+    if problem is not None:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def combination_problem(options: Options, files: int) -> str | None:
+    """Why `options` cannot go together for `files` programs, or None (shared with the notebook magic)."""
     problem = None
     if options.emit is not None:
         asked = ("explain", "check", "hessian", "symbolic", "simplify", "compare", "why", "mode", "taylor")
@@ -218,9 +237,7 @@ def refuse_combination(options: Options, files: int) -> None:
     if files > 1 and (options.emit is not None or options.standalone):
         option = "--emit" if options.emit is not None else "--standalone"
         problem = f"{option} writes one program's code or document: give one FILE"
-    if problem is not None:
-        click.echo(f"error: {problem}", err=True)
-        sys.exit(EXIT_USAGE)
+    return problem
 
 
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")

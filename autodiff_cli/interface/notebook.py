@@ -2,23 +2,28 @@
 
 Options are the command line's (`--of d --explain --format json ...`), parsed
 by the same Click command into the same `Options`, and the program goes
-through the same pipeline as `autodiff eval`.  With `--format table` or
-`html` the report is displayed (the page in Jupyter, the table in a
-terminal); other formats print as on the command line.  A wrong program or
-option prints the command line's message, never a traceback.
+through the same pipeline as `autodiff eval` (`runner.run_program`).  A
+report that would be a table or a page is displayed (the page in Jupyter,
+the table in a terminal); everything else (sweeps, `--emit`, other formats,
+warnings) prints as on the command line.  A wrong program or option prints
+the command line's message, never a traceback.
 """
 
 from __future__ import annotations
 
 import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..base.errors import ProgramError, Source, UsageError, format_error
+from ..base.errors import Source
 from ..render.output import OutputContext
-from .cli import eval_command, make_options, run_program
+from .cli import OPTIONAL_VALUES, combination_problem, eval_command, make_options, takes_optional_value
+from .runner import report_writer, run_program
+
+if TYPE_CHECKING:
+    from ..report import Report
 
 
 def _takes_value() -> dict[str, bool]:
@@ -34,7 +39,10 @@ def _takes_value() -> dict[str, bool]:
 def split_line(line: str) -> tuple[list[str], str]:
     """`--of d a = 1; d = a * 2` -> (["--of", "d"], "a = 1; d = a * 2"): options first, then the program verbatim.
 
-    `--` ends the options (for a program that starts with `-`).
+    `--` ends the options (for a program that starts with `-`).  `--plot` and
+    `--compare` take the next word as their value only where the command line
+    would (an image file, a list of mistakes), and never when an `=` follows
+    it: `%autodiff --compare a = 1; b = a*a` compares every mistake.
     """
     known = _takes_value()
     options: list[str] = []
@@ -43,8 +51,16 @@ def split_line(line: str) -> tuple[list[str], str]:
         token, _, after = rest.partition(" ")
         if token == "--":
             return options, after.lstrip()
-        options.append(token)
         rest = after.lstrip()
+        if token in OPTIONAL_VALUES:
+            word, _, after = rest.partition(" ")
+            if word and not after.lstrip().startswith("=") and takes_optional_value(token, word):
+                options += [token, word]
+                rest = after.lstrip()
+            else:
+                options.append(f"{token}={OPTIONAL_VALUES[token]}")
+            continue
+        options.append(token)
         if known.get(token) and "=" not in token:
             value, _, after = rest.partition(" ")
             options.append(value)
@@ -53,44 +69,35 @@ def split_line(line: str) -> tuple[list[str], str]:
 
 
 def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
-    """Run `program` under the command line's `arguments`: display the report, or print as the command line does."""
+    """Run `program` under the command line's `arguments`, through the command line's pipeline.
+
+    Everything `autodiff eval` prints is printed the same way; only a report
+    that would be a table or a page is displayed instead (the page in Jupyter,
+    the table as text beside it).
+    """
     try:
         context = eval_command.make_context("%autodiff", [*arguments, "-"])
     except click.ClickException as error:
         print(f"error: {error.format_message()}", file=sys.stderr)
         return
     options = make_options(context.params)
+    problem = combination_problem(options, 1)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return
     out = OutputContext(sys.stdout, sys.stderr, plain=True)
-    if options.format not in ("table", "html"):
-        run_program(lambda: Source(name, program), options, out)
-        return
-    source = Source(name, program)
-    try:
-        from ..language.evaluate import Graph
-        from ..language.parse import parse
-        from ..report import build_report
+    run_program(lambda: Source(name, program), options, out, write=_show)
 
-        graph = Graph(source)
-        graph.run(parse(program))
-        report = build_report(graph.differentiate(options.of), options)
-    except ProgramError as error:
-        print(format_error(error, source), file=sys.stderr)
-        return
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+
+def _show(report: Report, out: OutputContext) -> None:
+    """Display a table or page report; anything else (a sweep, code, JSON, ...) is written as on the command line."""
+    options = report.options
+    if options.format not in ("table", "html") or options.emit is not None or report.sweep is not None:
+        report_writer(options)(report, out)
         return
     from IPython.display import display
 
     display(report)
-    if options.render:
-        from ..render.dot import RenderError, render_file
-
-        try:
-            render_file(report, options.render)
-        except RenderError as error:
-            print(f"error: {error}", file=sys.stderr)
-    if report.failed:
-        print("error: gradient check failed", file=sys.stderr)
 
 
 def autodiff(line: str, cell: str | None = None) -> Any:

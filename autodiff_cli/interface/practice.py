@@ -111,7 +111,7 @@ def _ask(report: Report, steps: dict[int, list[Step]], out: OutputContext) -> in
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing for input() on a terminal)
     try:
-        score = run_quiz(report, ask, say, steps)
+        score = run_quiz(report, ask, say, steps, out.width)
     except KeyboardInterrupt:
         say("")
         out.warn("interrupted")

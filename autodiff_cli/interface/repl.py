@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,10 +37,19 @@ CONTINUATION = "     ...> "
 
 @dataclass
 class Command:
+    """A meta-command: its usage and help, its handler, and what Tab offers for its argument."""
+
     name: str
     usage: str
     help: str
     handler: Callable[[Session, str], None]
+    #: What the argument's next word may be, given the words before it: from the session's live state, or
+    #: the table the handler reads.
+    choices: Callable[[Session, list[str]], Iterable[str]] | None = None
+    #: Characters between several words of the argument ("" takes one word).
+    separators: str = ""
+    #: Text after a chosen word (`:at x=`).
+    suffix: str = ""
 
     @property
     def takes_argument(self) -> bool:
@@ -65,6 +76,23 @@ class Session:
     @property
     def names(self) -> list[str]:
         return list(self.graph.names)
+
+    @property
+    def width(self) -> int | None:
+        """The terminal's width when the session writes to one (headings fold to it); None on a pipe."""
+        try:
+            if not self.out.isatty():
+                return None
+        except (AttributeError, ValueError, OSError):  # a closed or odd stream
+            return None
+        return shutil.get_terminal_size().columns
+
+    def heading(self, *phrases: str) -> None:
+        """A heading, folded between its phrases to the terminal's width."""
+        from ..render.heading import fold
+
+        for line in fold(phrases, self.width):
+            self._print(line)
 
     def num(self, x: float | None) -> str:
         """A number as every view of the tool writes it, at the session's precision."""
@@ -226,10 +254,38 @@ class Session:
 
 
 def _help(session: Session, argument: str) -> None:
-    session._print("Type statements (a = 3, b = a * a, tanh(b)) or a command:")
-    width = max(len(command.usage) for command in COMMANDS.values())
+    session.heading("Type statements", "(a = 3, b = a * a, tanh(b))", "or a command:")
+    for line in help_lines(session.width):
+        session._print(line)
+
+
+#: The narrowest column :help folds its texts into beside the commands; narrower, they go under them.
+HELP_COLUMN = 24
+
+
+def help_lines(width: int | None) -> list[str]:
+    """One line per command, its usage then its help; on a narrow terminal the help folds at words.
+
+    Beside the commands while that leaves HELP_COLUMN characters for the
+    help, else each help indented under its command.
+    """
+    import textwrap
+
+    usage_width = max(len(command.usage) for command in COMMANDS.values())
+    beside = width is None or width - usage_width - 4 >= HELP_COLUMN
+    lines = []
     for command in COMMANDS.values():
-        session._print(f"  {command.usage:<{width}}  {command.help}")
+        if width is None:
+            lines.append(f"  {command.usage:<{usage_width}}  {command.help}")
+        elif beside:
+            indent = " " * (usage_width + 4)
+            folded = textwrap.wrap(command.help, width - len(indent), break_on_hyphens=False)
+            lines.append(f"  {command.usage:<{usage_width}}  {folded[0]}")
+            lines += [indent + part for part in folded[1:]]
+        else:
+            lines.append(f"  {command.usage}")
+            lines += textwrap.wrap(command.help, width, initial_indent="      ", subsequent_indent="      ")
+    return lines
 
 
 def _vars(session: Session, argument: str) -> None:
@@ -301,7 +357,11 @@ def _explain(session: Session, argument: str) -> None:
     from ..report import build_report
 
     report = build_report(result, session.options._replace(explain=True))
-    lines = forward_lines(report)[2:] if report.forward is not None else explain_lines(report)
+    if report.forward is not None:
+        lines = forward_lines(report, session.width)
+        lines = lines[lines.index("") + 1 :]  # the passes, without the line :mode already said
+    else:
+        lines = explain_lines(report)
     for line in lines:
         session._print(line)
 
@@ -330,9 +390,11 @@ def _compare(session: Session, argument: str) -> None:
         return
     report = _report(session, session.options._replace(compare=variants))
     if report is not None:
-        from ..render.teaching import write_compare
+        from ..render.teaching import compare_lines
 
-        write_compare(report, OutputContext(session.out, session.err, plain=True))
+        assert report.compare is not None
+        for line in compare_lines(report.compare, session.width):
+            session._print(line)
 
 
 def _why(session: Session, argument: str) -> None:
@@ -354,19 +416,23 @@ def _quiz(session: Session, argument: str) -> None:
     from ..render.quiz import run_quiz
 
     try:
-        run_quiz(report, session.ask, session._print, contributions(report.result))
+        run_quiz(report, session.ask, session._print, contributions(report.result), session.width)
     except KeyboardInterrupt:
         session._print("")
         session._print("quiz stopped")
 
 
+#: The ways :mode computes gradients (the first is the default).
+MODES = ("reverse", "forward")
+
+
 def _mode(session: Session, argument: str) -> None:
-    if argument not in ("", "forward", "reverse"):
+    if argument and argument not in MODES:
         session._error("usage: :mode forward|reverse")
         return
     if argument:
-        session.options = session.options._replace(mode=None if argument == "reverse" else argument)
-    session._print(f"{session.options.mode or 'reverse'} mode")
+        session.options = session.options._replace(mode=None if argument == MODES[0] else argument)
+    session._print(f"{session.options.mode or MODES[0]} mode")
 
 
 def _taylor(session: Session, argument: str) -> None:
@@ -422,11 +488,15 @@ BIG_LOAD = 1_000_000
 LOAD_LISTING = 20
 
 
+#: The significant digits :precision takes (as the command line's --precision).
+PRECISIONS = range(1, 18)
+
+
 def _precision(session: Session, argument: str) -> None:
     if not argument:
         session._print(f"precision: {session.options.precision} significant digits")
         return
-    if not (argument.isascii() and argument.isdigit() and 1 <= int(argument) <= 17):
+    if not (argument.isascii() and argument.isdigit() and int(argument) in PRECISIONS):
         session._error(f"usage: :precision N (N a whole number from 1 to 17, not {argument!r})")
         return
     session.options = session.options._replace(precision=int(argument))
@@ -478,26 +548,57 @@ def _quit(session: Session, argument: str) -> None:
     session.done = True
 
 
+def _names(session: Session, given: list[str]) -> list[str]:
+    return session.names
+
+
+def _input_keys(session: Session, given: list[str]) -> list[str]:
+    """The session's inputs as :at and :taylor name them (an input rebound since is `name@LINE`)."""
+    from ..analyses.at import inputs_by_key
+
+    return list(inputs_by_key(session.graph))
+
+
+def _mistake_names(session: Session, given: list[str]) -> list[str]:
+    """The mistakes `parse_variants` reads; `all` only on its own."""
+    from ..analyses.teaching.mistakes import VARIANTS
+
+    return [*VARIANTS, *([] if given else ["all"])]
+
+
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in [
         Command("help", ":help", "this list", _help),
         Command("vars", ":vars", "the names of the session and their values", _vars),
         Command("table", ":table", "the full table of values and gradients", _table),
-        Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad),
-        Command("of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of),
+        Command("grad", ":grad NAME", "the gradient of the output with respect to NAME", _grad, _names),
+        Command(
+            "of", ":of NAME", "differentiate NAME instead of the last statement (no NAME: back to the last)", _of, _names
+        ),
         Command("explain", ":explain", "the backward pass step by step (the forward passes in forward mode)", _explain),
-        Command("mode", ":mode MODE", "compute gradients by reverse (the default) or forward mode", _mode),
-        Command("taylor", ":taylor NAME K", "the first K derivatives of the output along input NAME", _taylor),
-        Command("at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at),
-        Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why),
+        Command(
+            "mode", ":mode MODE", "compute gradients by reverse (the default) or forward mode", _mode, lambda *_: MODES
+        ),
+        Command(
+            "taylor", ":taylor NAME K", "the first K derivatives of the output along input NAME", _taylor, _input_keys
+        ),
+        Command(
+            "at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at,
+            _input_keys, separators=" ", suffix="=",
+        ),
+        Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why, _names, separators=" "),
         Command(
             "compare", ":compare [MISTAKES]",
             "the gradients under the classic mistakes: overwrite, no-sort, no-reset (default: all)", _compare,
+            _mistake_names, separators=", ",
         ),
         Command("quiz", ":quiz", "find each gradient yourself, in backward order (Ctrl-D stops)", _quiz),
         Command("load", ":load FILE", "run a program file into the session (all of it or, on an error, none)", _load),
-        Command("precision", ":precision N", "significant digits of every number shown (1 to 17; no N: show it)", _precision),
+        Command(
+            "precision", ":precision N", "significant digits of every number shown (1 to 17; no N: show it)", _precision,
+            lambda *_: [str(digits) for digits in PRECISIONS],
+        ),
         Command("reset", ":reset", "forget every name", _reset),
         Command("quit", ":quit", "leave (Ctrl-D too)", _quit),
     ]
@@ -535,8 +636,33 @@ def _history() -> History:
         return InMemoryHistory()
 
 
+def argument_completions(session: Session, before: str) -> tuple[list[str], str] | None:
+    """What Tab offers in a command's argument, given the line before the cursor: (choices, the word they replace).
+
+    None when the line is not in a command's argument (statements and
+    command names are completed elsewhere).  A word already given is not
+    offered again, nor is a word that is already all there is.
+    """
+    name, space, argument = before.lstrip()[1:].partition(" ")
+    command = COMMANDS.get(name)
+    if not before.lstrip().startswith(":") or not space or command is None:
+        return None
+    argument = argument.lstrip()
+    if command.choices is None or (not command.separators and " " in argument):
+        return [], ""
+    cut = max((argument.rfind(separator) for separator in command.separators), default=-1)
+    given, word = argument[: cut + 1], argument[cut + 1 :]
+    if command.suffix and command.suffix in word:
+        return [], ""  # a value, not a name
+    words = [part for part in re.split("[" + re.escape(command.separators) + "]", given) if part] if given else []
+    taken = {part.partition(command.suffix)[0] if command.suffix else part for part in words}
+    candidates = [choice + command.suffix for choice in command.choices(session, words) if choice not in taken]
+    offered = [choice for choice in candidates if choice.startswith(word)]
+    return ([] if offered == [word] else offered), word
+
+
 def _completer(session: Session) -> Completer:
-    """Commands after `:`, file names after `:load `, otherwise the session's names and the functions."""
+    """Commands after `:`, each command's argument (file names after `:load `), otherwise names and functions."""
     from prompt_toolkit.completion import Completer, Completion, PathCompleter
     from prompt_toolkit.document import Document
 
@@ -550,28 +676,21 @@ def _completer(session: Session) -> Completer:
                 argument = stripped[len(":load ") :].lstrip()
                 yield from paths.get_completions(Document(argument, len(argument)), complete_event)
                 return
-            word = document.get_word_before_cursor(WORD=True)
-            if stripped.startswith(":") and " " not in before.strip():
+            if stripped.startswith(":") and " " not in stripped:
                 for name in COMMANDS:
-                    if (":" + name).startswith(word):
-                        yield Completion(":" + name, start_position=-len(word))
+                    if (":" + name).startswith(stripped):
+                        yield Completion(":" + name, start_position=-len(stripped))
                 return
-            command = before.lstrip().split(" ", 1)[0]
-            if command == ":compare":
-                from ..analyses.teaching.mistakes import VARIANTS
-
-                word = before.rsplit(" ", 1)[-1].rsplit(",", 1)[-1]
-                for name in [*VARIANTS, "all"]:
-                    if name.startswith(word) and name != word:
-                        yield Completion(name, start_position=-len(word))
+            in_argument = argument_completions(session, before)
+            if in_argument is not None:
+                choices, word = in_argument
+                for choice in choices:
+                    yield Completion(choice, start_position=-len(word))
                 return
             word = document.get_word_before_cursor()
             if not word:
                 return
-            if command in (":why", ":of", ":grad"):
-                candidates = session.names
-            else:
-                candidates = [*session.names, *session.graph.functions, *sorted(BUILTINS)]
+            candidates = [*session.names, *session.graph.functions, *sorted(BUILTINS)]
             for name in candidates:
                 if name.startswith(word) and name != word:
                     yield Completion(name, start_position=-len(word))
@@ -596,7 +715,7 @@ def interactive(session: Session) -> int:
             return None
 
     session.ask = ask
-    print("autodiff REPL: type :help for commands, Ctrl-D to leave", flush=True)
+    session.heading("autodiff REPL:", "type :help for commands,", "Ctrl-D to leave")
     while not session.done:
         pending = ""
         try:

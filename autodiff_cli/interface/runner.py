@@ -43,6 +43,7 @@ def run_program(
     out: OutputContext,
     source_field: str | None = None,
     name_source: bool = False,
+    write: Callable[[Report, OutputContext], None] | None = None,
 ) -> int:
     """Load, evaluate and differentiate one program, build its report, write it; return the exit code.
 
@@ -50,12 +51,15 @@ def run_program(
     (NumPy's or Matplotlib's "overflow encountered in multiply", which the
     sweep reports in its own words) would be written to stderr around it, with
     a file name and a line of the library's source: it is not shown.
+
+    `write` shows the report instead of the format's writer (the notebook
+    magic displays it); what comes after, warnings to exit code, is the same.
     """
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _run_program(load, options, out, source_field, name_source)
+        return _run_program(load, options, out, source_field, name_source, write)
 
 
 def _run_program(
@@ -64,6 +68,7 @@ def _run_program(
     out: OutputContext,
     source_field: str | None,
     name_source: bool,
+    write: Callable[[Report, OutputContext], None] | None,
 ) -> int:
     source = None
     graph = None
@@ -106,9 +111,7 @@ def _run_program(
         out.warn(f"error: {place}{error}")
         return EXIT_USAGE
     _warn_program(graph, out)
-    from ..render import writer
-
-    writer("code" if options.emit is not None else options.format)(report, out)
+    (write or report_writer(options))(report, out)
     out.stdout.flush()
     for note in report.notes:
         out.warn(f"note: {note}")
@@ -128,6 +131,13 @@ def _run_program(
         out.warn("error: gradient check failed")
         code = EXIT_PROGRAM
     return code
+
+
+def report_writer(options: Options) -> Callable[[Report, OutputContext], None]:
+    """The writer of the format registry that `options` ask for: --emit's code, or --format's."""
+    from ..render import writer
+
+    return writer("code" if options.emit is not None else options.format)
 
 
 def _warn_program(graph: Any, out: OutputContext) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..base.typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .heading import Phrases
     from .output import OutputContext
 
 
@@ -28,21 +29,27 @@ def plain_grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequ
 
 def write_grid(
     out: OutputContext,
-    title: str,
+    title: Phrases,
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
     right: Sequence[bool],
 ) -> None:
-    """The title line, then the grid, as plain text on a pipe or a Rich table on a terminal."""
+    """The title, then the grid, as plain text on a pipe or a Rich table on a terminal.
+
+    The title is a heading of its own (`heading.py`): as the table's title,
+    Rich would wrap it to the table's width, mid-phrase.
+    """
+    from .heading import write_heading
+
+    write_heading(out, title)
     if out.plain:
-        out.line(title)
         for line in plain_grid(header, rows, right):
             out.line(line)
         return
     from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, header_style="bold")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold")
     for name, align in zip(header, right):
         width = max([len(name), *(len(row[len(table.columns)]) for row in rows)])
         table.add_column(name, justify="right" if align else "left", no_wrap=True, min_width=width)

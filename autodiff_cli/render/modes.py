@@ -43,9 +43,9 @@ def jacobian_footer(view: JacobianView) -> str:
 def write_jacobian(report: Report, out: OutputContext) -> None:
     view = report.jacobian
     assert view is not None
-    title = "Jacobian (row: output, column: input)"
+    title = ("Jacobian", "(row: output, column: input)")
     if not view.inputs:
-        out.line(f"{title}: no output depends on an input")
+        out.line(f"{' '.join(title)}: no output depends on an input")
     else:
         precision = report.options.precision
         rows = [[name, *(rounded(x, precision) for x in row)] for name, row in zip(view.outputs, view.rows)]
@@ -83,11 +83,16 @@ def _tangent_line(report: Report, step: TangentStep) -> str:
     return f"{head}   {_primed(label(node))} = {rules} = {numbers} = {rounded(step.tangent, precision)}"
 
 
-def forward_lines(report: Report) -> list[str]:
-    """How the gradients were computed and, with --explain, each forward pass node by node."""
+def forward_lines(report: Report, width: int | None = None) -> list[str]:
+    """How the gradients were computed and, with --explain, each forward pass node by node.
+
+    Headings fold between phrases to `width`, a terminal's (None: one line each).
+    """
+    from .heading import fold
+
     view = report.forward
     assert view is not None
-    lines = [f"gradients by forward mode: {_plural(len(view.inputs), 'pass')}, one per input"]
+    lines = fold(("gradients by forward mode:", f"{_plural(len(view.inputs), 'pass')}, one per input"), width)
     if view.passes is None:
         return lines
     precision = report.options.precision
@@ -95,7 +100,8 @@ def forward_lines(report: Report) -> list[str]:
     operations = sum(1 for node in report.result.order if node.op.__class__ is not str)
     for number, one in enumerate(view.passes, 1):
         x = one.input
-        lines += ["", f"forward pass {number} of {len(view.passes)}, along {x}  (v' = dv/d{x}; {x}' = 1, other inputs' = 0)"]
+        along = f"forward pass {number} of {len(view.passes)}, along {x}"
+        lines += ["", *fold((along, f" (v' = dv/d{x};", f"{x}' = 1,", "other inputs' = 0)"), width)]
         lines += ["  " + _tangent_line(report, step) for step in one.steps]
         still = operations - len(one.steps)
         if still:
@@ -105,7 +111,7 @@ def forward_lines(report: Report) -> list[str]:
 
 
 def write_forward(report: Report, out: OutputContext) -> None:
-    for line in forward_lines(report):
+    for line in forward_lines(report, out.width):
         out.line(line)
 
 
@@ -117,7 +123,8 @@ def write_taylor(report: Report, out: OutputContext) -> None:
     assert view is not None
     precision = report.options.precision
     output, x = report.output_name, view.input
-    title = f"Taylor series of {output} in {x} at {x} = {rounded(view.at, precision)} (K = {len(view.coefficients) - 1})"
+    order = len(view.coefficients) - 1
+    title = (f"Taylor series of {output} in {x}", f"at {x} = {rounded(view.at, precision)}", f"(K = {order})")
     rows = [
         [str(k), rounded(d, precision), rounded(c, precision)]
         for k, (d, c) in enumerate(zip(view.derivatives, view.coefficients))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..analyses.teaching.quiz import grad_of, is_right, parse_answer, questions
 from ..base.numbers import rounded
 from ..core.engine import CONSTANT, INPUT, Step
+from .heading import fold
 from .teaching import expression, why_lines
 
 if TYPE_CHECKING:
@@ -52,12 +53,19 @@ def run_quiz(
     ask: Callable[[str], str | None],
     say: Callable[[str], None],
     steps: dict[int, list[Step]],
+    width: int | None = None,
 ) -> Score:
     """The quiz: `ask(prompt)` returns a line, or None at the end of input (Ctrl-D); `say` prints.
+
+    Its headings fold between phrases to `width`, a terminal's (None: one line each).
 
     Ctrl-C (KeyboardInterrupt) is left to the caller: the one-shot command
     exits 130, the REPL goes back to its prompt.
     """
+
+    def heading(*phrases: str) -> None:
+        for line in fold(phrases, width):
+            say(line)
     precision, tolerance = report.options.precision, report.options.quiz_tolerance
     output = report.output_name
     items = questions(report)
@@ -65,15 +73,15 @@ def run_quiz(
     for line in report.result.graph.source.text.strip("\n").splitlines():
         say(f"  {line}")
     say("")
-    say("Forward pass (each value after its inputs):")
+    heading("Forward pass", "(each value after its inputs):")
     for line in forward_lines(report):
         say(f"  {line}")
     say("")
     if not items:
-        say(f"Nothing to ask: {output} depends on no other node.")
+        heading("Nothing to ask:", f"{output} depends on no other node.")
         return Score(0, 0, 0)
-    say(f"Now backward: the gradient of {output} with respect to each node, in backward order.")
-    say(f"{output}.grad = 1 (the output). Answer with a number or a fraction like -3/2; Ctrl-D stops.")
+    heading("Now backward:", f"the gradient of {output}", "with respect to each node,", "in backward order.")
+    heading(f"{output}.grad = 1 (the output).", "Answer with a number", "or a fraction like -3/2;", "Ctrl-D stops.")
     right = 0
     for index, (node, key) in enumerate(items):
         while True:

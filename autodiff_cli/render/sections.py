@@ -59,7 +59,7 @@ def write_hessian(report: Report, out: OutputContext) -> None:
         return
     keys = [report.label(node) for node in inputs]
     cells = [[key, *(rounded(x, precision) for x in row)] for key, row in zip(keys, rows)]
-    title = f"Hessian of {output} (row i, column j: ∂²{output}/∂i∂j)"
+    title = (f"Hessian of {output}", f"(row i, column j: ∂²{output}/∂i∂j)")
     write_grid(out, title, ["", *keys], cells, [False, *([True] * len(keys))])
 
 
@@ -95,7 +95,7 @@ def write_check(report: Report, out: OutputContext) -> None:
         for row in report.check
     ]
     header = ["input", "gradient", "finite difference", "relative error", "method", "status"]
-    write_grid(out, "gradient check (finite differences)", header, rows, [False, True, True, True, False, False])
+    write_grid(out, ("gradient check", "(finite differences)"), header, rows, [False, True, True, True, False, False])
 
 
 # ---------------------------------------------------------------- --explain

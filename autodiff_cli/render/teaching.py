@@ -88,8 +88,13 @@ def why_lines(report: Report, node: Value, steps: list[Step]) -> list[str]:
     return lines
 
 
-def compare_lines(comparison: Comparison) -> list[str]:
-    """Every gradient under the correct pass and each mistake, `*` where they differ, then why, node by node."""
+def compare_lines(comparison: Comparison, terminal_width: int | None = None) -> list[str]:
+    """Every gradient under the correct pass and each mistake, `*` where they differ, then why, node by node.
+
+    The heading folds between phrases to `terminal_width` (None, on a pipe: one line).
+    """
+    from .heading import fold
+
     report = comparison.report
     result, precision = report.result, report.options.precision
     variants = list(comparison.walks)
@@ -105,7 +110,8 @@ def compare_lines(comparison: Comparison) -> list[str]:
     label_width = min(32, max([len("node"), *(len(label) for label in labels)]))
     titles = ["correct", *variants]
     widths = [max([len(title), *(len(cell) for cell in column)]) for title, column in zip(titles, columns)]
-    lines = [f"gradients of {report.output_name} under the classic mistakes ({DIFFERS}: differs from correct)"]
+    heading = (f"gradients of {report.output_name}", "under the classic mistakes", f"({DIFFERS}: differs from correct)")
+    lines = fold(heading, terminal_width)
     lines.append(
         "  ".join(["node".ljust(label_width)] + [title.rjust(width) + " " for title, width in zip(titles, widths)]).rstrip()
     )
@@ -128,7 +134,7 @@ def compare_lines(comparison: Comparison) -> list[str]:
 
 def write_compare(report: Report, out: OutputContext) -> None:
     assert report.compare is not None
-    for line in compare_lines(report.compare):
+    for line in compare_lines(report.compare, out.width):
         out.line(line)
 
 

@@ -13,7 +13,7 @@ from ..analyses.teaching.quiz import questions
 from ..base.numbers import rounded
 from ..core.engine import Step
 from .escape import latex_text as tex
-from .escape import latex_verbatim, markdown_code, markdown_fence
+from .escape import markdown_code, markdown_fence
 from .quiz import forward_lines
 
 if TYPE_CHECKING:
@@ -87,10 +87,27 @@ def tex_number(text: str) -> str:
     return f"${text}$"
 
 
-def _verbatim(text: str) -> list[str]:
-    # Nothing a program says may end the environment early or stop pdflatex on a character.
-    lines = [latex_verbatim(line) for line in text.strip("\n").splitlines()]
-    return [r"\begin{verbatim}", *lines, r"\end{verbatim}"]
+def _program_text(text: str) -> list[str]:
+    """Program text that keeps its lines and columns and breaks, rather than runs off the page, when a line is long."""
+    from .latex_notation import breakable_lines
+
+    return [r"\begin{flushleft}", *breakable_lines(text), r"\end{flushleft}"]
+
+
+def _cell(text: str) -> str:
+    """Program text in a table's wrapping column: typewriter, breaking after an operator."""
+    from .latex_notation import breakable_text
+
+    return r"\raggedright\texttt{" + breakable_text(text) + "}"
+
+
+def _numbers_width(rows: list[_Row]) -> float:
+    """Ems the answer key's three number columns take (a character about 0.55em; `user's gradient` at least)."""
+    widths = [len("user's gradient"), len("amount"), len("local")]
+    for _, _, parts in rows:
+        for _, local, user_grad, amount in parts:
+            widths = [max(widths[0], len(user_grad)), max(widths[1], len(amount)), max(widths[2], len(local))]
+    return round(0.55 * sum(widths) + 3, 1)  # and the room `\times 10^{}` takes
 
 
 def latex(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
@@ -107,15 +124,15 @@ def latex(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
         r"\begin{document}",
         rf"\section*{{{title}}}",
         r"\subsection*{The program}",
-        *_verbatim(result.graph.source.text),
+        *_program_text(result.graph.source.text),
         r"\subsection*{Forward pass}",
         "Each value after its inputs:",
-        *_verbatim("\n".join(forward_lines(report))),
+        *_program_text("\n".join(forward_lines(report))),
         r"\subsection*{Backward pass}",
         rf"Fill in the gradient of \texttt{{{output}}} with respect to each node, in backward order "
         rf"(\texttt{{{output}.grad}} $= 1$: backpropagation starts there).",
         "",
-        r"\begin{longtable}{lp{5cm}}",
+        r"\begin{longtable}{p{\dimexpr\linewidth-5cm-4\tabcolsep\relax}p{5cm}}",
         r"\toprule",
         r"node & gradient \\",
         r"\midrule",
@@ -123,7 +140,7 @@ def latex(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
     rows = _rows(report, steps)
     for name, grad, _ in rows:
         shown = tex_number(grad) if key or name == report.output_name else ""
-        lines.append(rf"\texttt{{{tex(name)}}} & {shown} \\[1ex]")
+        lines.append(rf"{_cell(name)} & {shown} \\[1ex]")
     lines += [r"\bottomrule", r"\end{longtable}"]
     if key:
         lines += [
@@ -131,7 +148,9 @@ def latex(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
             r"Each gradient is the sum of its uses, in the order backpropagation adds them:"
             r" the local derivative times the user's gradient.",
             "",
-            r"\begin{longtable}{llrrr}",
+            # node and via wrap, sharing what the three numbers leave of the line
+            r"\begin{longtable}{p{\dimexpr(\linewidth-10\tabcolsep-" + f"{_numbers_width(rows)}" + r"em)/2\relax}"
+            r"p{\dimexpr(\linewidth-10\tabcolsep-" + f"{_numbers_width(rows)}" + r"em)/2\relax}rrr}",
             r"\toprule",
             r"node & via & local & user's gradient & amount \\",
             r"\midrule",
@@ -141,7 +160,7 @@ def latex(report: Report, steps: dict[int, list[Step]], key: bool) -> str:
                 lines.append(r"\midrule")
             for via, local, user_grad, amount in parts:
                 lines.append(
-                    rf"\texttt{{{tex(name)}}} & \texttt{{{tex(via)}}} & {tex_number(local)} & "
+                    rf"{_cell(name)} & {_cell(via)} & {tex_number(local)} & "
                     rf"{tex_number(user_grad)} & {tex_number(amount)} \\"
                 )
             lines.append(rf"\textbf{{total}} & & & & \textbf{{{tex_number(grad)}}} \\")

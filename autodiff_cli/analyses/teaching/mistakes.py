@@ -11,10 +11,11 @@ no variant ever writes a node's `grad`.
   (`+=`).  Nodes are visited in the correct backward order (reversed
   topological order), inputs of a node in argument order, so of a node's
   uses the one visited last is the one kept.
-- no-sort: no topological order.  Starting at the output, nodes are visited
-  depth first (inputs in argument order), each once, when first reached, and
-  a node passes on the gradient it holds at that moment; what its other uses
-  add later stays with it.
+- no-sort: no topological order.  A walk from the output, depth first as a
+  recursive walk over each node's inputs in argument order would go (a
+  node's first input and everything under it before its second input);
+  each node is handled the first time the walk arrives at it and passes on
+  the gradient it holds then; what uses handled later add stays with it.
 - no-reset: `backward()` called a second time without zeroing, as micrograd
   0.1.0 does: the output's gradient is set to 1 again and every other
   gradient is added onto what the first call left, so a node passes on its
