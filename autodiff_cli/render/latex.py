@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..base.numbers import rounded
 from ..base.version import __version__
@@ -49,7 +49,7 @@ def render_latex(report: Report) -> str:
         f"{escape_text(result.output_name)} (needs amsmath and booktabs)\n",
         program_block(result),
         "",
-        table(result, options.precision, None if options.show_all else ROW_LIMIT, keys),
+        table(result, options.precision, None if options.show_all else ROW_LIMIT, keys, report.grad),
     ]
     if report.hessian is not None:
         inputs, rows = report.hessian
@@ -142,8 +142,13 @@ def _flatten(pieces: list[str | Value], shown: dict[int, tuple[list[str | Value]
 # ------------------------------------------------------------------ the table
 
 
-def table(result: Result, precision: int, limit: int | None, keys: dict[int, str]) -> str:
-    """The table of values and gradients, in the order of the text table (booktabs rules)."""
+def table(
+    result: Result, precision: int, limit: int | None, keys: dict[int, str], grad: Callable[[Value], float | None] | None = None
+) -> str:
+    """The table of values and gradients, in the order of the text table (booktabs rules).
+
+    A node's gradient is `grad(node)` (the report's), by default `node.grad`.
+    """
     graph = result.graph
     in_order = {node.id for node in result.order}
     nodes: list[Value | None] = [*result.order, *(node for node in graph.nodes if node.id not in in_order)]
@@ -169,12 +174,13 @@ def table(result: Result, precision: int, limit: int | None, keys: dict[int, str
             label = r"\texttt{" + escape_text(graph.label(node)) + "}"
         if node is result.output:
             label = r"\textbf{" + label + "} (output)"
+        shown = node.grad if grad is None else grad(node)
         cells = [
             str(node.id),
             label,
             escape_text(node.op_name),
             f"${number_text(rounded(node.data, precision))}$",
-            "---" if node.grad is None else f"${number_text(rounded(node.grad, precision))}$",
+            "---" if shown is None else f"${number_text(rounded(shown, precision))}$",
         ]
         rows.append(" & ".join(cells) + r" \\")
     rows += [r"\bottomrule", r"\end{tabular}"]
