@@ -73,14 +73,17 @@ def _tangent_line(report: Report, step: TangentStep) -> str:
     op = node.op
     children = node.children
     head, operands = statement_text(report, node)
-    words = {"out": atomic(label(node)), "x": operands[0] if operands else "", "y": operands[1] if len(operands) > 1 else ""}
+    # The rule's argument names replaced as --explain does: atan2's are (y, x), a variadic one's x1, x2, ...
+    words = dict(zip(op.argument_names(len(operands)), operands))  # type: ignore[union-attr]
+    words["out"] = atomic(label(node))
     terms = [
-        (child, rule, d, t)
-        for child, rule, d, t in zip(children, op.rules, step.local, step.moved)  # type: ignore[union-attr]
+        (child, op.rule(index), d, t)  # type: ignore[union-attr]
+        for index, (child, d, t) in enumerate(zip(children, step.local, step.moved))
         if child.op is not CONSTANT
     ]
     rules = " + ".join(
-        f"{atomic(_RULE_WORD.sub(lambda m: words[m.group(1)], rule))} * {_primed(label(child))}" for child, rule, _, _ in terms
+        f"{atomic(_RULE_WORD.sub(lambda m: words.get(m.group(1), m.group(1)), rule))} * {_primed(label(child))}"
+        for child, rule, _, _ in terms
     )
     numbers = " + ".join(f"{rounded(d, precision)} * {rounded(t, precision)}" for _, _, d, t in terms)
     return f"{head}   {_primed(label(node))} = {rules} = {numbers} = {rounded(step.tangent, precision)}"
@@ -164,10 +167,11 @@ def _forward_explain(report: Report) -> str:
     for one in report.forward.passes:
         steps = []
         for step in one.steps:
+            op = step.node.op
             terms = ", ".join(
-                f'{{"from": {child.id}, "rule": {quote(rule)}, "local": {json_number(d)}, "tangent": {json_number(t)}, '
-                f'"contribution": {json_number(d * t if t != 0.0 else 0.0)}}}'
-                for child, rule, d, t in zip(step.node.children, step.node.op.rules, step.local, step.moved)  # type: ignore[union-attr]
+                f'{{"from": {child.id}, "rule": {quote(op.rule(index))}, "local": {json_number(d)}, '  # type: ignore[union-attr]
+                f'"tangent": {json_number(t)}, "contribution": {json_number(d * t if t != 0.0 else 0.0)}}}'
+                for index, (child, d, t) in enumerate(zip(step.node.children, step.local, step.moved))
             )
             steps.append(f'{{"node": {step.node.id}, "tangent": {json_number(step.tangent)}, "terms": [{terms}]}}')
         passes.append(f'{{"input": {quote(one.input)}, "steps": [{", ".join(steps)}]}}')
