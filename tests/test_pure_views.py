@@ -369,6 +369,19 @@ def test_the_forward_view_shows_its_own_numbers_where_the_modes_differ() -> None
     assert [node.op_name for node in report.non_finite()] == ["relu"]  # relu(x)'s is inf; x's shown one is finite
 
 
+def test_the_repl_shows_each_mode_its_own_numbers_and_keeps_none() -> None:
+    """`:mode forward` shows forward mode's gradient without writing it, so `:mode reverse` needs no repair."""
+    from autodiff_cli.interface.repl import Session
+
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(out, err)
+    session.run_stream(line + "\n" for line in ["x = -1", "y = sqrt(relu(x))", "z = y + x", ":mode forward", "z", ":grad x"])
+    assert out.getvalue().endswith("forward mode\n-1\n  ∂/∂x = 1\n∂z/∂x = 1\n")
+    assert math.isnan(session.graph.names["x"].grad)  # the backward pass's, as it left it
+    session.run_stream(line + "\n" for line in [":mode reverse", "z", ":grad x"])
+    assert out.getvalue().endswith("reverse mode\n-1\n  ∂/∂x = nan\n∂z/∂x = nan\n") and not err.getvalue()
+
+
 # ---------------------------------------------------------------- the engine's walks
 
 
