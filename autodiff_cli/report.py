@@ -66,7 +66,11 @@ class Report(Subject):
 
 
 def build_report(result: Result, options: Options, source_field: str | None = None) -> Report:
-    """Compute every view `options` asks for; nothing is printed here."""
+    """Compute every view `options` asks for; nothing is printed here.
+
+    Each view reads the result and returns its own data; none writes a node
+    (tests/test_pure_views.py), so the order below is only the order of the code.
+    """
     report = Report(result, options, source_field)
     if options.hessian:
         report.hessian = result.hessian()
@@ -80,12 +84,11 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     if (options.of is not None and "," in options.of) or options.mode is not None or options.taylor is not None:
         from .analyses.modes import mode_views
 
-        # after the Hessian's passes, before --check reads the gradients
         report.jacobian, report.forward, report.taylor = mode_views(report)
     if options.check:
         from .analyses.check import gradient_check
 
-        report.check = gradient_check(result, options.tolerance)
+        report.check = gradient_check(result, options.tolerance, report.grad)
     if options.explain and report.forward is None:  # in forward mode the forward passes explain
         from .analyses.explain import explain
 
@@ -93,7 +96,7 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     if options.sweep or options.format == "csv":
         from .analyses.points import points
 
-        report.sweep = points(result, options)
+        report.sweep = points(result, options, report.grad)
     if options.why or (options.explain and report.forward is None):
         from .analyses.teaching.contributions import contributions
 
@@ -103,11 +106,6 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         from .analyses.teaching.mistakes import compare
 
         report.compare = compare(report, options.compare)
-    if report.forward is not None:
-        # The last word on the inputs' gradients: a view after forward mode may have re-run the backward pass.
-        ids = {key: node_id for node_id, key in report.keys.items()}
-        for key, value in zip(report.forward.inputs, report.forward.gradient):
-            result.graph.nodes[ids[key]].grad = value
     return report
 
 

@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-from autodiff_cli.interface.cli import cli, eval_command
 from click.testing import CliRunner
+
+from autodiff_cli.interface.cli import cli, eval_command
 
 # -- 1. the notebook magic takes exactly the command line's options, and shows what it shows
 
@@ -205,9 +206,10 @@ SESSION = ["alpha = 3", "beta = alpha * alpha", "alpha = 2", "gamma = beta + alp
 
 def completions(text: str) -> list[str]:
     """What the REPL's completer offers at the end of `text`, in a session that ran SESSION."""
-    from autodiff_cli.interface.repl import Session, _completer
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
+
+    from autodiff_cli.interface.repl import Session, _completer
 
     session = Session(io.StringIO(), io.StringIO())
     session.run_stream(SESSION)

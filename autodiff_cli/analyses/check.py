@@ -51,7 +51,12 @@ class _Difference(NamedTuple):
     runs: list[list[float]]
 
 
-def gradient_check(result: Result, tolerance: float = DEFAULT_TOLERANCE) -> list[CheckRow]:
+def gradient_check(
+    result: Result, tolerance: float = DEFAULT_TOLERANCE, grad: Callable[[Value], float | None] | None = None
+) -> list[CheckRow]:
+    """Every dependent input's gradient (`grad(node)`, by default its `grad`) against a finite difference."""
+    if grad is None:
+        grad = _own_grad
     rows = []
     nodes = result.graph.nodes
     output = result.output.id
@@ -63,23 +68,28 @@ def gradient_check(result: Result, tolerance: float = DEFAULT_TOLERANCE) -> list
             except ReplayError:
                 return None
 
-        grad = node.grad if node.grad is not None else 0.0
+        shown = grad(node)
+        gradient = shown if shown is not None else 0.0
         found = _settled_difference(f, node.data, output)
         if isinstance(found, str):
-            rows.append(CheckRow(node, grad, math.nan, math.nan, "cannot check", "", found))
+            rows.append(CheckRow(node, gradient, math.nan, math.nan, "cannot check", "", found))
             continue
         fd = found.value
-        diff = abs(grad - fd)
-        error = diff / max(abs(grad), abs(fd), 1e-300) if diff else 0.0
+        diff = abs(gradient - fd)
+        error = diff / max(abs(gradient), abs(fd), 1e-300) if diff else 0.0
         kinked = _near_kink(result, found.runs)
         if kinked is not None:
             status, note = "kink", f"an argument of {kinked} is at or crosses its kink within the step"
-        elif diff <= tolerance * (1 + max(abs(grad), abs(fd))) + found.allowance:
+        elif diff <= tolerance * (1 + max(abs(gradient), abs(fd))) + found.allowance:
             status, note = "ok", ""
         else:
             status, note = "FAIL", ""
-        rows.append(CheckRow(node, grad, fd, error, status, found.method, note))
+        rows.append(CheckRow(node, gradient, fd, error, status, found.method, note))
     return rows
+
+
+def _own_grad(node: Value) -> float | None:
+    return node.grad
 
 
 #: A difference whose own error estimate is at most this fraction of it is trusted at once.

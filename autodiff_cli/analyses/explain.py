@@ -24,13 +24,13 @@ class ExplainEntry(NamedTuple):
 
 
 def explain(result: Result) -> list[ExplainEntry]:
-    """Re-run the backward pass and keep its steps (the gradients it leaves are the same)."""
+    """The backward pass's steps, walked again as data (no node is written), grouped by the node that gives."""
     by_node: dict[int, ExplainEntry] = {}
-    for step in backward_steps(result.output, result.order):
+    for step in backward_steps(result.output, result.order, len(result.graph.nodes)):
         entry = by_node.get(step.node.id)
         if entry is None:
             # The first step of a node: its gradient is final, every user has added to it.
-            entry = by_node[step.node.id] = ExplainEntry(step.node, step.node.grad, [])  # type: ignore[arg-type]
+            entry = by_node[step.node.id] = ExplainEntry(step.node, step.grad, [])
         entry.steps.append(step)
     # An operation whose gradient is 0 passes nothing on: it is shown, in its place, with no steps.
     return [

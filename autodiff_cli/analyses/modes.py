@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..base.errors import EvaluationError, UsageError
-from ..core.engine import CONSTANT, INPUT, Value, backward
+from ..core.engine import INPUT, Value
 from ..core.tangents import (
     FORWARD,
-    REVERSE,
     TangentStep,
     cheaper_mode,
     forward_gradient,
@@ -74,37 +73,28 @@ def first_output(of: str) -> str:
 
 def jacobian_view(report: Subject, names: list[str], mode: str | None) -> JacobianView:
     """The Jacobian of the named outputs over every input any of them depends on."""
-    result = report.result
-    graph = result.graph
+    graph = report.result.graph
     outputs = [graph.output(name) for name in names]
     inputs = jacobian_inputs(outputs)
     chosen = mode or cheaper_mode(len(outputs), len(inputs))
-    matrix = jacobian(outputs, inputs, chosen)
-    if chosen == REVERSE:
-        # Each row's pass wrote grads, some on nodes the main output does not reach: as before them.
-        for node in graph.nodes:
-            if node.op is not CONSTANT:
-                node.grad = 0.0
-        backward(result.output, result.order)
+    matrix = jacobian(outputs, inputs, chosen, len(graph.nodes))
     return JacobianView(names, [report.input_key(x) for x in inputs], matrix.rows, matrix.mode, matrix.passes)
 
 
 def forward_gradients(result: Result) -> tuple[list[Value], list[float]]:
-    """d(output)/d(input) for every input the output depends on, by forward passes, written as their `grad`.
-
-    So the table, the JSON `variables` and --check show the forward-mode numbers.
-    """
+    """d(output)/d(input) for every input the output depends on, by forward passes (no node is written)."""
     inputs = result.dependent_inputs()
-    gradient = forward_gradient(result.output, inputs, result.order)
-    for node, value in zip(inputs, gradient):
-        node.grad = value
-    return inputs, gradient
+    return inputs, forward_gradient(result.output, inputs, result.order)
 
 
 def forward_view(report: Subject, explain: bool) -> ForwardView:
-    """Forward mode's gradients, and with --explain every pass's steps."""
+    """Forward mode's gradients, and with --explain every pass's steps.
+
+    The gradients are the subject's (`Subject.forward_gradients`), the ones
+    every view then shows as the inputs' in forward mode.
+    """
     result = report.result
-    inputs, gradient = forward_gradients(result)
+    inputs, gradient = report.forward_gradients()
     passes = None
     if explain:
         passes = [ForwardPass(report.input_key(x), list(tangent_steps(result.order, x))) for x in inputs]
@@ -156,11 +146,7 @@ def taylor_view(report: Subject, option: str) -> TaylorView:
 
 
 def mode_views(report: Subject) -> tuple[JacobianView | None, ForwardView | None, TaylorView | None]:
-    """Every view of this module the options ask for (None for each one not asked).
-
-    The Jacobian's reverse passes come first (they restore the main output's
-    gradients), then forward mode, which writes the inputs' gradients.
-    """
+    """Every view of this module the options ask for (None for each one not asked); each reads, none writes."""
     options = report.options
     outputs = split_outputs(options.of)
     jacobian = jacobian_view(report, outputs, options.mode) if outputs is not None and len(outputs) > 1 else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..base.errors import EvaluationError, Source, UsageError
@@ -46,8 +47,11 @@ class Sweep(NamedTuple):
         return len(self.value)
 
 
-def one_point(result: Result) -> Sweep:
-    """A plain evaluation as a sweep of one point, every input a column (`--format csv` without --sweep)."""
+def one_point(result: Result, grad: Callable[[Value], float | None] | None = None) -> Sweep:
+    """A plain evaluation as a sweep of one point, every input a column (`--format csv` without --sweep).
+
+    `grad(node)` is the gradient shown (a report's, forward mode's in forward mode); by default `node.grad`.
+    """
     from .at import inputs_by_key
 
     keyed = inputs_by_key(result.graph)
@@ -57,7 +61,7 @@ def one_point(result: Result) -> Sweep:
         axes=[Axis(key, node, [node.data]) for key, node in keyed.items()],
         inputs={key: [node.data] for key, node in keyed.items()},
         value=[result.value],
-        grads={key: [node.grad] for key, node in keyed.items()},
+        grads={key: [node.grad if grad is None else grad(node)] for key, node in keyed.items()},
         errors={},
     )
 
@@ -110,10 +114,10 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
     return assignments
 
 
-def points(result: Result, options: Options) -> Sweep:
-    """The sweep `options` asks for, or the one point of `result` (for --format csv)."""
+def points(result: Result, options: Options, grad: Callable[[Value], float | None] | None = None) -> Sweep:
+    """The sweep `options` asks for, or the one point of `result` (for --format csv), its gradients `grad`'s."""
     if not options.sweep:
-        return one_point(result)
+        return one_point(result, grad)
     from .at import overrides_for, parse_assignment
     from .sweep import parse_axis, sweep
 

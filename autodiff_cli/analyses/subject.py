@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..base.typing_lite import TYPE_CHECKING
 from ..core.engine import INPUT, Value
 
@@ -11,12 +13,48 @@ if TYPE_CHECKING:
 
 
 class Subject:
-    """A `Result` and its options, with each input keyed once (the report adds the views to it)."""
+    """A `Result` and its options, with each input keyed once (the report adds the views to it).
+
+    Views read it and never write the graph.  The gradient a view shows as a
+    node's is `grad(node)`: in forward mode an input's is forward mode's
+    (docs/modes.md), otherwise it is the backward pass's `node.grad`.  Views
+    of the backward pass itself (--explain, --why, --compare, the quiz) show
+    its own numbers, which their steps add up to.
+    """
 
     def __init__(self, result: Result, options: Options) -> None:
         self.result = result
         self.options = options
         self.keys = input_keys(result)
+        self._forward: tuple[list[Value], list[float]] | None = None
+        self._shown: dict[int, float] | None = None
+
+    def forward_gradients(self) -> tuple[list[Value], list[float]]:
+        """The inputs the output depends on and d(output)/d(input) by forward passes, computed once."""
+        if self._forward is None:
+            from .modes import forward_gradients
+
+            self._forward = forward_gradients(self.result)
+        return self._forward
+
+    def shown_gradients(self) -> dict[int, float]:
+        """node id -> the gradient shown in place of `node.grad`: forward mode's inputs' (--mode forward), else none."""
+        if self._shown is None:
+            self._shown = {}
+            if self.options.mode == "forward":
+                inputs, gradient = self.forward_gradients()
+                self._shown = {node.id: value for node, value in zip(inputs, gradient)}
+        return self._shown
+
+    def grad(self, node: Value) -> float | None:
+        """The gradient every view shows for `node` (None for a constant)."""
+        shown = self.shown_gradients()
+        return shown.get(node.id, node.grad) if shown else node.grad
+
+    def non_finite(self) -> list[Value]:
+        """Nodes whose gradient, as shown, is nan or infinite (for a warning)."""
+        grad = self.grad
+        return [node for node in self.result.order if (value := grad(node)) is not None and not math.isfinite(value)]
 
     @property
     def output(self) -> Value:

@@ -19,7 +19,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeAlias
 
-from .engine import CONSTANT, Value, backward, topological_order
+from .engine import CONSTANT, Value, gradients, topological_order
 from .ops import OPERATIONS, FloatMath, Operation
 
 Operand: TypeAlias = "Term | float"
@@ -329,9 +329,9 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
     """Second derivatives of `output`, row i holding d/d(input j) of d(output)/d(input i).
 
     Each row is one derivative graph and one float backward pass over it, so
-    the cost is rows x graph size, never exponential in depth.  The float
-    pass writes `grad` on the nodes it visits: callers re-run their own
-    backward afterwards.
+    the cost is rows x graph size, never exponential in depth.  The pass
+    keeps its gradients apart (`engine.gradients`): a derivative graph shares
+    nodes with the graph it came from, whose `grad` stays as it was.
     """
     rows = []
     for x in inputs:
@@ -341,7 +341,6 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
             # already nan or inf (a pole, x**y at x < 0) leaves none defined.
             rows.append([0.0 if math.isfinite(derivative.data) else math.nan] * len(inputs))
             continue
-        order = backward(derivative)
-        reached = {id(node) for node in order}
-        rows.append([float(xj.grad) if id(xj) in reached else 0.0 for xj in inputs])  # type: ignore[arg-type]
+        grads = gradients(derivative)
+        rows.append([grads[xj] for xj in inputs])
     return rows

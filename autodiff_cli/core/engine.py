@@ -167,8 +167,9 @@ class Step(NamedTuple):
     """One use of a node by another in the backward pass: `child.grad += local * node.grad`.
 
     `before` is the receiver's sum before this use, so the step leaves
-    `child.grad == before + contribution`.  A node whose own gradient is 0
-    passes nothing on and makes no steps.
+    `child.grad == before + contribution`; `grad` is the giving node's own
+    gradient, final when it gives (`contribution == local * grad`).  A node
+    whose own gradient is 0 passes nothing on and makes no steps.
     """
 
     node: Value
@@ -176,28 +177,29 @@ class Step(NamedTuple):
     local: float
     contribution: float
     before: float
+    grad: float
 
 
-def backward_steps(root: Value, order: Sequence[Value] | None = None) -> Iterator[Step]:
-    """The backward pass, one edge at a time: each step is applied, then yielded.
+def _walk(
+    root: Value, order: Sequence[Value], sums: list[float] | dict[Value, float], by_id: bool, steps: bool
+) -> Iterator[Step]:
+    """THE backward walk: from the output down, each node adds local derivative x its gradient into its inputs'.
 
-    The one walk of the tool: `backward` runs it to the end, `--explain` and
-    `--why` read its steps, so what they show is what was computed.
-    Gradients are reset first, so a second pass never adds onto stale ones.
+    Every gradient accumulates in `sums` (`sums[node.id]` when `by_id`, else
+    `sums[node]`), never in a node: the walk reads the graph and writes only
+    there, so it can run on a graph any number of times, in any order, and
+    change nothing.  With `steps`, each edge is yielded as it is applied;
+    without, none is, so the generator runs to the end in its first resume
+    (no step is made: the loop costs what a plain function's would).
     """
-    if order is None:
-        order = topological_order(root)
-    for node in order:
-        if node.op is not CONSTANT:
-            node.grad = 0.0
-    root.grad = 1.0
+    sums[root.id if by_id else root] = 1.0  # type: ignore[index]
     m = FloatMath
     new = tuple.__new__  # a Step without NamedTuple's Python-level __new__: the loop runs once an edge
     for node in reversed(order):
         op = node.op
         if op.__class__ is str:
             continue
-        grad = node.grad
+        grad = sums[node.id if by_id else node]  # type: ignore[index]
         if grad == 0.0:
             # Nothing flows back through a node the output does not feel, even
             # where a local derivative is infinite (sqrt'(0)): 0 * inf would
@@ -216,17 +218,87 @@ def backward_steps(root: Value, order: Sequence[Value] | None = None) -> Iterato
         for child, derivative in zip(children, local):
             if child.op is CONSTANT:
                 continue
-            before = child.grad
+            key = child.id if by_id else child
+            before = sums[key]  # type: ignore[index]
             contribution = derivative * grad
             # Accumulate, never assign: a node used twice gets both uses.
-            child.grad = before + contribution  # type: ignore[operator]
-            yield new(Step, (node, child, derivative, contribution, before))
+            sums[key] = before + contribution  # type: ignore[index]
+            if steps:
+                yield new(Step, (node, child, derivative, contribution, before, grad))
 
 
-def backward(root: Value, order: Sequence[Value] | None = None) -> list[Value]:
-    """Set every node's grad to d(root)/d(node), summing over all uses; return the order."""
+def _start(
+    root: Value, order: Sequence[Value] | None, size: int | None
+) -> tuple[Sequence[Value], list[float] | dict[Value, float]]:
+    """The order to walk and its sums, all 0: by id when `size` says every id is its own in range(size)."""
     if order is None:
-        order = topological_order(root)
-    for _ in backward_steps(root, order):
+        order = topological_order(root, size)
+    # A list by id is as fast as the nodes' own slots; a dict by node is the general case
+    # (nodes built by hand, derivative graphs), about 1.3x slower.
+    return order, [0.0] * size if size is not None else dict.fromkeys(order, 0.0)
+
+
+class Gradients:
+    """d(root)/d(node) for every node of one backward walk, kept beside the graph: `grads[node]`.
+
+    0 for a node the root does not depend on and for a constant (whose
+    `grad` is None: this holds what the walk summed, not what is shown).
+    """
+
+    __slots__ = ("_sums",)
+
+    def __init__(self, sums: list[float] | dict[Value, float]) -> None:
+        self._sums = sums
+
+    def __getitem__(self, node: Value) -> float:
+        sums = self._sums
+        if isinstance(sums, list):
+            return sums[node.id]
+        return sums.get(node, 0.0)
+
+
+def gradients(root: Value, order: Sequence[Value] | None = None, size: int | None = None) -> Gradients:
+    """d(root)/d(node) for every node, by the one backward walk, without writing any node's `grad`.
+
+    What a view uses for a second output (a Jacobian's rows) or a derivative
+    graph (a Hessian's): the graph's own gradients stay those of its output.
+    `size`: every node's id is its own, in range(size) (a `Graph`'s are).
+    """
+    order, sums = _start(root, order, size)
+    for _ in _walk(root, order, sums, size is not None, False):
         pass
+    return Gradients(sums)
+
+
+def backward_steps(root: Value, order: Sequence[Value] | None = None, size: int | None = None) -> Iterator[Step]:
+    """The backward pass, one edge at a time, as data: nothing is written to any node.
+
+    The one walk of the tool: `backward` runs it to the end, `--explain`,
+    `--why` and the page read its steps, so what they show is what was
+    computed, and each step's `before` is the running sum a node had then.
+    """
+    order, sums = _start(root, order, size)
+    return _walk(root, order, sums, size is not None, True)
+
+
+def backward(root: Value, order: Sequence[Value] | None = None, size: int | None = None) -> list[Value]:
+    """Set every node's grad to d(root)/d(node), summing over all uses; return the order.
+
+    The one writer of `Value.grad`: the walk sums apart from the nodes, then
+    each node of `order` gets its sum (0 where nothing reached it), so a
+    second pass never adds onto stale gradients.  Views never call it: they
+    read `grad`, or take their own numbers from `gradients` and `backward_steps`.
+    """
+    if order is None:
+        order = topological_order(root, size)
+    sums = gradients(root, order, size)._sums
+    if isinstance(sums, list):
+        for node in order:
+            if node.op is not CONSTANT:
+                node.grad = sums[node.id]
+    else:
+        for node in order:
+            if node.op is not CONSTANT:
+                node.grad = sums[node]
+    root.grad = 1.0
     return order if isinstance(order, list) else list(order)

@@ -1,6 +1,6 @@
 """Forward mode and Jacobians: the same local derivatives, pushed the other way.
 
-Reverse mode (`engine.backward`) carries d(output)/d(node) from the output
+Reverse mode (`engine.backward`, `engine.gradients`) carries d(output)/d(node) from the output
 down, one pass per output.  Forward mode carries d(node)/d(input) from one
 input up, one pass per input: every node's tangent is the sum, over its
 arguments, of the local derivative times the argument's tangent.  The local
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from .engine import CONSTANT, INPUT, Value, backward, topological_order
+from .engine import CONSTANT, INPUT, Value, gradients, topological_order
 from .ops import FloatMath
 
 FORWARD, REVERSE = "forward", "reverse"
@@ -120,11 +120,14 @@ def cheaper_mode(outputs: int, inputs: int) -> str:
     return FORWARD if inputs < outputs else REVERSE
 
 
-def jacobian(outputs: Sequence[Value], inputs: Sequence[Value] | None = None, mode: str | None = None) -> Jacobian:
+def jacobian(
+    outputs: Sequence[Value], inputs: Sequence[Value] | None = None, mode: str | None = None, size: int | None = None
+) -> Jacobian:
     """The Jacobian of `outputs` over `inputs` (by default every input they depend on).
 
-    In reverse mode `engine.backward` writes `grad` on the nodes it visits:
-    callers that show gradients re-run their own backward afterwards.
+    Each reverse pass keeps its gradients apart (`engine.gradients`), so no
+    node's `grad` changes.  `size`: every node's id is its own, in range(size)
+    (a `Graph`'s are), which lets the passes keep their sums by id.
     """
     outputs = list(outputs)
     inputs = jacobian_inputs(outputs) if inputs is None else list(inputs)
@@ -132,8 +135,8 @@ def jacobian(outputs: Sequence[Value], inputs: Sequence[Value] | None = None, mo
     rows: list[list[float]] = [[0.0] * len(inputs) for _ in outputs]
     if mode == REVERSE:
         for i, output in enumerate(outputs):
-            reached = {node.id for node in backward(output)}
-            rows[i] = [float(x.grad) if x.id in reached and x.grad is not None else 0.0 for x in inputs]
+            grads = gradients(output, None, size)
+            rows[i] = [grads[x] for x in inputs]
         return Jacobian(outputs, list(inputs), rows, REVERSE, len(outputs))
     # One forward pass per input over the union of the outputs' graphs.
     order = _union_order(outputs)

@@ -21,7 +21,7 @@ from ..base.errors import ParseError, ProgramError, ProgramWarning, Source, Usag
 from ..base.numbers import rounded
 from ..base.options import Options
 from ..core.ops import CONSTANTS
-from ..language.evaluate import BUILTINS, Graph
+from ..language.evaluate import BUILTINS, Graph, Result
 from ..language.parse import Statement, parse
 from ..render.output import OutputContext
 
@@ -189,30 +189,28 @@ class Session:
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return
-        self._in_mode(result)
         self._print(self.num(result.value))
+        self._print_gradients(result)
+
+    def _print_gradients(self, result: Result) -> None:
+        """`∂/∂a = …` for every input bound to a name, as the session's mode shows it (:mode)."""
+        from ..analyses.subject import Subject
+
         inputs = {id(node) for node in result.inputs()}
         grads = [(name, node) for name, node in self.graph.names.items() if id(node) in inputs]
         if grads:
-            self._print("  " + "  ".join(f"∂/∂{name} = {self.num(node.grad)}" for name, node in grads))
+            grad = Subject(result, self.options).grad
+            self._print("  " + "  ".join(f"∂/∂{name} = {self.num(grad(node))}" for name, node in grads))
 
     def _result(self, of: str | None):
         if self.graph.last is None:
             self._error("nothing to differentiate yet: type a statement, e.g. a = 3")
             return None
         try:
-            return self._in_mode(self.graph.differentiate(of))
+            return self.graph.differentiate(of)
         except (ProgramError, UsageError) as error:
             self._error(f"error: {getattr(error, 'message', error)}")
             return None
-
-    def _in_mode(self, result):  # type: ignore[no-untyped-def]
-        """The result, its inputs' gradients recomputed by forward passes in forward mode (:mode)."""
-        if self.options.mode == "forward":
-            from ..analyses.modes import forward_gradients
-
-            forward_gradients(result)
-        return result
 
     # -- commands
     def command(self, text: str) -> None:
@@ -325,7 +323,9 @@ def _grad(session: Session, argument: str) -> None:
     if node is None:
         session._error(f"error: {_not_a_name(argument)}")
         return
-    session._print(f"∂{result.output_name}/∂{argument} = {session.num(node.grad)}")
+    from ..analyses.subject import Subject
+
+    session._print(f"∂{result.output_name}/∂{argument} = {session.num(Subject(result, session.options).grad(node))}")
 
 
 def _not_a_name(name: str) -> str:
@@ -532,10 +532,7 @@ def _grad_all(session: Session) -> None:
     if result is None:
         return
     session._print(f"{result.output_name} = {session.num(result.value)}")
-    inputs = {id(node) for node in result.inputs()}
-    grads = [(name, node) for name, node in session.graph.names.items() if id(node) in inputs]
-    if grads:
-        session._print("  " + "  ".join(f"∂/∂{name} = {session.num(node.grad)}" for name, node in grads))
+    session._print_gradients(result)
 
 
 def _reset(session: Session, argument: str) -> None:

@@ -192,7 +192,7 @@ def _finish_sweep(report: Report, out: OutputContext) -> int:
 
 
 def _warn_non_finite(report: Report, out: OutputContext) -> None:
-    bad = report.result.non_finite()
+    bad = report.non_finite()
     if bad:
         labels = ", ".join(report.label(node) for node in bad[:10])
         more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""

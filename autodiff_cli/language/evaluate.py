@@ -385,7 +385,7 @@ class Graph:
                 node.grad = 0.0
         with _no_cyclic_gc():
             order = topological_order(output, len(self.nodes))
-            backward(output, order)
+            backward(output, order, len(self.nodes))
         return Result(self, output, order)
 
     def label(self, node: Value) -> str:
@@ -532,9 +532,7 @@ class Result:
 
         inputs = self.dependent_inputs()
         with _no_cyclic_gc():
-            rows = hessian(self.output, inputs)
-            backward(self.output, self.order)  # each row's pass wrote over the first-order grads
-        return inputs, rows
+            return inputs, hessian(self.output, inputs)
 
     def formulas(self, names: dict[int, str] | None = None) -> list[tuple[Value, list[str]]]:
         """For each dependent input, d(output)/d(input) as statements of the language.

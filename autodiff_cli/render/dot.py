@@ -28,7 +28,7 @@ def render_dot(report: Report) -> str:
             attrs += ', style="filled,bold", fillcolor="lightblue"'
         elif node.op is CONSTANT:
             attrs += ', color="gray", fontcolor="gray40"'
-        data, grad = rounded(node.data, precision), rounded(node.grad, precision)
+        data, grad = rounded(node.data, precision), rounded(report.grad(node), precision)
         text = f"{{ {escape(label(node))} | data {escape(data)} | grad {escape(grad)} }}"
         out.append(f'  n{node.id} [{attrs}, label="{text}"];')
         if not isinstance(node.op, str):

@@ -200,7 +200,7 @@ def page_fragment(
     for node in drawn:
         first = None if node.op is CONSTANT else (1.0 if node is output else 0.0)
         start_grad[node.id] = rounded(first, precision)
-        widest[node.id] = max(len(start_grad[node.id]), len(rounded(node.grad, precision)))
+        widest[node.id] = max(len(start_grad[node.id]), len(rounded(report.grad(node), precision)))
     step_data = []
     step_lines = []
     uses: dict[int, int] = {}
@@ -214,7 +214,8 @@ def page_fragment(
     for data in step_data:
         data.append(uses[data[2]])
 
-    texts = {node.id: (rounded(node.data, precision), start_grad[node.id], rounded(node.grad, precision)) for node in drawn}
+    grad = report.grad
+    texts = {node.id: (rounded(node.data, precision), start_grad[node.id], rounded(grad(node), precision)) for node in drawn}
     ranges, statement_of = _statements(result, drawn)
     draw = len(drawn) <= DRAW_LIMIT
     drawing = ""
@@ -253,7 +254,7 @@ def page_fragment(
         "extras": _extras(report, drawn),
     }
     title = escape(f"{result.output_name} = {rounded(result.value, precision)}")
-    inputs = ", ".join(f"{escape(label(node))}.grad = {rounded(node.grad, precision)}" for node in result.dependent_inputs())
+    inputs = ", ".join(f"{escape(label(node))}.grad = {rounded(grad(node), precision)}" for node in result.dependent_inputs())
     payload = html_json(payload_data)
     return (
         f'<div class="adp" id="{prefix}" tabindex="0" data-layout="{engine}">'
@@ -350,7 +351,7 @@ def svg_document(report: Report, dot_finder: Callable[[], str | None] = find_dot
     """The graph with its final values and gradients as one SVG file (no Graphviz needed)."""
     precision = report.options.precision
     drawn = list(report.result.order)
-    texts = {node.id: (rounded(node.data, precision), rounded(node.grad, precision), "") for node in drawn}
+    texts = {node.id: (rounded(node.data, precision), rounded(report.grad(node), precision), "") for node in drawn}
     widths = {node.id: sum(record_cells(report.label(node), texts[node.id][0], len(texts[node.id][1]))) for node in drawn}
     svg = _svg(report, drawn, layout(drawn, widths, dot_finder), texts, "autodiff")
     head, rest = svg.split("<defs>", 1)

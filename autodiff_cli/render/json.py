@@ -48,8 +48,9 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     # In chunks, as the nodes: a million names joined at once were a list and
     # a string of about 100 MB each, the run's peak.
     separator = ""
+    shown = report.shown_gradients()
     while pairs := list(islice(variables, _CHUNK)):
-        write(separator + _variables_text(pairs))
+        write(separator + _variables_text(pairs, shown))
         separator = ", "
     write("}")
     for member, view in (
@@ -77,14 +78,23 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     write("]}\n")
 
 
-def _variables_text(pairs: list[tuple[str, Value]]) -> str:
-    """Some members of "variables", numbers by repr() and fixed as the nodes' are (`_write_nodes`)."""
+def _variables_text(pairs: list[tuple[str, Value]], shown: dict[int, float]) -> str:
+    """Some members of "variables", numbers by repr() and fixed as the nodes' are (`_write_nodes`).
+
+    `shown`: node id -> the gradient shown in place of `node.grad` (forward mode's inputs').
+    """
     total = sum([node.data for _, node in pairs])
+    grads = [shown.get(node.id, node.grad) for _, node in pairs] if shown else [node.grad for _, node in pairs]
     if total - total != 0.0:  # a value JSON spells otherwise (or values summing past a double): the exact path
         return ", ".join(
-            [f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}' for name, node in pairs]
+            [
+                f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(grad)}}}'
+                for (name, node), grad in zip(pairs, grads)
+            ]
         )
-    return _fixed(", ".join([f'{quote(name)}: {{"value": {node.data!r}, "grad": {node.grad!r}}}' for name, node in pairs]))
+    return _fixed(
+        ", ".join([f'{quote(name)}: {{"value": {node.data!r}, "grad": {grad!r}}}' for (name, node), grad in zip(pairs, grads)])
+    )
 
 
 def _hessian(report: Report, write: Callable[[str], object]) -> None:
@@ -198,6 +208,7 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     keyed = sorted(report.keys.items())  # an input is named by its key: (id, key), in id order
     next_key = 0
     nodes = graph.nodes
+    shown = report.shown_gradients()  # forward mode's inputs' gradients, in place of theirs (else empty)
     for start in range(0, len(nodes), _CHUNK):
         chunk = nodes[start : start + _CHUNK]
         stop = start + len(chunk)
@@ -221,12 +232,13 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
             data = node.data
             if finite and (data - data != 0.0 or data.__class__ is not float):  # JSON spells it otherwise
                 finite = False
+            grad = shown.get(node.id, node.grad) if shown else node.grad
             add(
                 f'{{"id": {node.id}, "label": {label}, "op": "{op if op.__class__ is str else op.name}", '  # type: ignore[union-attr]
-                f'"inputs": [{inputs}], "value": {data!r}, "grad": {node.grad!r}}}'
+                f'"inputs": [{inputs}], "value": {data!r}, "grad": {grad!r}}}'
             )
         if not finite:  # never in a graph the evaluator built (its values are finite floats); kept exact anyway
-            parts = [_node_text(node, label) for node, label in zip(chunk, map(quote, labels))]
+            parts = [_node_text(node, label, shown.get(node.id, node.grad)) for node, label in zip(chunk, map(quote, labels))]
         write((", " if start else "") + _fixed(", ".join(parts)))
 
 
@@ -242,9 +254,9 @@ def _inputs(children: tuple[Value, ...]) -> str:
     return ", ".join([str(child.id) for child in children])
 
 
-def _node_text(node: Value, label: str) -> str:
+def _node_text(node: Value, label: str, grad: float | None) -> str:
     """One node, every number through json_number: the exact path for a chunk with a value that is not finite."""
     return (
         f'{{"id": {node.id}, "label": {label}, "op": "{node.op_name}", '
-        f'"inputs": [{_inputs(node.children)}], "value": {json_number(node.data)}, "grad": {json_number(node.grad)}}}'
+        f'"inputs": [{_inputs(node.children)}], "value": {json_number(node.data)}, "grad": {json_number(grad)}}}'
     )

@@ -54,7 +54,7 @@ def render_latex(report: Report) -> str:
     writer puts them in `//` comments, and the document stays one document.
     """
     result, options, keys = report.result, report.options, report.keys
-    shown_table = table(result, options.precision, None if options.show_all else ROW_LIMIT, keys)
+    shown_table = table(result, options.precision, None if options.show_all else ROW_LIMIT, keys, report.grad)
     needs = "amsmath, booktabs and longtable" if r"\begin{longtable}" in shown_table else "amsmath and booktabs"
     parts = [
         f"% autodiff {__version__}: {escape_text(result.graph.source.name)}, the gradient of "
@@ -167,13 +167,15 @@ def _flatten(pieces: list[str | Value], shown: dict[int, tuple[list[str | Value]
 # ------------------------------------------------------------------ the table
 
 
-def table(result: Result, precision: int, limit: int | None, keys: dict[int, str]) -> str:
+def table(
+    result: Result, precision: int, limit: int | None, keys: dict[int, str], grad: Callable[[Value], float | None] | None = None
+) -> str:
     """The table of values and gradients, in the order of the text table (booktabs rules).
 
-    It keeps to the page: when a label is long, the node column wraps (its
-    text may break after an operator) and takes what the other columns leave
-    of the line, in a smaller font if they leave little; a table longer than
-    a page is a `longtable`, which goes on over the next pages.
+    A node's gradient is `grad(node)` (the report's), by default `node.grad`. The table keeps to the
+    page: when a label is long, the node column wraps (its text may break after an operator) and takes
+    what the other columns leave of the line, in a smaller font if they leave little; a table longer
+    than a page is a `longtable`, which goes on over the next pages.
     """
     graph = result.graph
     in_order = {node.id for node in result.order}
@@ -182,14 +184,14 @@ def table(result: Result, precision: int, limit: int | None, keys: dict[int, str
     if limit is not None and len(nodes) > limit:
         hidden = len(nodes) - limit
         nodes = nodes[: limit // 2] + [None] + nodes[len(nodes) - (limit - limit // 2) :]
-    cells = _cells(result, nodes, precision, keys, escape_text)
+    cells = _cells(result, nodes, precision, keys, escape_text, grad)
     # ems each column takes (a character is about 0.55em), and the separators' (10 \tabcolsep, 6em at 10pt)
     others = 0.55 * sum(max((math_width(row[i]) for row in cells if row is not None), default=1) for i in (0, 2, 3, 4)) + 6
     labels = [math_width(row[1]) for row in cells if row is not None]
     wide = 0.55 * max(labels, default=0) + others > _SIZES[0][1]
     spec, size = "rllrr", ""
     if wide:
-        cells = _cells(result, nodes, precision, keys, breakable_text)
+        cells = _cells(result, nodes, precision, keys, breakable_text, grad)
         # The node column gets what is left of the line, at least 12em and its widest name (math does not break).
         names = [math_width(piece) for row in cells if row is not None for piece in re.findall(r"\$[^$]*\$", row[1])]
         need = max([12.0, *(0.55 * width for width in names)])
@@ -217,7 +219,12 @@ def table(result: Result, precision: int, limit: int | None, keys: dict[int, str
 
 
 def _cells(
-    result: Result, nodes: Sequence[Value | None], precision: int, keys: dict[int, str], text: Callable[[str], str]
+    result: Result,
+    nodes: Sequence[Value | None],
+    precision: int,
+    keys: dict[int, str],
+    text: Callable[[str], str],
+    grad: Callable[[Value], float | None] | None = None,
 ) -> list[list[str] | None]:
     r"""Each row's cells (None for the elided middle), program text in `\texttt` written by `text`."""
     graph = result.graph
@@ -234,13 +241,14 @@ def _cells(
             label = r"\texttt{" + text(graph.label(node)) + "}"
         if node is result.output:
             label = r"\textbf{" + label + "} (output)"
+        shown = node.grad if grad is None else grad(node)
         cells.append(
             [
                 str(node.id),
                 label,
                 escape_text(node.op_name),
                 f"${number_text(rounded(node.data, precision))}$",
-                "---" if node.grad is None else f"${number_text(rounded(node.grad, precision))}$",
+                "---" if shown is None else f"${number_text(rounded(shown, precision))}$",
             ]
         )
     return cells

@@ -55,7 +55,7 @@ def _rows(report: Report, precision: int, limit: int | None) -> list[tuple[tuple
         if not kind and node.op is CONSTANT:
             kind = "const"
         label = report.label(node) + (f" ({kind})" if kind in ("output", "input") else "")
-        cells = (str(node.id), label, node.op_name, rounded(node.data, precision), rounded(node.grad, precision))
+        cells = (str(node.id), label, node.op_name, rounded(node.data, precision), rounded(report.grad(node), precision))
         rows.append((cells, kind))
     return rows
 

@@ -55,7 +55,7 @@ def why_lines(report: Report, node: Value, steps: list[Step]) -> list[str]:
     head = f"{atomic(label)}.grad"
     if node.op is CONSTANT:
         return [f"{label} is a constant: it has no gradient"]
-    grad = rounded(node.grad, precision)
+    grad = rounded(node.grad, precision)  # the backward pass's, as its steps below add up to
     if node is result.output:
         return [f"{head} = {grad}   (the output: backpropagation starts here with 1)"]
     if not any(other is node for other in result.order):
@@ -69,7 +69,7 @@ def why_lines(report: Report, node: Value, steps: list[Step]) -> list[str]:
                 rounded(step.contribution, precision),
                 f"via {expression(report, user)}",
                 local_rule(report, user, position, step.local) + ",",
-                f"{atomic(report.label(user))}.grad = {rounded(user.grad, precision)})",
+                f"{atomic(report.label(user))}.grad = {rounded(step.grad, precision)})",
             )
         )
     indent = " " * len(head)

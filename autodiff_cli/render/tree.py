@@ -38,7 +38,7 @@ def render_tree(report: Report, precision: int = 6, depth_limit: int = DEPTH_LIM
 
     def text(node) -> str:
         kind = "input" if node.op is INPUT else "const" if node.op is CONSTANT else node.op_name
-        value, grad = rounded(node.data, precision), rounded(node.grad, precision)
+        value, grad = rounded(node.data, precision), rounded(report.grad(node), precision)
         return f"#{numbers[node.id]} {label(node)} [{kind}] = {value}  grad {grad}"
 
     root = result.output

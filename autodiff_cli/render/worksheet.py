@@ -33,7 +33,7 @@ def _rows(report: Report, steps: dict[int, list[Step]]) -> list[_Row]:
             (
                 expression(report, step.node),
                 rounded(step.local, precision),
-                rounded(step.node.grad, precision),
+                rounded(step.grad, precision),
                 rounded(step.contribution, precision),
             )
             for step in steps.get(node.id, [])

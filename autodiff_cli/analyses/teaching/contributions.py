@@ -21,7 +21,7 @@ def contributions(result: Result, explained: Iterable[ExplainEntry] | None = Non
     """
     into: dict[int, list[Step]] = {node.id: [] for node in result.order if node.op is not CONSTANT}
     steps: Iterable[Step] = (
-        backward_steps(result.output, result.order)
+        backward_steps(result.output, result.order, len(result.graph.nodes))
         if explained is None
         else (step for entry in explained for step in entry.steps)
     )
