@@ -5,7 +5,9 @@ value.  The graph is not parsed again: `replay.forward_values` runs it forward
 at the new values, and a step outside its domain is reported where, and as,
 `eval` of the edited program would report it.  A graph that `grad()` built into is the
 exception: its derivative nodes took their branches (relu', ties) at the old
-values, so such a program is evaluated again from its edited text.
+values, so such a program is evaluated again from its edited text.  The
+literals' own point need not be in every operation's domain: only the moved
+point is evaluated for the user (`run_moving`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .engine import INPUT, Value
 from .errors import EvaluationError, ProgramError, Source, UsageError
 from .evaluate import Graph
 from .ops import DomainError
+from .parse import Statement
 from .replay import ReplayError, forward_values
 
 #: A number as the language writes it, with an optional sign.
@@ -78,6 +81,24 @@ def overrides_for(graph: Graph, assignments: Sequence[tuple[str, float]], option
             raise UsageError(f"{option} {name}: given twice")
         overrides[node.id] = value
     return overrides
+
+
+def run_moving(graph: Graph, statements: Iterable[Statement]) -> Graph:
+    """Run a program whose inputs will move (`--at`, `--sweep`) into `graph`: a failing step is no error yet.
+
+    Only the graph's shape is needed where the literals put it: `x = 0; y = log(x)`
+    with `--at x=2` is evaluated at x = 2, where log is defined.  So a step outside
+    its domain at the literals' point builds the graph again, leniently (nan where a
+    step fails), and the error, if any, is the one `apply` finds at the moved point.
+    """
+    try:
+        graph.run(statements)
+    except EvaluationError:
+        from .parse import parse
+
+        graph = Graph(graph.source, lenient=True)
+        graph.run(parse(graph.source.text))
+    return graph
 
 
 def apply(graph: Graph, overrides: dict[int, float]) -> Graph:

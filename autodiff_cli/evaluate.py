@@ -53,8 +53,12 @@ LABEL_LIMIT = 60
 class Graph:
     """The nodes a program has built, their source spans, and its names."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, lenient: bool = False) -> None:
         self.source = source
+        # Lenient: a step outside its domain makes a nan node instead of an error.  For
+        # `--at` and `--sweep`, whose inputs move away from the literals before anything
+        # is shown: only the graph's shape is needed at the literals' point.
+        self.lenient = lenient
         self.nodes: list[Value] = []
         # 4-byte offsets (a source over 4 GB could not be held in memory anyway).
         self.starts = array("I")
@@ -159,8 +163,10 @@ class Graph:
                     del stack[len(stack) - taken :]
                     data = op.forward(*[child.data for child in children])
             except (DomainError, OverflowError) as error:
-                raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
-            if not -inf < data < inf:
+                if not self.lenient:
+                    raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
+                data = math.nan
+            if not -inf < data < inf and not self.lenient:
                 raise self._step_error(op, children, None, start, end, operand_spans, offset)
             node = Value(data, op, children, len(nodes))
             nodes.append(node)
@@ -336,7 +342,7 @@ class Graph:
         m = GraphMath()
         with _no_cyclic_gc():
             result = gradient(y, x, m)
-            if not math.isfinite(result.data):
+            if not math.isfinite(result.data) and not self.lenient:
                 # Before adopting any node: a REPL session goes on with its graph as it was.
                 raise EvaluationError(
                     f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a pole of a derivative",

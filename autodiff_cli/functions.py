@@ -177,8 +177,10 @@ def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_
         try:
             data = operation.forward(*[child.data for child in children])
         except (DomainError, OverflowError) as error:
-            raise _inside(graph, frame.function, error, operation.name, span, call_span) from None
-        if not -math.inf < data < math.inf:
+            if not graph.lenient:
+                raise _inside(graph, frame.function, error, operation.name, span, call_span) from None
+            data = math.nan
+        if not -math.inf < data < math.inf and not graph.lenient:
             raise _inside(graph, frame.function, None, operation.name, span, call_span)
         node = Value(data, operation, children)
         frame.stack.append(graph.labelled(node, span, _label(graph, frame, span)))

@@ -66,15 +66,23 @@ def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
         return
     source = Source(name, program)
     try:
+        from .at import apply, overrides_for, run_moving
         from .evaluate import Graph
         from .parse import parse
+        from .points import check_usage
         from .report import build_report
 
+        assignments = check_usage(options)
         graph = Graph(source)
-        graph.run(parse(program))
+        if assignments or options.sweep:  # the inputs move, as on the command line
+            graph = run_moving(graph, parse(program))
+        else:
+            graph.run(parse(program))
+        if assignments and not options.sweep:
+            graph = apply(graph, overrides_for(graph, assignments))
         report = build_report(graph.differentiate(options.of), options)
     except ProgramError as error:
-        print(format_error(error, source), file=sys.stderr)
+        print(format_error(error, getattr(error, "edited_source", None) or source), file=sys.stderr)
         return
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)

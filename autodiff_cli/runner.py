@@ -57,11 +57,17 @@ def run_program(
 
         graph = Graph(source)
         with RunProgress(len(source.text)) as progress:
-            graph.run(progress.track(parse(source.text)))
+            statements = progress.track(parse(source.text))
+            if assignments or options.sweep:
+                from .at import run_moving
+
+                graph = run_moving(graph, statements)
+            else:
+                graph.run(statements)
             if graph.last is None and options.of is None:
                 out.warn(f"{source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
-            if assignments:
+            if assignments and not options.sweep:  # a sweep fixes the --at inputs at each of its points
                 from .at import apply, overrides_for
 
                 graph = apply(graph, overrides_for(graph, assignments))

@@ -1,0 +1,157 @@
+"""Defects a new user found, each through the real interface, with its siblings.
+
+Oracles are independent of the tool: `math` for values, the real micrograd
+package for `--compare no-reset`, the files of the repository for the
+references messages make.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+# ---------------------------------------------------------------- --at and --sweep move off a failing literal
+
+LOG_AT_ZERO = "x = 0; y = log(x)"
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_at_moves_off_a_literal_outside_the_domain(run) -> None:
+    result = run("eval", "-f", "json", "--at", "x=2", LOG_AT_ZERO)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["value"] == pytest.approx(math.log(2), rel=1e-15)
+    assert document["variables"]["x"] == {"value": 2.0, "grad": 0.5}
+    assert result.stderr == ""
+
+
+def test_at_moves_off_a_failing_literal_in_the_table(run) -> None:
+    result = run("eval", "--at", "x=2", LOG_AT_ZERO)
+    assert result.exit_code == 0, result.stderr
+    assert "0.693147" in result.stdout and "0.5" in result.stdout
+
+
+def test_sweep_moves_off_a_literal_outside_the_domain(run) -> None:
+    result = run("eval", "-f", "json", "--sweep", "x=1:3:3", LOG_AT_ZERO)
+    assert result.exit_code == 0, result.stderr
+    points = _json_lines(result.stdout)
+    assert [point["point"]["x"] for point in points] == [1.0, 2.0, 3.0]
+    for point in points:
+        x = point["point"]["x"]
+        assert point["value"] == pytest.approx(math.log(x), rel=1e-15, abs=1e-300)
+        assert point["grad"]["x"] == pytest.approx(1 / x, rel=1e-15)
+        assert point["error"] is None
+
+
+def test_check_at_a_moved_point(run) -> None:
+    result = run("eval", "-f", "json", "--check", "--at", "x=2", LOG_AT_ZERO)
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["check"]
+    assert row["status"] == "ok" and row["gradient"] == 0.5
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--hessian"], id="hessian"),
+        pytest.param(["--symbolic"], id="symbolic"),
+        pytest.param(["--explain"], id="explain"),
+        pytest.param(["--taylor", "x:2"], id="taylor"),
+        pytest.param(["--compare"], id="compare"),
+        pytest.param(["--why", "x"], id="why"),
+        pytest.param(["--mode", "forward"], id="forward-mode"),
+    ],
+)
+def test_every_view_works_at_a_moved_point(run, args: list[str]) -> None:
+    """y = x log x at x = 2: y' = log 2 + 1, whatever view is asked for as well."""
+    result = run("eval", "-f", "json", *args, "--at", "x=2", "x = 0; y = log(x) * x")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["variables"]["x"]["grad"] == pytest.approx(math.log(2) + 1, rel=1e-15)
+
+
+def test_at_and_sweep_together_move_off_a_failing_literal(run) -> None:
+    result = run("eval", "-f", "csv", "--at", "k=3", "--sweep", "x=1:2:2", "x = 0; k = 0; y = log(x) / k")
+    assert result.exit_code == 0, result.stderr
+    header, *rows = [line.split(",") for line in result.stdout.splitlines()]
+    assert header[:4] == ["x", "value", "d/dx", "d/dk"]
+    assert [float(row[1]) for row in rows] == pytest.approx([0.0, math.log(2) / 3], rel=1e-15)
+    assert [float(row[2]) for row in rows] == pytest.approx([1 / 3, 1 / 6], rel=1e-15)
+
+
+def test_grad_and_functions_move_off_a_failing_literal(run) -> None:
+    program = "f(t) = log(t) * t; x = 0; y = f(x); g = grad(y, x)"  # g = log x + 1
+    result = run("eval", "-f", "json", "--at", "x=2", program)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["variables"]["g"]["value"] == pytest.approx(math.log(2) + 1, rel=1e-15)
+
+
+def test_run_moves_off_a_failing_literal(run, tmp_path) -> None:
+    program = tmp_path / "log.ad"
+    program.write_text("x = 0\ny = sqrt(x - 1)\n")
+    result = run("run", "-f", "json", "--at", "x=5", str(program))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["variables"]["x"]["grad"] == pytest.approx(0.25, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("args", "program", "message", "failing"),
+    [
+        pytest.param(["--at", "x=-1"], LOG_AT_ZERO, "log of a non-positive number (-1)", "log(x)", id="at"),
+        pytest.param(
+            ["--at", "k=2"], "x = 0; k = 1; y = log(x) * k", "log of a non-positive number (0)", "log(x)",
+            id="another-input-moved",
+        ),
+        pytest.param(["--check", "--at", "x=-3"], "x = 0\ny = sqrt(x)", "sqrt of a negative number (-3)", "sqrt(x)", id="check"),
+        pytest.param(["--sweep", "x=-1:1:3"], LOG_AT_ZERO, "log of a non-positive number (-1)", "log(x)", id="sweep"),
+    ],
+)
+def test_an_error_at_the_moved_point_has_its_caret(run, args, program, message, failing) -> None:
+    result = run("eval", *args, program)
+    assert result.exit_code == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    line = next(line for line in program.splitlines() if failing in line)
+    shown = next(index for index, text in enumerate(lines) if text.endswith("| " + line))
+    margin = lines[shown].index("| ") + 2
+    caret = lines[shown + 1]
+    assert caret[margin:].strip() == "^" * len(failing)
+    assert caret.index("^") - margin == line.index(failing)
+
+
+def test_without_moving_the_literal_point_must_be_in_the_domain(run) -> None:
+    result = run("eval", LOG_AT_ZERO)
+    assert result.exit_code == 1 and "log of a non-positive number (0)" in result.stderr
+
+
+def test_a_wrong_program_is_still_wrong_when_inputs_move(run) -> None:
+    result = run("eval", "--at", "x=2", "x = 0; y = log(x); z = nope")
+    assert result.exit_code == 1 and "unknown name 'nope'" in result.stderr
+
+
+def test_the_notebook_magic_moves_inputs_as_the_command_line_does(tmp_path) -> None:
+    """`%autodiff --at x=2 ...` in a real kernel: the table at x = 2 (the magic used to show the literals' point)."""
+    nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed (pip install '.[test]')")
+    nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed (pip install '.[test]')")
+    pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install '.[test]')")
+    cells = [
+        "%load_ext autodiff_cli",
+        f"%autodiff --at x=2 {LOG_AT_ZERO}",
+        f"%autodiff --at x=-1 {LOG_AT_ZERO}",
+    ]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    resources = {"metadata": {"path": str(tmp_path)}}
+    client = nbclient.NotebookClient(notebook, timeout=180, kernel_name="python3", resources=resources)
+    client.execute()
+    (shown,) = [out for out in notebook.cells[1].outputs if "data" in out]
+    rows = [line.split() for line in shown["data"]["text/plain"].splitlines()]
+    assert ["0", "x", "(input)", "input", "2", "0.5"] in rows
+    assert ["1", "y", "(output)", "log", "0.693147", "1"] in rows
+    errors = "".join(out.get("text", "") for out in notebook.cells[2].outputs if out.get("name") == "stderr")
+    assert "log of a non-positive number (-1)" in errors and "^^^^^^" in errors
