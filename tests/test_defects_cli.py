@@ -155,3 +155,34 @@ def test_the_notebook_magic_moves_inputs_as_the_command_line_does(tmp_path) -> N
     assert ["1", "y", "(output)", "log", "0.693147", "1"] in rows
     errors = "".join(out.get("text", "") for out in notebook.cells[2].outputs if out.get("name") == "stderr")
     assert "log of a non-positive number (-1)" in errors and "^^^^^^" in errors
+
+
+# ---------------------------------------------------------------- forward mode explains every rule
+
+
+def _call(name: str, arity: int) -> str:
+    arguments = {1: "x", 2: "x, y", 3: "x, y, 0.9", -1: "x, y, x"}[arity]
+    return f"{name}({arguments})"
+
+
+def test_forward_mode_explains_every_function(run) -> None:
+    """`--mode forward --explain` words each function's rule and adds up every argument's term.
+
+    It raised KeyError on a rule naming a function (tanh, cos), and showed
+    only the first argument's term of sum(...) and prod(...).
+    """
+    from autodiff_cli.ops import FUNCTIONS
+
+    for name, operation in FUNCTIONS.items():
+        call = _call(name, operation.arity)
+        result = run("eval", "--mode", "forward", "--explain", "-p", "17", f"x = 0.3; y = 0.4; z = {call}")
+        assert result.exit_code == 0, (name, result.stderr)
+        steps = [line for line in result.stdout.splitlines() if line.startswith("  z = ")]
+        assert len(steps) == (1 if operation.arity == 1 else 2), result.stdout
+        for line in steps:
+            *_, terms, tangent = line.split(" = ")
+            products = [term.split(" * ") for term in terms.split(" + ")]
+            moving = {1: 1, 2: 2, 3: 2, -1: 3}[operation.arity]  # the arguments that are not constants
+            assert len(products) == moving, (name, line)  # one term an argument
+            total = sum(float(d) * float(t) for d, t in products if float(t) != 0.0)
+            assert total == pytest.approx(float(tangent), rel=1e-12, abs=1e-300), (name, line)

@@ -74,12 +74,13 @@ def _tangent_line(report: Report, step: TangentStep) -> str:
     head, operands = statement_text(report, node)
     words = {"out": atomic(label(node)), "x": operands[0] if operands else "", "y": operands[1] if len(operands) > 1 else ""}
     terms = [
-        (child, rule, d, t)
-        for child, rule, d, t in zip(children, op.rules, step.local, step.moved)  # type: ignore[union-attr]
+        (child, op.rule(index), d, t)  # type: ignore[union-attr]  # one rule for each argument of sum(...), prod(...)
+        for index, (child, d, t) in enumerate(zip(children, step.local, step.moved))
         if child.op is not CONSTANT
     ]
     rules = " + ".join(
-        f"{atomic(_RULE_WORD.sub(lambda m: words[m.group(1)], rule))} * {_primed(label(child))}" for child, rule, _, _ in terms
+        f"{atomic(_RULE_WORD.sub(lambda m: words.get(m.group(1), m.group(1)), rule))} * {_primed(label(child))}"
+        for child, rule, _, _ in terms
     )
     numbers = " + ".join(f"{rounded(d, precision)} * {rounded(t, precision)}" for _, _, d, t in terms)
     return f"{head}   {_primed(label(node))} = {rules} = {numbers} = {rounded(step.tangent, precision)}"
