@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections import Counter
 
 import pytest
+from click.testing import CliRunner
+
+from autodiff_cli.cli import cli
 
 # ---------------------------------------------------------------- --at and --sweep move off a failing literal
 
@@ -155,6 +160,75 @@ def test_the_notebook_magic_moves_inputs_as_the_command_line_does(tmp_path) -> N
     assert ["1", "y", "(output)", "log", "0.693147", "1"] in rows
     errors = "".join(out.get("text", "") for out in notebook.cells[2].outputs if out.get("name") == "stderr")
     assert "log of a non-positive number (-1)" in errors and "^^^^^^" in errors
+
+
+# ---------------------------------------------------------------- a narrow terminal never cuts a number
+
+# No digit in any label; `shallow` is a tree of four levels.
+NEURON = "x = 0.5; w = -1.25; b = 0.1; shallow = tanh(x*w) * sigmoid(b); y = tanh(x*w + b) * sigmoid(x)"
+NUMBER = re.compile(r"(?<![\w.])-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?(?![\w.])")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+VIEWS = {
+    "table": [],
+    # Four levels: a terminal's tree shows at least four, and says how many nodes it leaves out below.
+    "tree": ["-f", "tree", "--of", "shallow"],
+    "check": ["--check"],
+    "hessian": ["--hessian"],
+    "sweep-table": ["--sweep", "x=-1:1:5"],
+    "taylor": ["--taylor", "x:3"],
+    "jacobian": ["--of", "y,x"],
+    "explain": ["--explain"],
+    "why": ["--why", "x"],
+    "compare": ["--compare"],
+    "symbolic": ["--symbolic"],
+    "forward-mode": ["--mode", "forward", "--explain"],
+    "precision-17": ["-p", "17", "--check", "--hessian"],
+}
+
+
+def _numbers(text: str) -> Counter[str]:
+    return Counter(NUMBER.findall(text))
+
+
+@pytest.mark.parametrize("width", [20, 40, 80])
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_a_narrow_terminal_never_cuts_a_number(view: str, width: int) -> None:
+    """Every number a pipe shows (nothing is cut there) is shown whole on a terminal of any width."""
+    args = ["eval", *VIEWS[view], NEURON]
+    piped = CliRunner(env={"COLUMNS": str(width), "NO_COLOR": "1"}).invoke(cli, args, catch_exceptions=False)
+    terminal = CliRunner(env={"COLUMNS": str(width), "NO_COLOR": "1", "TTY_COMPATIBLE": "1"}).invoke(
+        cli, args, catch_exceptions=False
+    )
+    assert piped.exit_code == terminal.exit_code == 0, terminal.stderr
+    shown = ANSI.sub("", terminal.stdout)
+    if view != "sweep-table":  # the one plain-text view on a terminal too
+        assert "─" in shown  # really the terminal's layout
+    expected = _numbers(piped.stdout)
+    assert expected, piped.stdout
+    missing = expected - _numbers(shown)
+    assert not missing, f"cut or lost at width {width}: {dict(missing)}\n{shown}"
+    assert "…" not in shown.replace("… ", "")  # no number ends in an ellipsis
+
+
+def test_forty_columns_fit_the_table_with_its_numbers_whole() -> None:
+    """The report's case: at 40 columns the main table fits in 40 columns, its labels folded, every number whole."""
+    terminal = CliRunner(env={"COLUMNS": "40", "NO_COLOR": "1", "TTY_COMPATIBLE": "1"}).invoke(cli, ["eval", NEURON])
+    lines = ANSI.sub("", terminal.stdout).splitlines()
+    table = lines[: lines.index("")]
+    assert max(len(line.rstrip()) for line in table) <= 40
+    expected = {
+        "x": (0.5, None),
+        "w": (-1.25, None),
+        "y": (math.tanh(0.5 * -1.25 + 0.1) / (1 + math.exp(-0.5)), 1.0),
+    }
+    text = "\n".join(table)
+    for value, grad in expected.values():
+        assert f"{value:.6g}" in text
+        if grad is not None:
+            assert f"{grad:.6g}" in text
+    sigmoid = 1 / (1 + math.exp(-0.5))
+    assert f"{sigmoid:.6g}" in text  # 0.622459, whole
 
 
 # ---------------------------------------------------------------- forward mode explains every rule
