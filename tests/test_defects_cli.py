@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import shlex
+import subprocess
 from collections import Counter
 
 import pytest
 from click.testing import CliRunner
 
 from autodiff_cli.cli import cli
+
+from .test_cli import _command
+
+PIPE_ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 
 # ---------------------------------------------------------------- --at and --sweep move off a failing literal
 
@@ -260,3 +267,60 @@ def test_forward_mode_explains_every_function(run) -> None:
             assert len(products) == moving, (name, line)  # one term an argument
             total = sum(float(d) * float(t) for d, t in products if float(t) != 0.0)
             assert total == pytest.approx(float(tangent), rel=1e-12, abs=1e-300), (name, line)
+
+
+# ---------------------------------------------------------------- a closed pipe ends quietly, exit 0
+
+SQUARE = "x = 0; y = x * x"
+CHAIN = "a0 = 1\n" + "".join(f"a{i + 1} = a{i} * 1.0001\n" for i in range(5000))
+
+PIPED = {
+    "sweep-csv": ["eval", "-f", "csv", "--sweep", "x=0:1:100000", SQUARE],
+    "sweep-json-lines": ["eval", "-f", "json", "--sweep", "x=0:1:100000", SQUARE],
+    "sweep-table": ["eval", "--all", "--sweep", "x=0:1:100000", SQUARE],
+    "sweep-grid-csv": ["eval", "-f", "csv", "--sweep", "x=0:1:400", "--sweep", "z=0:1:400", "x = 0; z = 1; y = x * z"],
+    "csv-of-run": ["run", "-f", "csv", "--sweep", "x=0:1:100000", "PROGRAM"],
+    "table-all": ["run", "--all", "CHAIN"],
+    "json-fast-path": ["eval", "-f", "json", "-"],
+    "explain": ["run", "--explain", "CHAIN"],
+    "repl": ["repl"],
+}
+
+
+def _piped_command(case: str, tmp_path) -> tuple[list[str], str | None]:
+    """The command line of a case, with its files written; and what goes to its stdin."""
+    chain = tmp_path / "chain.ad"
+    chain.write_text(CHAIN)
+    square = tmp_path / "square.ad"
+    square.write_text(SQUARE)
+    args = [{"CHAIN": str(chain), "PROGRAM": str(square)}.get(arg, arg) for arg in PIPED[case]]
+    stdin = CHAIN if case in ("json-fast-path", "repl") else None
+    return [*_command(), *args], stdin
+
+
+@pytest.mark.parametrize("case", list(PIPED))
+def test_head_after_one_line_ends_quietly_with_exit_0(case: str, tmp_path) -> None:
+    """`autodiff ... | head -1` in a real shell: the closed pipe is not "the program is wrong" (it was exit 1)."""
+    command, stdin = _piped_command(case, tmp_path)
+    errors = tmp_path / "stderr"
+    script = f"{shlex.join(command)} 2>{shlex.quote(str(errors))} | head -1; echo \"status=${{PIPESTATUS[0]}}\""
+    done = subprocess.run(["bash", "-c", script], input=stdin, capture_output=True, text=True, env=PIPE_ENV, timeout=300)
+    first, status = done.stdout.splitlines()
+    assert status == "status=0", errors.read_text()
+    assert first.strip()
+    assert errors.read_text() == ""
+
+
+@pytest.mark.parametrize("case", ["sweep-csv", "sweep-json-lines", "table-all"])
+def test_a_reader_that_closes_after_one_line(case: str, tmp_path) -> None:
+    """The same with our own reader: one line read, the pipe closed, then the exit code."""
+    command, stdin = _piped_command(case, tmp_path)
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE if stdin else None, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=PIPE_ENV
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 0, stderr
+    assert stderr == ""
