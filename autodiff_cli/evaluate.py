@@ -46,6 +46,9 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: Where messages send a user about nan, inf and overflow (tests/test_defects_cli.py checks it exists).
+NUMERIC_POLICY = '"Numeric policy" in docs/language.md'
+
 #: Longest source text shown as a node's label (longer text ends in "…").
 LABEL_LIMIT = 60
 
@@ -345,9 +348,10 @@ class Graph:
             if not math.isfinite(result.data) and not self.lenient:
                 # Before adopting any node: a REPL session goes on with its graph as it was.
                 raise EvaluationError(
-                    f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a pole of a derivative",
+                    f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a local derivative is infinite or "
+                    "undefined, such as sqrt'(0), or the derivative is too large for a double",
                     (start, end),
-                    "see the numeric policy in the README",
+                    f"see {NUMERIC_POLICY}",
                 )
             for node in adopted(result, m):
                 self._node(node, start, end)
@@ -587,6 +591,24 @@ class Result:
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""
         return [node for node in self.order if node.grad is not None and not math.isfinite(node.grad)]
+
+    def non_finite_cause(self) -> str:
+        """Why the first gradient that is not finite is not: the step of the backward pass where it began.
+
+        The backward pass is walked again (it leaves the same gradients), on
+        the warning's path only.
+        """
+        from .engine import backward_steps
+
+        label = self.graph.label
+        for step in backward_steps(self.output, self.order):
+            if not math.isfinite(step.local):
+                return f"the derivative of {label(step.node)} with respect to {label(step.child)} is {step.local} here"
+            if not math.isfinite(step.contribution):
+                return f"overflow: the gradient {label(step.child)} receives from {label(step.node)} is too large for a double"
+            if not math.isfinite(step.before + step.contribution):
+                return f"the gradients {label(step.child)} receives add up to {step.before + step.contribution}"
+        return "a gradient is not finite"
 
 
 def evaluate(text: str, of: str | None = None, source_name: str = "<input>") -> Result:

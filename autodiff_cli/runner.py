@@ -153,9 +153,12 @@ def _finish_sweep(report: Report, out: OutputContext) -> int:
     count, keys = non_finite_gradients(sweep)
     if count:
         derivatives = ", ".join(f"d/d{key}" for key in keys)
+        from .evaluate import NUMERIC_POLICY
+
         out.warn(
             f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
-            f"({derivatives}: a pole or kink of a derivative; see README)"
+            f"({derivatives}: a local derivative is infinite or undefined there, such as sqrt'(0), "
+            f"or a gradient is too large for a double; see {NUMERIC_POLICY})"
         )
     if not sweep.errors:
         return EXIT_OK
@@ -172,4 +175,6 @@ def _warn_non_finite(report: Report, out: OutputContext) -> None:
     if bad:
         labels = ", ".join(report.label(node) for node in bad[:10])
         more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
-        out.warn(f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)")
+        from .evaluate import NUMERIC_POLICY
+
+        out.warn(f"warning: non-finite gradient at {labels}{more} ({report.result.non_finite_cause()}; see {NUMERIC_POLICY})")

@@ -7,6 +7,7 @@ references messages make.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -14,6 +15,7 @@ import re
 import shlex
 import subprocess
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -324,3 +326,124 @@ def test_a_reader_that_closes_after_one_line(case: str, tmp_path) -> None:
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=300) == 0, stderr
     assert stderr == ""
+
+
+# ---------------------------------------------------------------- a message's "see ..." leads somewhere real
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "autodiff_cli"
+#: `"Heading" in docs/x.md`, `docs/x.md#anchor`, `README`, `docs/x.md`.
+DOC_REFERENCE = re.compile(r'(?:"(?P<heading>[^"]+)" in )?(?P<file>README(?:\.md)?|docs/[\w-]+\.md)(?:#(?P<anchor>[\w-]+))?')
+
+
+def _headings(path: Path) -> list[str]:
+    lines, fenced = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,6} ", line):
+            lines.append(line.lstrip("#").strip())
+    return lines
+
+
+def _slug(heading: str) -> str:
+    """A heading's anchor as GitHub makes it."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def _package_strings() -> list[tuple[str, int, str, bool]]:
+    """(file, line, text, is_docstring) for every string constant of the package, and the page's own files."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = set()
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+                first = node.body[0]
+                if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                    docstrings.add(id(first.value))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append((str(path.relative_to(ROOT)), node.lineno, node.value, id(node) in docstrings))
+    for path in sorted((PACKAGE / "render" / "page").iterdir()):
+        found.append((str(path.relative_to(ROOT)), 0, path.read_text(encoding="utf-8"), False))
+    return found
+
+
+def _broken_reference(text: str, in_a_message: bool) -> str | None:
+    """Why a doc reference in `text` leads nowhere, or None when every one leads to its file and section."""
+    for match in DOC_REFERENCE.finditer(text):
+        name = match["file"] if match["file"].endswith(".md") else "README.md"
+        target = ROOT / name
+        if not target.is_file():
+            return f"{match[0]}: no file {name}"
+        headings = _headings(target)
+        if match["heading"] and match["heading"].lower() not in [heading.lower() for heading in headings]:
+            return f"{match[0]}: {name} has no heading {match['heading']!r}"
+        if match["anchor"] and match["anchor"] not in [_slug(heading) for heading in headings]:
+            return f"{match[0]}: {name} has no section #{match['anchor']}"
+        if in_a_message and not (match["heading"] or match["anchor"]):
+            return f"{match[0]}: a message that sends a user to a page names the section to read"
+    return None
+
+
+def test_every_doc_reference_of_the_package_exists() -> None:
+    """Messages, help texts and docstrings: each doc they point to exists, and a message names an existing section."""
+    strings = _package_strings()
+    assert any("docs/" in text for _, _, text, _ in strings)  # the scan sees the references
+    broken = [
+        f"{path}:{line}: {why}"
+        for path, line, text, docstring in strings
+        if (why := _broken_reference(text, in_a_message=not docstring))
+    ]
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "see README",  # the defect: the README has no section on non-finite gradients
+        "see the numeric policy in the README",
+        '"Numeric policy" in README',
+        '"No such section" in docs/language.md',
+        "docs/language.md#no-such-anchor",
+        "see docs/nothing.md",
+    ],
+)
+def test_the_reference_check_finds_a_broken_one(reference: str) -> None:
+    assert _broken_reference(reference, in_a_message=True)
+
+
+def test_the_reference_check_accepts_real_sections() -> None:
+    assert _broken_reference('see "Numeric policy" in docs/language.md', in_a_message=True) is None
+    assert _broken_reference("see docs/language.md#numeric-policy", in_a_message=True) is None
+
+
+@pytest.mark.parametrize(
+    ("program", "cause"),
+    [
+        pytest.param(
+            "x = 1e-300; y = x * 1e300 * 1e300",
+            "overflow: the gradient x receives from x * 1e300 is too large for a double",
+            id="overflow-in-the-backward-pass",
+        ),
+        pytest.param("x = 0; y = sqrt(x)", "the derivative of y with respect to x is inf here", id="pole"),
+        pytest.param("x = -2; k = 2; y = x ** k", "the derivative of y with respect to k is nan here", id="undefined"),
+    ],
+)
+def test_a_non_finite_gradient_is_named_truly_and_points_to_a_real_section(run, program: str, cause: str) -> None:
+    result = run("eval", program)
+    assert result.exit_code == 0
+    (warning,) = [line for line in result.stderr.splitlines() if line.startswith("warning: non-finite gradient")]
+    assert cause in warning and "kink" not in warning
+    assert 'see "Numeric policy" in docs/language.md' in warning
+    assert _broken_reference(warning, in_a_message=True) is None
+
+
+def test_a_sweep_and_grad_point_to_the_numeric_policy(run) -> None:
+    swept = run("eval", "--sweep", "x=0:1:2", "x = 1; y = sqrt(x)")
+    assert "see \"Numeric policy\" in docs/language.md" in swept.stderr and "kink" not in swept.stderr
+    failed = run("eval", "x = 1e-300; y = x * 1e300 * 1e300; g = grad(y, x)")
+    assert failed.exit_code == 1
+    assert "too large for a double" in failed.stderr
+    assert 'see "Numeric policy" in docs/language.md' in failed.stderr
