@@ -447,3 +447,91 @@ def test_a_sweep_and_grad_point_to_the_numeric_policy(run) -> None:
     assert failed.exit_code == 1
     assert "too large for a double" in failed.stderr
     assert 'see "Numeric policy" in docs/language.md' in failed.stderr
+
+
+# ---------------------------------------------------------------- --compare no-reset is micrograd 0.1.0's second backward()
+
+
+def _seed(v):
+    d = v["a"] * v["b"]
+    e = v["a"] + v["b"]
+    return {"d": d, "e": e, "f": d * e}
+
+
+def _minus(v):
+    c = v["a"] - v["b"]
+    return {"c": c, "d": c * v["a"]}
+
+
+def _divide(v):
+    c = v["a"] / v["b"]
+    return {"c": c, "d": c * v["a"] + v["b"]}
+
+
+def _numbers_on_either_side(v):
+    a, b = v["a"], v["b"]
+    c = 3 - a / b + 2 / a - (a - 3) * (b / 2)
+    d = 1.5 + c * 2 + 4 * c
+    return {"c": c, "d": d}
+
+
+def _powers_and_negation(v):
+    a, b = v["a"], v["b"]
+    c = -a**3 + -(a * b) - a**-1.5
+    return {"c": c, "d": c * (b**2 - a)}
+
+
+def _relu(v):
+    a, b = v["a"], v["b"]
+    c = (a * b).relu() + (a - b).relu() ** 2
+    return {"c": c, "d": c / (b - a) - (c - a).relu()}
+
+
+def _shared(v):
+    a, b = v["a"], v["b"]
+    c = a - b
+    d = c / c - b / (a - c)
+    return {"c": c, "d": d, "e": d * d - c}
+
+
+MICROGRAD_PROGRAMS = {
+    "seed": ("a = -2; b = 3; d = a*b; e = a+b; f = d*e", _seed),
+    "minus": ("a = 2; b = 3; c = a - b; d = c * a", _minus),
+    "divide": ("a = 2; b = 3; c = a / b; d = c * a + b", _divide),
+    "numbers-on-either-side": (
+        "a = 2; b = 3; c = 3 - a / b + 2 / a - (a - 3) * (b / 2); d = 1.5 + c * 2 + 4 * c",
+        _numbers_on_either_side,
+    ),
+    "powers-and-negation": ("a = 1.3; b = -0.7; c = -a**3 + -(a * b) - a**-1.5; d = c * (b**2 - a)", _powers_and_negation),
+    "relu": ("a = 1.5; b = -0.5; c = relu(a * b) + relu(a - b) ** 2; d = c / (b - a) - relu(c - a)", _relu),
+    "shared": ("a = 0.7; b = -1.3; c = a - b; d = c / c - b / (a - c); e = d * d - c", _shared),
+}
+
+
+@pytest.mark.parametrize("case", list(MICROGRAD_PROGRAMS))
+def test_no_reset_is_micrograds_second_backward(run, case: str) -> None:
+    """The real micrograd 0.1.0, backward() twice, on every operator it has: the no-reset gradients of every named node."""
+    from micrograd.engine import Value as Micro
+
+    program, build = MICROGRAD_PROGRAMS[case]
+    result = run("eval", "-f", "json", "--compare", "no-reset", program)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    inputs = {name: Micro(entry["value"]) for name, entry in document["variables"].items() if name in ("a", "b")}
+    named = {**inputs, **build(inputs)}
+    output = named[document["output"]]
+    output.backward()
+    output.backward()
+    ids = {node["label"]: node["id"] for node in document["nodes"]}
+    no_reset = document["compare"]["no-reset"]
+    for name, value in named.items():
+        assert document["variables"][name]["value"] == pytest.approx(value.data, rel=1e-13, abs=1e-300)
+        assert no_reset[str(ids[name])] == pytest.approx(value.grad, rel=1e-12, abs=1e-300), name
+
+
+def test_no_reset_on_the_reported_program(run) -> None:
+    """`a = 2; b = 3; c = a - b; d = c * a`: micrograd, backward twice, gives b = -8 (the compare said -6)."""
+    document = json.loads(run("eval", "-f", "json", "--compare", "no-reset", "a = 2; b = 3; c = a - b; d = c * a").stdout)
+    assert document["compare"]["no-reset"]["1"] == -8.0
+    text = run("eval", "--compare", "no-reset", "a = 2; b = 3; c = a - b; d = c * a").stdout
+    assert "through micrograd's b * -1" in text
