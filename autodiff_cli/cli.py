@@ -214,7 +214,7 @@ def refuse_combination(options: Options, files: int) -> None:
         if views:
             problem = f"--emit prints only code; it cannot go with {', '.join(views)}"
     if options.standalone and options.format != "latex":
-        problem = "--standalone goes with --format latex"
+        problem = f"--standalone makes a complete LaTeX document: it goes with --format latex, not --format {options.format}"
     if files > 1 and (options.emit is not None or options.standalone):
         option = "--emit" if options.emit is not None else "--standalone"
         problem = f"{option} writes one program's code or document: give one FILE"

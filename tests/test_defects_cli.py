@@ -8,6 +8,7 @@ references messages make.
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import math
 import os
@@ -535,3 +536,77 @@ def test_no_reset_on_the_reported_program(run) -> None:
     assert document["compare"]["no-reset"]["1"] == -8.0
     text = run("eval", "--compare", "no-reset", "a = 2; b = 3; c = a - b; d = c * a").stdout
     assert "through micrograd's b * -1" in text
+
+
+# ---------------------------------------------------------------- a usage error blames the options given
+
+COMBINED = {
+    "--of": ["--of", "f,e"],
+    "-f csv": ["-f", "csv"],
+    "-f json": ["-f", "json"],
+    "-f latex": ["-f", "latex"],
+    "-f tree": ["-f", "tree"],
+    "--explain": ["--explain"],
+    "--check": ["--check"],
+    "--hessian": ["--hessian"],
+    "--at": ["--at", "a=1"],
+    "--sweep": ["--sweep", "a=0:1:3"],
+    "--plot": ["--plot=-"],
+    "--compare": ["--compare=all"],
+    "--why": ["--why", "a"],
+    "--mode": ["--mode", "forward"],
+    "--taylor": ["--taylor", "a:2"],
+    "--emit": ["--emit", "python"],
+    "--standalone": ["--standalone"],
+    "--all": ["--all"],
+}
+OPTION = re.compile(r"--[a-z][a-z-]*")
+
+
+def _blamed(message: str) -> set[str]:
+    """The options a usage error is about: those named before its first colon (after it come the remedies)."""
+    head = message.removeprefix("error: ").split(": ", 1)[0]
+    return set(OPTION.findall(head))
+
+
+def _given(args: list[str]) -> set[str]:
+    return {arg.split("=", 1)[0] for arg in args if arg.startswith("--")} | ({"--format"} if "-f" in args else set())
+
+
+def test_the_reported_csv_message_names_the_options_given(run) -> None:
+    result = run("eval", "-f", "csv", "--of", "f,e", "a = 2; e = a + 1; f = e * a")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --format csv follows one output: give --of one name")
+    assert "--sweep" not in result.stderr
+
+
+def test_every_usage_error_of_one_or_two_options_blames_only_options_given(tmp_path, monkeypatch) -> None:
+    """Every option and pair of options of eval: an exit-2 message names, as its subject, only options on the line."""
+    monkeypatch.chdir(tmp_path)  # anything a view writes stays here
+    runner = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1"})
+    program = "a = 2; b = 3; e = a + b; f = e * a"
+    cases = [[name] for name in COMBINED] + [list(pair) for pair in itertools.combinations(COMBINED, 2)]
+    usage_errors = 0
+    wrong = []
+    for names in cases:
+        args = [arg for name in names for arg in COMBINED[name]]
+        result = runner.invoke(cli, ["eval", *args, program], catch_exceptions=False)
+        assert "Traceback" not in result.stderr
+        if result.exit_code != 2:
+            continue
+        usage_errors += 1
+        message = result.stderr.strip().splitlines()[-1]
+        if not _blamed(message) or not _blamed(message) <= _given(args):
+            wrong.append(f"{' '.join(args)}: {message}")
+    assert usage_errors >= 20  # the table reaches the combination rules
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_repl_names_its_own_commands_in_errors() -> None:
+    """`:taylor` in the REPL (piped, a real process): its errors say `:taylor`, never the command line's `--taylor`."""
+    lines = "x = 0\ny = sqrt(x)\n:taylor x 3\n:taylor x 999\n:at x=abc\n:why nope\n"
+    done = subprocess.run([*_command(), "repl"], input=lines, capture_output=True, text=True, env=PIPE_ENV, timeout=60)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 4, done.stderr
+    assert errors[0].startswith("error: :taylor: sqrt has no Taylor series at 0")
+    assert all("--" not in error for error in errors), errors
