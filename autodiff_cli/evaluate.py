@@ -189,8 +189,10 @@ class Graph:
             start, end = statement.target_span
             kind = "a built-in function" if target in BUILTINS else f"a function ({self.functions[target].signature()})"
             raise NameError_(f"cannot assign to '{target}': it is {kind}", (start + offset, end + offset), "choose another name")
-        if node.op is CONSTANT and node.id >= first_new and len(statement.code) == 1:
-            # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.
+        code = statement.code
+        if node.op is CONSTANT and node.id >= first_new and len(code) == 1 and code[0][0] != "call":
+            # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.  A
+            # call's literal (`f() = 3; b = f()`) stays a constant, as with `f(x) = 3; b = f(1)`.
             node.op = INPUT
             node.grad = 0.0
         self.names[target] = node

@@ -610,3 +610,30 @@ def test_the_repl_names_its_own_commands_in_errors() -> None:
     assert len(errors) == 4, done.stderr
     assert errors[0].startswith("error: :taylor: sqrt has no Taylor series at 0")
     assert all("--" not in error for error in errors), errors
+
+
+# ---------------------------------------------------------------- a call's literal is a constant, never an input
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        pytest.param("f() = 3; b = f()", id="no-parameter"),
+        pytest.param("f(x) = 3; b = f(1)", id="a-parameter-unused"),
+        pytest.param("f() = pi; b = f()", id="pi"),
+        pytest.param("f() = -2.5; g() = f(); b = g()", id="through-another-function"),
+    ],
+)
+def test_a_call_that_returns_a_literal_is_a_constant(run, program: str) -> None:
+    document = json.loads(run("eval", "-f", "json", program).stdout)
+    (result,) = [node for node in document["nodes"] if node["label"] == "b"]
+    assert result["op"] == "const"
+    assert not [node for node in document["nodes"] if node["op"] == "input"]
+    moved = run("eval", "--at", "b=2", program)
+    assert moved.exit_code == 2 and "not an input" in moved.stderr
+
+
+def test_a_literal_bound_to_a_name_is_still_an_input(run) -> None:
+    for program in ("b = 3", "b = -2.5", "b = pi", "b = (3)"):
+        document = json.loads(run("eval", "-f", "json", program).stdout)
+        assert document["nodes"][0]["op"] == "input", program
