@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from .engine import INPUT, Value
 from .errors import EvaluationError, ProgramError, Source, UsageError
 from .evaluate import Graph
+from .functions import Function
 from .ops import DomainError
 from .parse import Statement
 from .replay import ReplayError, forward_values
@@ -154,9 +155,45 @@ def step_error(graph: Graph, node: Value, arguments: tuple[float, ...]) -> Evalu
         error = raised
     except (ArithmeticError, ValueError):
         pass  # an overflow: Graph._domain_error words it
+    call = _inside_call(graph, node)
+    if call is not None:  # as functions.inline reports it: at the call, naming the body's expression
+        from .functions import error_inside
+
+        function, span, call_span = call
+        return error_inside(graph, function, error, node.op_name, span, call_span)
     start, end = graph.span(node)
     children = tuple(Value(argument) for argument in arguments)
     return Graph._domain_error(node.op, children, error, start, end, _operand_spans(graph, node), 0)  # type: ignore[arg-type]
+
+
+def _inside_call(graph: Graph, node: Value) -> tuple[Function, tuple[int, int], tuple[int, int]] | None:
+    """For a node a call of a user's function made: the function, the node's place in its body, the call's place.
+
+    A call's nodes have consecutive ids, its result last: the nodes inside
+    are labelled `TEXT in NAME#N` and keep their place in the body, and the
+    result takes the call's place (error path only).
+    """
+    if not graph.functions:
+        return None
+    label = graph.call_labels.get(node.id)
+    if label is None:  # perhaps the result of a call written in the program: its text is the call
+        start, end = graph.span(node)
+        text = graph.source.text[start:end]
+        name = text.partition("(")[0].strip()
+        function = graph.functions.get(name)
+        if function is None or "(" not in text:
+            return None
+        while True:  # the body's outermost operation made the result, unless it is another function's call
+            last = function.code[-1]
+            called = graph.functions.get(last[1]) if last[0] == "call" else None  # type: ignore[arg-type]
+            if called is None:
+                break
+            function = called
+        body_start, body_end = (last[2], last[3]) if last[0] == "operator" else (last[3], last[4])
+        return function, (body_start + function.offset, body_end + function.offset), (start, end)  # type: ignore[operator]
+    name = label.rpartition(" in ")[2].rpartition("#")[0]
+    after = next(later for later in graph.nodes[node.id + 1 :] if later.id not in graph.call_labels)
+    return graph.functions[name], graph.span(node), graph.span(after)
 
 
 def _operand_spans(graph: Graph, node: Value) -> tuple[tuple[int, int], ...]:

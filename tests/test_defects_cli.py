@@ -637,3 +637,28 @@ def test_a_literal_bound_to_a_name_is_still_an_input(run) -> None:
     for program in ("b = 3", "b = -2.5", "b = pi", "b = (3)"):
         document = json.loads(run("eval", "-f", "json", program).stdout)
         assert document["nodes"][0]["op"] == "input", program
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        pytest.param("f(t) = log(t) * 2; x = 1; y = f(x)", id="inside-a-body"),
+        pytest.param("f(t) = log(t); x = 1; y = f(x)", id="the-call-s-result"),
+        pytest.param("f(t) = log(t) * 2; g(u) = f(u) + 1; x = 1; y = g(x)", id="a-call-in-a-call"),
+        pytest.param("f(t) = log(t); g(u) = f(u); x = 1; y = g(x)", id="a-body-that-is-a-call"),
+        pytest.param("f(t) = 1 / t; x = 1; y = f(x) + f(x + 1)", id="the-second-call"),
+        pytest.param("f(t) = t * 2; x = 1; y = log(f(x))", id="outside-the-body"),
+    ],
+)
+def test_a_moved_point_fails_in_a_function_as_eval_says(run, program: str) -> None:
+    """--at x=-1 and eval of the program with x = -1: the same message, and the caret under the same call."""
+    edited = program.replace("x = 1;", "x = -1;")
+    moved, direct = run("eval", "--at", "x=-1", program), run("eval", edited)
+    assert moved.exit_code == direct.exit_code == 1
+    assert moved.stderr.splitlines()[0] == direct.stderr.splitlines()[0]
+    moved_source, moved_caret = moved.stderr.splitlines()[3:5]
+    direct_source, direct_caret = direct.stderr.splitlines()[3:5]
+    underlined = moved_source[moved_caret.index("^") : moved_caret.rindex("^") + 1]
+    assert underlined == direct_source[direct_caret.index("^") : direct_caret.rindex("^") + 1]
+    swept = run("eval", "-f", "json", "--sweep", "x=-1:-1:1", program)
+    assert json.loads(swept.stdout)["error"]["message"] == direct.stderr.splitlines()[0].removeprefix("error: ")
