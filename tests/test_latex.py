@@ -198,7 +198,7 @@ def test_a_deep_formula_is_written_without_recursion() -> None:
 
 def test_usage_error(run) -> None:
     result = run("eval", "--standalone", "x = 1; y = x * x")
-    assert result.exit_code == 2 and "--standalone goes with --format latex" in result.stderr and result.stdout == ""
+    assert result.exit_code == 2 and "it goes with --format latex, not --format table" in result.stderr and result.stdout == ""
 
 
 @pytest.mark.parametrize(

@@ -298,7 +298,7 @@ def test_a_long_sweep_table_elides_its_middle(run) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(["--of", "x,z"], "--sweep and --format csv follow one output", id="jacobian"),
+        pytest.param(["--of", "x,z"], "--sweep follows one output: give --of one name", id="jacobian"),
         pytest.param(["--mode", "forward"], "--sweep computes its gradients in reverse mode", id="forward-mode"),
         pytest.param(["--taylor", "x:3"], "--taylor shows one point", id="taylor"),
         pytest.param(["--why", "x"], "--why shows one point", id="why"),

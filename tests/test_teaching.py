@@ -170,7 +170,8 @@ def text_of(statements) -> str:
     return "\n".join(lines)
 
 
-def micro_graph(statements) -> dict[str, Micro]:
+def micro_graph(statements, variant: str = "") -> dict[str, Micro]:
+    """The program as the hand-written engine's nodes; for no-reset, `a - b` as micrograd 0.1.0 builds it, `a + b * -1`."""
     nodes: dict[str, Micro] = {}
 
     def operand(x):
@@ -183,6 +184,8 @@ def micro_graph(statements) -> dict[str, Micro]:
             nodes[target] = operand(left).tanh()
         elif op == "+":
             nodes[target] = operand(left) + operand(right)
+        elif op == "-" and variant == "no-reset":
+            nodes[target] = operand(left) + operand(right) * Micro(-1.0)  # -b is a node whose gradient piles up too
         elif op == "-":
             nodes[target] = operand(left) - operand(right)
         else:
@@ -194,7 +197,7 @@ def buggy_gradients(statements, variant: str) -> dict[str, float]:
     """Each name's gradient under `variant`, from the hand-written buggy engine."""
     Micro.mode = "assign" if variant == "overwrite" else "add"
     try:
-        nodes = micro_graph(statements)
+        nodes = micro_graph(statements, variant)
         output = nodes[statements[-1][0]]
         if variant == "no-sort":
             output.backward_without_sort()

@@ -5,7 +5,9 @@ value.  The graph is not parsed again: `replay.forward_values` runs it forward
 at the new values, and a step outside its domain is reported where, and as,
 `eval` of the edited program would report it.  A graph that `grad()` built into is the
 exception: its derivative nodes took their branches (relu', ties) at the old
-values, so such a program is evaluated again from its edited text.
+values, so such a program is evaluated again from its edited text.  The
+literals' own point need not be in every operation's domain: only the moved
+point is evaluated for the user (`run_moving`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from ..core.engine import INPUT, Value
 from ..core.ops import DomainError
 from ..core.replay import ReplayError, forward_values
 from ..language.evaluate import Graph
+from ..language.functions import Function
+from ..language.parse import Statement
 
 #: A number as the language writes it, with an optional sign.
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -80,6 +84,24 @@ def overrides_for(graph: Graph, assignments: Sequence[tuple[str, float]], option
     return overrides
 
 
+def run_moving(graph: Graph, statements: Iterable[Statement]) -> Graph:
+    """Run a program whose inputs will move (`--at`, `--sweep`) into `graph`: a failing step is no error yet.
+
+    Only the graph's shape is needed where the literals put it: `x = 0; y = log(x)`
+    with `--at x=2` is evaluated at x = 2, where log is defined.  So a step outside
+    its domain at the literals' point builds the graph again, leniently (nan where a
+    step fails), and the error, if any, is the one `apply` finds at the moved point.
+    """
+    try:
+        graph.run(statements)
+    except EvaluationError:
+        from ..language.parse import parse
+
+        graph = Graph(graph.source, lenient=True)
+        graph.run(parse(graph.source.text))
+    return graph
+
+
 def apply(graph: Graph, overrides: dict[int, float]) -> Graph:
     """The graph at the new input values (every node's `data` updated); raises as eval would.
 
@@ -133,9 +155,45 @@ def step_error(graph: Graph, node: Value, arguments: tuple[float, ...]) -> Evalu
         error = raised
     except (ArithmeticError, ValueError):
         pass  # an overflow: Graph._domain_error words it
+    call = _inside_call(graph, node)
+    if call is not None:  # as functions.inline reports it: at the call, naming the body's expression
+        from ..language.functions import error_inside
+
+        function, span, call_span = call
+        return error_inside(graph, function, error, node.op_name, span, call_span)
     start, end = graph.span(node)
     children = tuple(Value(argument) for argument in arguments)
     return Graph._domain_error(node.op, children, error, start, end, _operand_spans(graph, node), 0)  # type: ignore[arg-type]
+
+
+def _inside_call(graph: Graph, node: Value) -> tuple[Function, tuple[int, int], tuple[int, int]] | None:
+    """For a node a call of a user's function made: the function, the node's place in its body, the call's place.
+
+    A call's nodes have consecutive ids, its result last: the nodes inside
+    are labelled `TEXT in NAME#N` and keep their place in the body, and the
+    result takes the call's place (error path only).
+    """
+    if not graph.functions:
+        return None
+    label = graph.call_labels.get(node.id)
+    if label is None:  # perhaps the result of a call written in the program: its text is the call
+        start, end = graph.span(node)
+        text = graph.source.text[start:end]
+        name = text.partition("(")[0].strip()
+        function = graph.functions.get(name)
+        if function is None or "(" not in text:
+            return None
+        while True:  # the body's outermost operation made the result, unless it is another function's call
+            last = function.code[-1]
+            called = graph.functions.get(last[1]) if last[0] == "call" else None  # type: ignore[arg-type]
+            if called is None:
+                break
+            function = called
+        body_start, body_end = (last[2], last[3]) if last[0] == "operator" else (last[3], last[4])
+        return function, (body_start + function.offset, body_end + function.offset), (start, end)  # type: ignore[operator]
+    name = label.rpartition(" in ")[2].rpartition("#")[0]
+    after = next(later for later in graph.nodes[node.id + 1 :] if later.id not in graph.call_labels)
+    return graph.functions[name], graph.span(node), graph.span(after)
 
 
 def _operand_spans(graph: Graph, node: Value) -> tuple[tuple[int, int], ...]:

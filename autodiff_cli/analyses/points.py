@@ -88,7 +88,9 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
     assignments = [parse_assignment(text) for text in options.at]
     asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name, None)]
     if options.of is not None and "," in options.of and (options.sweep or options.format == "csv"):
-        raise UsageError("--sweep and --format csv follow one output: give --of one name")
+        given = " and ".join(flag for flag, on in (("--sweep", options.sweep), ("--format csv", options.format == "csv")) if on)
+        follows = "follow" if options.sweep and options.format == "csv" else "follows"
+        raise UsageError(f"{given} {follows} one output: give --of one name, not {options.of}")
     if options.sweep and getattr(options, "mode", None) == "forward":
         raise UsageError("--sweep computes its gradients in reverse mode: drop --mode forward")
     if options.sweep:

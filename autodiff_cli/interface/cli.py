@@ -19,7 +19,7 @@ import click
 
 from ..base.version import __version__
 from ..render.output import OutputContext
-from .process import EXIT_OK, EXIT_USAGE, finish, open_streams
+from .process import EXIT_OK, EXIT_USAGE, OutputClosed, finish, open_streams
 from .runner import eval_program, run_program
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ def combination_problem(options: Options, files: int) -> str | None:
         if views:
             problem = f"--emit prints only code; it cannot go with {', '.join(views)}"
     if options.standalone and options.format != "latex":
-        problem = "--standalone goes with --format latex"
+        problem = f"--standalone makes a complete LaTeX document: it goes with --format latex, not --format {options.format}"
     if files > 1 and (options.emit is not None or options.standalone):
         option = "--emit" if options.emit is not None else "--standalone"
         problem = f"{option} writes one program's code or document: give one FILE"
@@ -245,6 +245,13 @@ _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
 
 class AutodiffGroup(click.Group):
     """A group that, called with no command, runs the REPL on a terminal or stdin otherwise."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a closed stdout leaves Click as `OutputClosed`, for `process.finish` to end quietly."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise OutputClosed from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         bare = not args or (args[0].startswith("-") and args[0] not in _GROUP_OPTIONS)

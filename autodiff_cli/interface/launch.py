@@ -56,8 +56,8 @@ def _inside_click_main(command: Callable[[], int]) -> int:
     """Run `command` as Click's `main` runs a command, so that an interrupted run ends the same.
 
     Click writes a blank line to stderr on Ctrl-C or EOFError (closing the
-    terminal's `^C` echo) before `process.finish` reports "interrupted".  Its
-    other handling, a closed pipe, ends as `finish` ends it: quietly, exit 1.
+    terminal's `^C` echo) before `process.finish` reports "interrupted".  A
+    closed pipe ends as `finish` ends it on both paths: quietly, exit 0.
     """
     try:
         return command()

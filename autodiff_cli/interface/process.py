@@ -27,27 +27,37 @@ def open_streams() -> None:
         sys.exit(EXIT_USAGE)
 
 
+class OutputClosed(Exception):
+    """The reader of stdout has gone (`| head`): raised instead of BrokenPipeError inside Click.
+
+    Click's `main` turns a broken pipe into exit 1 itself; this exception
+    passes through it, so a closed pipe ends in `finish` whichever way the
+    command line was read.
+    """
+
+
 def finish(command: Callable[[], Any]) -> NoReturn:
     """Run a command and exit with the code it returns; streams and signals end in one line and an exit code.
 
-    A closed stdout (`| head`) ends quietly; a full one (`> /dev/full`) is one
-    line on stderr; Ctrl-C is "interrupted" and 130.  Never a traceback.
+    A closed stdout (`| head`) ends quietly with 0, as the output the reader
+    wanted was written; a full one (`> /dev/full`) is one line on stderr and
+    1; Ctrl-C is "interrupted" and 130.  Never a traceback.
     """
     try:
         code = command()
         sys.stdout.flush()
-    except BrokenPipeError:
-        _quiet_broken_pipe()
+    except (BrokenPipeError, OutputClosed):
+        _quiet_stdout(EXIT_OK)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.stderr.flush()
         sys.exit(EXIT_INTERRUPTED)
     except OSError as error:  # a full disk or device under stdout
-        _quiet_broken_pipe(f"error: cannot write the output: {error.strerror or error}")
+        _quiet_stdout(EXIT_PROGRAM, f"error: cannot write the output: {error.strerror or error}")
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
-def _quiet_broken_pipe(message: str = "") -> NoReturn:
+def _quiet_stdout(code: int, message: str = "") -> NoReturn:
     # Point stdout at /dev/null so the interpreter's final flush does not raise again.
     import contextlib
 
@@ -56,4 +66,4 @@ def _quiet_broken_pipe(message: str = "") -> NoReturn:
             sys.stderr.write(message + "\n")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(EXIT_PROGRAM)
+    sys.exit(code)

@@ -450,7 +450,8 @@ def _taylor(session: Session, argument: str) -> None:
     try:
         report = build_report(result, session.options._replace(taylor=option, mode=None))
     except (ProgramError, UsageError) as error:
-        session._error("error: " + str(getattr(error, "message", error)).replace(f"--taylor {option}", ":taylor"))
+        message = str(getattr(error, "message", error))
+        session._error("error: " + message.replace(f"--taylor {option}", ":taylor").replace("--taylor:", ":taylor:"))
         return
     write_taylor(report, OutputContext(session.out, session.err))
     session.out.flush()

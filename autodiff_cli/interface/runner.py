@@ -82,11 +82,17 @@ def _run_program(
 
         graph = Graph(source)
         with RunProgress(len(source.text)) as progress:
-            graph.run(progress.track(parse(source.text)))
+            statements = progress.track(parse(source.text))
+            if assignments or options.sweep:
+                from ..analyses.at import run_moving
+
+                graph = run_moving(graph, statements)
+            else:
+                graph.run(statements)
             if graph.last is None and options.of is None:
                 out.warn(f"warning: {source.name}: nothing to differentiate (the program has no statements)")
                 return EXIT_OK
-            if assignments:
+            if assignments and not options.sweep:  # a sweep fixes the --at inputs at each of its points
                 from ..analyses.at import apply, overrides_for
 
                 graph = apply(graph, overrides_for(graph, assignments))
@@ -177,9 +183,12 @@ def _finish_sweep(report: Report, out: OutputContext) -> int:
     count, keys = non_finite_gradients(sweep)
     if count:
         derivatives = ", ".join(f"d/d{key}" for key in keys)
+        from ..language.evaluate import NUMERIC_POLICY
+
         out.warn(
             f"warning: non-finite gradient at {count} point{'s' if count != 1 else ''} "
-            f"({derivatives}: a pole or kink of a derivative; see README)"
+            f"({derivatives}: a local derivative is infinite or undefined there, such as sqrt'(0), "
+            f"or a gradient is too large for a double; see {NUMERIC_POLICY})"
         )
     if not sweep.errors:
         return EXIT_OK
@@ -196,4 +205,6 @@ def _warn_non_finite(report: Report, out: OutputContext) -> None:
     if bad:
         labels = ", ".join(report.label(node) for node in bad[:10])
         more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
-        out.warn(f"warning: non-finite gradient at {labels}{more} (a pole or kink of a derivative; see README)")
+        from ..language.evaluate import NUMERIC_POLICY
+
+        out.warn(f"warning: non-finite gradient at {labels}{more} ({report.result.non_finite_cause()}; see {NUMERIC_POLICY})")

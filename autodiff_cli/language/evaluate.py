@@ -46,6 +46,9 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: Where messages send a user about nan, inf and overflow (tests/test_defects_cli.py checks it exists).
+NUMERIC_POLICY = '"Numeric policy" in docs/language.md'
+
 #: Longest source text shown as a node's label (longer text ends in "…").
 LABEL_LIMIT = 60
 
@@ -53,8 +56,12 @@ LABEL_LIMIT = 60
 class Graph:
     """The nodes a program has built, their source spans, and its names."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, lenient: bool = False) -> None:
         self.source = source
+        # Lenient: a step outside its domain makes a nan node instead of an error.  For
+        # `--at` and `--sweep`, whose inputs move away from the literals before anything
+        # is shown: only the graph's shape is needed at the literals' point.
+        self.lenient = lenient
         self.nodes: list[Value] = []
         # 4-byte offsets (a source over 4 GB could not be held in memory anyway).
         self.starts = array("I")
@@ -159,8 +166,10 @@ class Graph:
                     del stack[len(stack) - taken :]
                     data = op.forward(*[child.data for child in children])
             except (DomainError, OverflowError) as error:
-                raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
-            if not -inf < data < inf:
+                if not self.lenient:
+                    raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
+                data = math.nan
+            if not -inf < data < inf and not self.lenient:
                 raise self._step_error(op, children, None, start, end, operand_spans, offset)
             node = Value(data, op, children, len(nodes))
             nodes.append(node)
@@ -180,8 +189,10 @@ class Graph:
             start, end = statement.target_span
             kind = "a built-in function" if target in BUILTINS else f"a function ({self.functions[target].signature()})"
             raise NameError_(f"cannot assign to '{target}': it is {kind}", (start + offset, end + offset), "choose another name")
-        if node.op is CONSTANT and node.id >= first_new and len(statement.code) == 1:
-            # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.
+        code = statement.code
+        if node.op is CONSTANT and node.id >= first_new and len(code) == 1 and code[0][0] != "call":
+            # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.  A
+            # call's literal (`f() = 3; b = f()`) stays a constant, as with `f(x) = 3; b = f(1)`.
             node.op = INPUT
             node.grad = 0.0
         self.names[target] = node
@@ -336,12 +347,13 @@ class Graph:
         m = GraphMath()
         with _no_cyclic_gc():
             result = gradient(y, x, m)
-            if not math.isfinite(result.data):
+            if not math.isfinite(result.data) and not self.lenient:
                 # Before adopting any node: a REPL session goes on with its graph as it was.
                 raise EvaluationError(
-                    f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a pole of a derivative",
+                    f"d{self.label(y)}/d{self.label(x)} is {result.data} here: a local derivative is infinite or "
+                    "undefined, such as sqrt'(0), or the derivative is too large for a double",
                     (start, end),
-                    "see the numeric policy in the README",
+                    f"see {NUMERIC_POLICY}",
                 )
             for node in adopted(result, m):
                 self._node(node, start, end)
@@ -581,6 +593,24 @@ class Result:
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient came out nan or infinite (for a warning)."""
         return [node for node in self.order if node.grad is not None and not math.isfinite(node.grad)]
+
+    def non_finite_cause(self) -> str:
+        """Why the first gradient that is not finite is not: the step of the backward pass where it began.
+
+        The backward pass is walked again (it leaves the same gradients), on
+        the warning's path only.
+        """
+        from ..core.engine import backward_steps
+
+        label = self.graph.label
+        for step in backward_steps(self.output, self.order):
+            if not math.isfinite(step.local):
+                return f"the derivative of {label(step.node)} with respect to {label(step.child)} is {step.local} here"
+            if not math.isfinite(step.contribution):
+                return f"overflow: the gradient {label(step.child)} receives from {label(step.node)} is too large for a double"
+            if not math.isfinite(step.before + step.contribution):
+                return f"the gradients {label(step.child)} receives add up to {step.before + step.contribution}"
+        return "a gradient is not finite"
 
 
 def evaluate(text: str, of: str | None = None, source_name: str = "<input>") -> Result:

@@ -177,9 +177,11 @@ def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_
         try:
             data = operation.forward(*[child.data for child in children])
         except (DomainError, OverflowError) as error:
-            raise _inside(graph, frame.function, error, operation.name, span, call_span) from None
-        if not -math.inf < data < math.inf:
-            raise _inside(graph, frame.function, None, operation.name, span, call_span)
+            if not graph.lenient:
+                raise error_inside(graph, frame.function, error, operation.name, span, call_span) from None
+            data = math.nan
+        if not -math.inf < data < math.inf and not graph.lenient:
+            raise error_inside(graph, frame.function, None, operation.name, span, call_span)
         node = Value(data, operation, children)
         frame.stack.append(graph.labelled(node, span, _label(graph, frame, span)))
 
@@ -189,7 +191,10 @@ def _label(graph: Graph, frame: _Frame, span: Span) -> str:
     return f"{text} in {frame.function.name}#{frame.number}"
 
 
-def _inside(graph: Graph, function: Function, error: Exception | None, name: str, span: Span, call_span: Span) -> EvaluationError:
+def error_inside(
+    graph: Graph, function: Function, error: Exception | None, name: str, span: Span, call_span: Span
+) -> EvaluationError:
+    """A step of a body that failed: at the call, naming the body's expression (also for `--at`, at.step_error)."""
     message = str(error) if isinstance(error, DomainError) else f"overflow: the result of {name} is too large for a double"
     where = " ".join(graph.source.text[span[0] : span[1]].split())
     return EvaluationError(f"{message}, at {where} in the body of {function.name}()", call_span)

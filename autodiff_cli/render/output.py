@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 
+#: The width of output on a pipe: no line reaches it, so nothing is cut or wrapped.
+PIPE_WIDTH = 1_000_000
+
+
 class OutputContext:
     """stdout and stderr, whether stdout is a terminal, its colour and width."""
 
@@ -34,22 +38,25 @@ class OutputContext:
     def console(self) -> Any:
         """A Rich console for stdout (Rich is imported only here, on first use)."""
         if self._console is None:
-            from rich.console import Console
-
-            # No markup or emoji codes: cells are program text and numbers, shown
-            # as they are (and Rich's emoji table alone costs 10 ms to import).
-            # On a pipe: no colour, and a width no line reaches.
-            self._console = Console(
-                file=self.stdout,
-                soft_wrap=False,
-                highlight=False,
-                markup=False,
-                emoji=False,
-                no_color=not self.color or None,
-                force_terminal=not self.plain,
-                width=1_000_000 if self.plain else None,
-            )
+            # On a pipe: a width no line reaches.
+            self._console = self._new_console(PIPE_WIDTH if self.plain else None)
         return self._console
+
+    def _new_console(self, width: int | None) -> Any:
+        from rich.console import Console
+
+        # No markup or emoji codes: cells are program text and numbers, shown
+        # as they are (and Rich's emoji table alone costs 10 ms to import).
+        return Console(
+            file=self.stdout,
+            soft_wrap=False,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            no_color=not self.color or None,
+            force_terminal=not self.plain,
+            width=width,
+        )
 
     def write(self, text: str) -> None:
         self.stdout.write(text)
@@ -58,8 +65,24 @@ class OutputContext:
         self.stdout.write(text + "\n")
 
     def print(self, renderable: Any) -> None:
-        """A Rich renderable: drawn for the terminal, or as plain text on a pipe."""
-        self.console().print(renderable, crop=not self.plain)
+        """A Rich renderable: drawn for the terminal, or as plain text on a pipe.
+
+        A number is never cut.  Tables fold their labels to fit the terminal
+        and keep their numeric columns whole; a terminal narrower than that
+        (than the numbers and a few characters of label) gets the renderable
+        at the width it needs, uncropped, and wraps its long lines itself.
+        """
+        console = self.console()
+        if self.plain:
+            console.print(renderable, crop=False)
+            return
+        from rich.measure import Measurement
+
+        needed = Measurement.get(console, console.options.update_width(PIPE_WIDTH), renderable).minimum
+        if needed <= console.width:
+            console.print(renderable, crop=True)
+        else:
+            self._new_console(needed).print(renderable, crop=False)
 
     def warn(self, text: str) -> None:
         """A message on stderr, with any character a terminal would act on (ESC, ...) made visible."""

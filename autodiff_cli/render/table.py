@@ -12,7 +12,7 @@ from ..base.numbers import rounded
 from ..base.typing_lite import TYPE_CHECKING
 from ..core.engine import CONSTANT, INPUT, Value
 from ..report import Report
-from .grid import plain_grid
+from .grid import FittedTable, plain_grid
 from .output import OutputContext
 from .sections import write_sections
 
@@ -110,13 +110,9 @@ def render_table(report: Report, precision: int = 6, limit: int | None = ROW_LIM
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for name, right, minimum in zip(_HEADER, _RIGHT, _MIN_WIDTH):
-        if name == "node":
-            table.add_column(name, no_wrap=True)
-        else:
-            table.add_column(name, justify="right" if right else "left", no_wrap=True, min_width=minimum or None)
-    for cells, kind in _rows(report, precision, limit):
+    rows = _rows(report, precision, limit)
+    labels = []
+    for cells, kind in rows:
         if kind == "elided":
             label = Text(cells[1], style="italic")
         elif kind in ("output", "input"):
@@ -125,6 +121,12 @@ def render_table(report: Report, precision: int = 6, limit: int | None = ROW_LIM
             label.append(suffix, style="bold" if kind == "output" else "cyan")
         else:
             label = Text(_middle(cells[1]))
+        labels.append(label)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    # Numbers are never cut; labels and operation names fold on a narrow terminal.
+    shown = [(cells[0], label.plain, *cells[2:]) for (cells, _), label in zip(rows, labels)]
+    fitted = FittedTable(table, _HEADER, shown, _RIGHT, _MIN_WIDTH)
+    for (cells, kind), label in zip(rows, labels):
         table.add_row(cells[0], label, *cells[2:], style="dim" if kind == "const" else "")
     topological, backward = _orders(report)
-    return Group(table, Text(""), Text(topological), Text(backward))
+    return Group(fitted, Text(""), Text(topological), Text(backward))

@@ -19,7 +19,12 @@ no variant ever writes a node's `grad`.
 - no-reset: `backward()` called a second time without zeroing, as micrograd
   0.1.0 does: the output's gradient is set to 1 again and every other
   gradient is added onto what the first call left, so a node passes on its
-  already-accumulated gradient.
+  already-accumulated gradient.  micrograd makes `a - b` as `a + b * -1` and
+  `a / b` as `a * b**-1`: the second argument reaches the result through a
+  node of its own, whose gradient piles up too, and this walk keeps that
+  node's gradient as well (its first call's is the result's, times the same
+  local derivative), so its numbers are micrograd's after two calls, up to
+  rounding.
 """
 
 from __future__ import annotations
@@ -44,6 +49,12 @@ class Received(NamedTuple):
     amount: float
     user_grad: float  # the user's gradient when it passed this on
     after_pass: bool  # arrived after the receiving node had already passed its own on (no-sort)
+    through: str | None = None  # no-reset: micrograd's node between them ("b * -1", "b**-1")
+
+
+#: The operations micrograd 0.1.0 builds from two nodes: its second argument goes through
+#: a node of its own (`a - b` is `a + b * -1`, `a / b` is `a * b**-1`).
+HIDDEN = {"sub": "{} * -1", "div": "{}**-1"}
 
 
 class Walk(NamedTuple):
@@ -64,18 +75,25 @@ def _contribution(local: float, grad: float) -> float:
     return local * grad if grad != 0.0 else 0.0
 
 
-def _pass_on(node: Value, grads: dict[int, float], walk: Walk, assign: bool) -> None:
+def _pass_on(node: Value, grads: dict[int, float], walk: Walk, assign: bool, stale: dict[int, float] | None = None) -> None:
+    """Pass `node`'s gradient to its inputs; `stale`: no-reset's first-call gradients, for micrograd's hidden nodes."""
     grad = grads[node.id]
     walk.passed[node.id] = grad
-    for child, local in zip(node.children, _locals(node)):
+    hidden = HIDDEN.get(node.op_name) if stale is not None else None
+    for index, (child, local) in enumerate(zip(node.children, _locals(node))):
         if child.op is CONSTANT:
             continue
-        amount = _contribution(local, grad)
+        held, through = grad, None
+        if hidden is not None and index == 1:
+            # The hidden node (-b, or b**-1) kept what the first call gave it, which was the
+            # result's gradient then (times the first factor of the local derivative, for /).
+            held, through = grad + stale[node.id], hidden  # type: ignore[index]
+        amount = _contribution(local, held)
         if assign:
             grads[child.id] = amount
         else:
             grads[child.id] += amount
-        walk.received[child.id].append(Received(node, amount, grad, child.id in walk.passed))
+        walk.received[child.id].append(Received(node, amount, held, child.id in walk.passed, through))
 
 
 def _start(variant: str, result: Result, grads: dict[int, float] | None = None) -> Walk:
@@ -116,10 +134,10 @@ def no_sort(result: Result) -> Walk:
 def no_reset(result: Result) -> Walk:
     """A second correct pass added onto the first one's gradients, the output set to 1 again."""
     first = {node.id: node.grad for node in result.order if node.op is not CONSTANT}
-    walk = _start("no-reset", result, first)  # type: ignore[arg-type]
+    walk = _start("no-reset", result, dict(first))  # type: ignore[arg-type]
     for node in reversed(result.order):
         if node.children:
-            _pass_on(node, walk.grads, walk, assign=False)
+            _pass_on(node, walk.grads, walk, assign=False, stale=first)  # type: ignore[arg-type]
     return walk
 
 

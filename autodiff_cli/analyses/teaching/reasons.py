@@ -110,10 +110,11 @@ def reason(report: Subject, walk: Walk, node: Value) -> str:
     added = 0.0
     for received in got:
         added += received.amount
-    users = sorted({label(r.user) for r in got})
+    # micrograd's own node between a - b (or a / b) and b (b * -1, b**-1) piled up as well.
+    users = sorted({label(r.user) + (f" through micrograd's {r.through.format(n)}" if r.through else "") for r in got})
     if all(r.user is result.output for r in got):
         tail = "nothing set it back to 0 between the calls"
     else:
-        whose = "whose gradient had" if len(users) == 1 else "whose gradients had"
+        whose = "whose gradient had" if len(users) == 1 and not got[0].through else "whose gradients had"
         tail = f"passed on by {_and(users)}, {whose} piled up the same way"
     return f"{n} kept {num(kept)} from the first backward(), and the second added {num(added)} on top, {tail}"
