@@ -74,12 +74,16 @@ def gradient_check(result: Result, tolerance: float = DEFAULT_TOLERANCE) -> list
         moving = _moving(result, node)
         found = _settled_difference(f, node.data, output, _path(moving, output))
         if isinstance(found, str):
-            rows.append(CheckRow(node, grad, math.nan, math.nan, "cannot check", "", found))
+            kinked = _near_kink(result, moving, [])
+            if kinked is not None:  # abs(x) at 0: no difference settles on a kink, and none needs to
+                rows.append(CheckRow(node, grad, math.nan, math.nan, "kink", "", f"an argument of {kinked} is at its kink"))
+            else:
+                rows.append(CheckRow(node, grad, math.nan, math.nan, "cannot check", "", found))
             continue
         fd = found.value
         diff = abs(grad - fd)
         error = diff / max(abs(grad), abs(fd), 1e-300) if diff else 0.0
-        kinked = _near_kink(result, found.runs)
+        kinked = _near_kink(result, moving, found.runs)
         pole = _pole_on_path(moving, node)
         if pole is not None or not math.isfinite(grad):
             # The policy decides the gradient at a pole (sqrt'(0) = inf; a node whose gradient
@@ -296,12 +300,13 @@ def _pole_on_path(path: list[Value], start: Value) -> str | None:
     return None
 
 
-def _near_kink(result: Result, runs: list[list[float]]) -> str | None:
-    """The name of an operation whose kink (as its row gives it) lies between or on the evaluations, or None."""
+def _near_kink(result: Result, path: list[Value], runs: list[list[float]]) -> str | None:
+    """The name of an operation on the input's path whose kink (as its row gives it) lies between
+    or on the evaluations (and the current point), or None."""
     current = [node.data for node in result.graph.nodes]
-    for node in result.order:
+    for node in path:
         op = node.op
-        if op.__class__ is str or op.kinks is None:  # type: ignore[union-attr]
+        if op.kinks is None:  # type: ignore[union-attr]
             continue
         signs: list[set[int]] = []
         for values in [*runs, current]:
