@@ -19,8 +19,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from autodiff_cli.interface.cli import cli
 from click.testing import CliRunner
+
+from autodiff_cli.interface.cli import cli
 
 from .test_cli import _command
 

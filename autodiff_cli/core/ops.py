@@ -40,6 +40,9 @@ class Operation(NamedTuple):
     # x - lo and x - hi).  None: the derivatives are continuous on the domain.
     # `--check` reads it to tell a kink inside its step from a wrong gradient.
     kinks: Callable[..., tuple[float, ...]] | None = None
+    # The period of a periodic operation (sin, cos, tan), 0.0 for any other:
+    # `--check` refuses a step that moves its argument by a good part of it.
+    period: float = 0.0
 
     def argument_names(self, count: int) -> tuple[str, ...]:
         """What the rules call each of `count` arguments."""
@@ -77,7 +80,7 @@ class FloatMath:
         except (OverflowError, ValueError):
             if x == 0.0:
                 return math.inf
-            if x < 0 and y != int(y):
+            if x < 0 and not float(y).is_integer():
                 return math.nan
             return math.inf
 
@@ -174,7 +177,7 @@ def _div(x: float, y: float) -> float:
 def _pow(x: float, y: float) -> float:
     if x == 0.0 and y < 0:
         raise DomainError("zero cannot be raised to a negative power")
-    if x < 0 and y != int(y):
+    if x < 0 and math.isfinite(y) and not float(y).is_integer():
         raise DomainError(f"a negative base ({x:g}) to a non-integer power ({y:g}) is not real")
     try:
         return math.pow(x, y)
@@ -321,9 +324,11 @@ _OPERATIONS = [
     Operation("exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x"),
     Operation("log", 1, _log, lambda m, x, out: (m.div(1.0, x),), ("1/x",), "", "natural logarithm, x > 0"),
     Operation("sqrt", 1, _sqrt, lambda m, x, out: (m.div(0.5, out),), ("0.5/sqrt(x)",), "", "square root, x >= 0"),
-    Operation("sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)"),
-    Operation("cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)"),
-    Operation("tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)"),
+    Operation("sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)", period=2 * math.pi),
+    Operation("cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)", period=2 * math.pi),
+    Operation(
+        "tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)", period=math.pi
+    ),
     Operation("tanh", 1, math.tanh, lambda m, x, out: (1.0 - out * out,), ("1 - tanh(x)**2",), "", "hyperbolic tangent"),
     Operation(
         "sigmoid", 1, _sigmoid, lambda m, x, out: (out * (1.0 - out),),

@@ -182,7 +182,7 @@ def pow_constant(a: Series, r: float, value: float) -> Series:
     if a0 == 0.0:
         if not moves(a):
             return constant(value, n)
-        if r == int(r) and r > 0:
+        if float(r).is_integer() and r > 0:
             return _whole_power(a, int(r), value)
         raise SeriesDomainError(f"x ** {r!r} has no Taylor series at x = 0 (the exponent is not a whole number)")
     p = [value]
