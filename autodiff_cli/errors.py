@@ -61,6 +61,10 @@ class EvaluationError(ProgramError):
     """The forward pass left an operation's domain: division by zero, log(0), overflow."""
 
 
+class LimitError(ProgramError):
+    """The program would build more than a documented cap allows (docs/security.md, "Caps")."""
+
+
 class ProgramWarning(NamedTuple):
     """Something the program does that is allowed but probably not meant (a literal that underflowed)."""
 
