@@ -185,3 +185,119 @@ def test_a_failed_repl_line_leaves_no_labels_behind() -> None:
         session.feed(line)
     assert "log of a non-positive number" in err.getvalue()
     assert " in f#" not in out.getvalue()
+
+
+# ---------------------------------------------------------------- --sweep sizes
+
+numpy = pytest.importorskip("numpy")
+
+
+@pytest.mark.parametrize(
+    "spec, needle",
+    [
+        ("x=0:1:1000000000", "1,000,000,000 points"),
+        ("x=0:1:" + "9" * 5000, "5,000 digits"),
+        ("x=0:1:" + "0" * 5000 + "7", None),  # leading zeros are read past: seven points
+        ("x=0:1:²", "whole number"),
+        ("x=0:1:٣", "whole number"),  # an Arabic-Indic three: a digit to str.isdigit, not to the language
+        ("x=0:1:0", "at least 1"),
+        ("x=0:1:-5", "whole number"),
+    ],
+)
+def test_sweep_counts_are_checked_before_anything_is_allocated(spec: str, needle: str | None) -> None:
+    done = real("eval", "--sweep", spec, "x = 1; y = x * x")
+    clean(done)
+    if needle is None:
+        assert done.returncode == 0 and "y at 7 points" in done.stdout
+        return
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: --sweep") and needle in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_grid_is_capped_by_its_product() -> None:
+    done = real("eval", "--sweep", "x=0:1:100000", "--sweep", "y=0:1:100000", "x = 1; y = 2; z = x * y")
+    clean(done)
+    assert done.returncode == 2 and f"{100000 * 100000:,} points" in done.stderr and "GiB" in done.stderr
+
+
+def test_the_memory_cap_counts_the_programs_inputs() -> None:
+    # 2,000,000 points are fine for one input; with 200 inputs each point keeps 400 numbers.
+    many = "; ".join(f"a{i} = 1" for i in range(200))
+    done = real("eval", "--sweep", "x=0:1:2000000", f"x = 1; {many}; y = x * a0")
+    clean(done)
+    assert done.returncode == 2 and "2,000,000 points" in done.stderr
+    done = real("eval", "--sweep", "x=0:1:2000000", "x = 1; a0 = 1; y = x * a0")
+    clean(done)
+    assert done.returncode == 0 and "y at 2000000 points" in done.stdout
+
+
+def test_plot_points_are_capped() -> None:
+    pytest.importorskip("plotext")
+    done = real("eval", "--sweep", "x=0:1:1000000", "--plot", "x = 1; y = x * x")
+    clean(done)
+    assert done.returncode == 2 and "--plot" in done.stderr and "100,000" in done.stderr
+
+
+def _peak_kilobytes(args: list[str]) -> tuple[int, int, bytes]:
+    """The peak resident memory of one run of the command, measured from a parent of its own."""
+    script = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+        "sys.stderr.buffer.write(done.stderr)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, *_command(), *args], capture_output=True, timeout=HANG, env=ENV)
+    peak, code = done.stdout.split()
+    return int(peak), int(code), done.stderr
+
+
+def test_a_sweep_stays_within_its_estimate_even_when_every_point_fails() -> None:
+    from autodiff_cli.points import sweep_bytes
+
+    baseline, _, _ = _peak_kilobytes(["eval", "--sweep", "x=-2:-1:3", "x = 1; y = log(x) * x"])
+    points = 2_000_000
+    peak, code, stderr = _peak_kilobytes(["eval", "--sweep", f"x=-2:-1:{points}", "x = 1; y = log(x) * x"])
+    assert code == 1 and b"Traceback" not in stderr
+    assert f"{points} of {points} points failed".encode() in stderr
+    estimate = sweep_bytes([points], inputs=1, widest=2)
+    assert (peak - baseline) * 1024 <= estimate, (peak, baseline, estimate)
+
+
+def test_a_big_program_is_swept_in_smaller_chunks(tmp_path: Path) -> None:
+    # 20,001 nodes at 16,384 points: one chunk of every node's values and gradients would be 5 GB.
+    path = tmp_path / "long.ad"
+    path.write_text("x = 1; y = x\n" + "y = y * 1.0001 + x\n" * 10_000)
+    baseline, _, _ = _peak_kilobytes(["run", str(path)])
+    peak, code, stderr = _peak_kilobytes(["run", "--sweep", "x=0:1:16384", str(path)])
+    assert code == 0, stderr
+    assert (peak - baseline) * 1024 < 2 * (256 << 20), (peak, baseline)
+
+
+def test_a_sweep_across_the_whole_range_of_doubles_overflows_nothing() -> None:
+    done = real("eval", "-f", "csv", "--sweep", "y=-1.7e308:1.7e308:3", "y = 1; z = y")
+    clean(done)
+    assert done.returncode == 0
+    rows = [line.split(",") for line in done.stdout.splitlines()[1:]]
+    assert [float(row[0]) for row in rows] == [-1.7e308, 0.0, 1.7e308]
+    assert [float(row[1]) for row in rows] == [-1.7e308, 0.0, 1.7e308]
+
+
+@pytest.mark.parametrize("count", [2, 5, 1001])
+def test_a_wide_sweep_is_exact_at_both_ends_and_in_order(count: int) -> None:
+    low, high = -1.7976931348623157e308, 1.7976931348623157e308
+    done = real("eval", "-f", "csv", "--sweep", f"y={low!r}:{high!r}:{count}", "y = 1; z = y")
+    clean(done)
+    assert done.returncode == 0
+    ys = [float(line.split(",")[0]) for line in done.stdout.splitlines()[1:]]
+    assert len(ys) == count and ys[0] == low and ys[-1] == high
+    assert all(math.isfinite(y) for y in ys) and ys == sorted(ys)
+    step = high / (count - 1) * 2  # the spacing, computed without overflow
+    assert all(math.isclose(b - a if math.isfinite(b - a) else step, step, rel_tol=1e-9) for a, b in zip(ys, ys[1:]))
+
+
+def test_a_sweep_that_overflows_at_its_ends_fails_those_points_as_documented() -> None:
+    done = real("eval", "--sweep", "y=-1.7e308:1.7e308:5", "y = 1; z = y * 2")
+    clean(done)
+    assert done.returncode == 1
+    assert "2 of 5 points failed" in done.stderr and "overflow" in done.stderr
