@@ -88,7 +88,11 @@ def run_program(
     _warn_program(graph, out)
     from .render import writer
 
-    writer("code" if options.emit is not None else options.format)(report, out)
+    try:
+        writer("code" if options.emit is not None else options.format)(report, out)
+    except UsageError as error:  # what a view needs and cannot have: a plotting library, a drawable range
+        out.warn(f"error: {error}")
+        return EXIT_USAGE
     out.stdout.flush()
     for note in report.notes:
         out.warn(f"note: {note}")

@@ -301,3 +301,13 @@ def test_a_sweep_that_overflows_at_its_ends_fails_those_points_as_documented() -
     clean(done)
     assert done.returncode == 1
     assert "2 of 5 points failed" in done.stderr and "overflow" in done.stderr
+
+
+@pytest.mark.parametrize("target", ["-", "plot.svg"])
+def test_a_plot_too_wide_to_draw_is_a_usage_error(target: str, tmp_path: Path) -> None:
+    pytest.importorskip("plotext" if target == "-" else "matplotlib")
+    where = f"--plot={target}" if target == "-" else f"--plot={tmp_path / target}"
+    done = real("eval", "--sweep", "y=-1.7e308:1.7e308:5", where, "y = 1; z = y")
+    clean(done)
+    assert done.returncode == 2 and "too wide to draw" in done.stderr
+    assert not (tmp_path / target).exists()
