@@ -579,16 +579,18 @@ class Result:
             backward(self.output, self.order)  # each row's pass wrote over the first-order grads
         return inputs, rows
 
-    def formulas(self, names: dict[int, str] | None = None) -> list[tuple[Value, list[str]]]:
+    def formulas(self, names: dict[int, str] | None = None) -> list[tuple[Value, list[str] | None]]:
         """For each dependent input, d(output)/d(input) as statements of the language.
 
         Written over the inputs only, so `inputs; formula` is a program whose
         value is the derivative (at these values: branches such as relu's are
         taken where the program is now).  `names` (node id -> name) names
         inputs whose own name was rebound later, so no two inputs read alike.
+        None for a derivative undefined here, which no formula writes
+        (formula.writable).
         """
         from .derivative import gradient
-        from .formula import number, program
+        from .formula import number, program, writable
 
         graph = self.graph
         inputs = self.dependent_inputs()
@@ -604,8 +606,11 @@ class Result:
         def preferred(node: Value) -> str | None:
             return node.name
 
+        def written(root: Value) -> list[str] | None:
+            return program(root, leaf, preferred, reserved, set(graph.names)) if writable(root) else None
+
         with _no_cyclic_gc():
-            return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
+            return [(x, written(gradient(self.output, x))) for x in inputs]
 
     # -- how it shows itself (Jupyter, IPython, Rich): as a report with no views; display.py is imported only here
     def _repr_html_(self) -> str:

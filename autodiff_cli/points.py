@@ -28,7 +28,7 @@ class AxisSpec(NamedTuple):
     name: str
     start: float
     stop: float
-    count: int
+    points: int
 
 
 class PointError(NamedTuple):
@@ -156,7 +156,7 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
     assignments = [parse_assignment(text) for text in options.at]
     if options.sweep:
         # Before the program runs, the least the sweep can take: one input a swept name, one argument a step.
-        counts = [parse_sweep(text).count for text in options.sweep]
+        counts = [parse_sweep(text).points for text in options.sweep]
         check_sweep_size(counts, len(counts), 1, options.plot is not None)
     asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name, None)]
     if options.of is not None and "," in options.of and (options.sweep or options.format == "csv"):

@@ -44,7 +44,7 @@ def parse_axis(graph: Graph, text: str) -> Axis:
     spec = parse_sweep(text)
     node = resolve(graph, spec.name, "--sweep")
     key = next(key for key, input_node in inputs_by_key(graph).items() if input_node is node)
-    return Axis(key, node, evenly_spaced(spec.start, spec.stop, spec.count))
+    return Axis(key, node, evenly_spaced(spec.start, spec.stop, spec.points))
 
 
 def evenly_spaced(start: float, stop: float, count: int) -> Any:
@@ -77,7 +77,7 @@ def check_axes(axes: Sequence[Axis], fixed: dict[int, float]) -> int:
 
 def check_memory(graph: Graph, specs: Sequence[str], plot: bool) -> None:
     """The sweep's memory for this program (its inputs, its widest step) against the cap, before any array is made."""
-    counts = [parse_sweep(text).count for text in specs]
+    counts = [parse_sweep(text).points for text in specs]
     inputs = sum(1 for node in graph.nodes if node.op is INPUT)
     widest = max((len(node.children) for node in graph.nodes), default=1)
     check_sweep_size(counts, inputs, widest, plot)
@@ -99,6 +99,7 @@ def sweep(result: Result, axes: Sequence[Axis], fixed: dict[int, float]) -> Swee
     keys_by_node = {node.id: key for key, node in inputs_by_key(graph).items()}
     columns = dict(zip((axis.node.id for axis in axes), grid(axes)))
     count = len(next(iter(columns.values())))
+    failures: Mapping[int, PointError]
     with np.errstate(all="ignore"):
         if graph.formulas:
             value, grads, failures = _pointwise(graph, output, columns, fixed, count)

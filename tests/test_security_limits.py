@@ -49,7 +49,7 @@ def clean(done: subprocess.CompletedProcess[str]) -> None:
 
 
 def doubling(levels: int) -> str:
-    """f1(x) = x*x; f2(x) = f1(f1(x)); ...: one call of f_k builds 2**(k-1) multiplications."""
+    """f1(x) = x*x; f2(x) = f1(f1(x)); ...: one call of f_k builds 2**(k-1) multiplications (x to the 2**(2**(k-1)))."""
     lines = ["f1(x) = x*x"] + [f"f{k}(x) = f{k - 1}(f{k - 1}(x))" for k in range(2, levels + 1)]
     return "; ".join(lines)
 
@@ -136,12 +136,13 @@ def test_calls_add_up_to_the_cap() -> None:
 
 
 def test_one_call_under_the_cap_is_evaluated() -> None:
-    done = real("eval", "-f", "json", doubling(17) + "; x = 1.0001; y = f17(x)")
+    # f17(x) is x to the power 2**(2**16): only x = 1 keeps it finite.
+    done = real("eval", "-f", "json", doubling(17) + "; x = 1; y = f17(x)")
     clean(done)
     assert done.returncode == 0
     document = json.loads(done.stdout)
     assert len(document["nodes"]) == 2**16 + 1
-    assert math.isclose(document["value"], 1.0001 ** (2**17), rel_tol=1e-9)
+    assert document["value"] == 1.0
 
 
 # ---------------------------------------------------------------- grad()
@@ -311,3 +312,295 @@ def test_a_plot_too_wide_to_draw_is_a_usage_error(target: str, tmp_path: Path) -
     clean(done)
     assert done.returncode == 2 and "too wide to draw" in done.stderr
     assert not (tmp_path / target).exists()
+
+
+# ---------------------------------------------------------------- closed and unreadable streams
+
+SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
+
+#: Every command (and the bare command), each as it would read stdin or not.
+COMMANDS = {
+    "bare": [],
+    "repl": ["repl"],
+    "quiz": ["quiz", SEED],
+    "quiz-worksheet": ["quiz", SEED, "--worksheet", "md"],
+    "eval": ["eval", SEED],
+    "eval-stdin": ["eval"],
+    "eval-json": ["eval", "-f", "json", SEED],
+    "eval-sweep": ["eval", "--sweep", "a=0:1:3", SEED],
+    "run-stdin": ["run", "-"],
+    "help": ["--help"],
+    "version": ["--version"],
+}
+
+#: How each ends with stdin closed: (exit code, what stderr says; None: whatever it says is one clean line or nothing).
+STDIN_CLOSED = {
+    "bare": (2, "standard input is closed"),
+    "repl": (2, "standard input is closed: the REPL"),
+    "quiz": (2, "standard input is closed: the quiz"),
+    "quiz-worksheet": (0, None),
+    "eval": (0, None),
+    "eval-stdin": (2, "standard input is closed"),
+    "eval-json": (0, None),
+    "eval-sweep": (0, None),
+    "run-stdin": (2, "standard input is closed"),
+    "help": (0, None),
+    "version": (0, None),
+}
+
+
+def _closing(*fds: int):
+    def close() -> None:
+        for fd in fds:
+            os.close(fd)
+
+    return close
+
+
+def _run_closed(args: list[str], closed: int, stdin: int | None = None) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [*_command(), *args],
+        stdin=stdin if stdin is not None else (None if closed == 0 else subprocess.DEVNULL),
+        stdout=None if closed == 1 else subprocess.PIPE,
+        stderr=None if closed == 2 else subprocess.PIPE,
+        preexec_fn=_closing(closed), timeout=HANG, env=ENV,
+    )
+    out = done.stdout.decode("utf-8", "replace") if done.stdout is not None else ""
+    err = done.stderr.decode("utf-8", "replace") if done.stderr is not None else ""
+    return done.returncode, out, err
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_a_closed_stdin_ends_every_command_cleanly(name: str) -> None:
+    code, _, stderr = _run_closed(COMMANDS[name], closed=0)
+    expected, message = STDIN_CLOSED[name]
+    assert "Traceback" not in stderr and "lost sys.stdin" not in stderr, stderr
+    assert code == expected, stderr
+    if message is not None:
+        assert stderr.startswith("error: ") and message in stderr and len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_a_closed_stdout_is_a_usage_error_for_every_command(name: str) -> None:
+    code, _, stderr = _run_closed(COMMANDS[name], closed=1)
+    assert code == 2
+    assert stderr == "error: standard output is closed: nowhere to write the result\n"
+
+
+@pytest.mark.parametrize("name", [name for name in COMMANDS if name not in ("eval-stdin", "run-stdin", "bare")])
+def test_a_closed_stderr_changes_nothing_else(name: str) -> None:
+    code, stdout, _ = _run_closed(COMMANDS[name], closed=2)
+    expected = {"repl": 0, "quiz": 1}.get(name, 0)  # stdin is /dev/null: an empty session, a quiz with no answers
+    assert code == expected
+    if name not in ("repl",):
+        assert stdout
+
+
+def test_a_closed_stderr_keeps_the_exit_code_of_an_error() -> None:
+    code, stdout, _ = _run_closed(["eval", "a = log(0)"], closed=2)
+    assert code == 1 and stdout == ""
+
+
+def test_a_file_opened_on_a_closed_stdout_number_never_receives_output(tmp_path: Path) -> None:
+    # With 1 closed, the next file opened would be number 1: the program file itself.
+    path = tmp_path / "program.ad"
+    path.write_text(SEED + "\n")
+    code, _, _ = _run_closed(["run", str(path)], closed=1)
+    assert code == 2
+    assert path.read_text() == SEED + "\n"
+
+
+@pytest.mark.parametrize("name", ["bare", "repl", "quiz", "eval-stdin", "run-stdin"])
+def test_a_stdin_open_only_for_writing_is_a_usage_error(name: str, tmp_path: Path) -> None:
+    with open(tmp_path / "sink", "w") as sink:
+        done = subprocess.run(
+            [*_command(), *COMMANDS[name]], stdin=sink, capture_output=True, timeout=HANG, env=ENV,
+        )
+    stderr = done.stderr.decode()
+    assert "Traceback" not in stderr
+    assert done.returncode == 2
+    assert "error: standard input cannot be read" in stderr
+
+
+# ---------------------------------------------------------------- streams that cannot encode
+
+#: (how the environment narrows the streams, the variables to set).
+NARROW = {
+    "PYTHONIOENCODING=ascii": {"PYTHONIOENCODING": "ascii"},
+    "LC_ALL=C, PYTHONUTF8=0": {"LC_ALL": "C", "PYTHONUTF8": "0"},
+}
+
+
+def narrow(how: str) -> dict[str, str]:
+    unset = ("PYTHONIOENCODING", "PYTHONUTF8", "LANG", "LC_ALL", "LC_CTYPE")
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    return {**env, "NO_COLOR": "1", "COLUMNS": "100", **NARROW[how]}
+
+
+def ascii_run(how: str, *args: str, input: bytes | None = None) -> tuple[int, str, str]:
+    done = subprocess.run([*_command(), *args], input=input, capture_output=True, timeout=HANG, env=narrow(how))
+    # Every byte must be ASCII: decoding strictly is the assertion.
+    return done.returncode, done.stdout.decode("ascii"), done.stderr.decode("ascii")
+
+
+@pytest.mark.parametrize("how", list(NARROW))
+@pytest.mark.parametrize(
+    "args, code, needles",
+    [
+        (["eval", SEED], 0, ["a -> b -> d -> e -> f", "f -> e -> d -> b -> a"]),
+        (["eval", "a = 2; b = a * 3"], 0, ["  -\n"]),  # a constant's gradient
+        (["eval", "-f", "tree", SEED], 0, ["f [mul]"]),
+        (["eval", "--explain", SEED], 0, ["(a.grad: 0 -> "]),
+        (["eval", "--hessian", "--symbolic", SEED], 0, ["d^2f/didj", "df/da = "]),
+        (["eval", "-f", "html", SEED], 0, ["<html"]),
+        (["eval", "--check", SEED], 0, ["ok"]),
+        (["--help"], 0, ["Usage"]),
+    ],
+    ids=["table", "constant", "tree", "explain", "symbolic", "html", "check", "help"],
+)
+def test_narrow_streams_get_ascii_spellings(how: str, args: list[str], code: int, needles: list[str]) -> None:
+    got, stdout, stderr = ascii_run(how, *args)
+    assert got == code, stderr
+    assert "Traceback" not in stderr
+    for needle in needles:
+        assert needle in stdout, stdout
+
+
+@pytest.mark.parametrize("how", list(NARROW))
+@pytest.mark.parametrize(
+    "program, caret",
+    [
+        ("a = 1 → 2", "->"),
+        ("a = 1 # café →\nb = a / (a - a) # naïve → ∂", "(a - a)"),
+        ("a = 2; " * 30 + "b = a / (a - a) # …", "(a - a)"),  # a long line, cut with an ellipsis on the left
+        ("a = 2 # é\nb = é + a", "?"),
+    ],
+    ids=["arrow", "comment-after", "windowed", "letter"],
+)
+def test_an_error_caret_stays_under_its_text_on_a_narrow_stream(how: str, program: str, caret: str) -> None:
+    code, stdout, stderr = ascii_run(how, "eval", program)
+    assert code == 1 and stdout == ""
+    assert stderr.startswith("error: ")
+    assert marked(stderr) == caret, stderr
+
+
+@pytest.mark.parametrize("how", list(NARROW))
+def test_the_repl_on_a_narrow_stream(how: str) -> None:
+    lines = "a = 2 # é\nb = a * a\nb\n:help\nb = 1 → 2\n".encode()
+    code, stdout, stderr = ascii_run(how, "repl", input=lines)
+    assert code == 0
+    assert "d/da = 4" in stdout
+    assert marked(stderr) == "->"
+
+
+def test_the_repl_banner_on_an_ascii_terminal(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    command = _command()
+    env = {**narrow("PYTHONIOENCODING=ascii"), "TERM": "dumb", "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path)}
+    child = pexpect.spawn(command[0], [*command[1:], "repl"], env=env, timeout=60)
+    child.expect(b"autodiff>")
+    banner = child.before
+    time.sleep(0.2)  # prompt_toolkit puts the terminal in raw mode after drawing the prompt
+    child.sendline(b"x = 2; x * x")
+    child.expect(b"d/dx = 4")
+    shown = child.before + child.after
+    child.expect(b"autodiff>")
+    time.sleep(0.2)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert b"autodiff REPL" in banner and banner.isascii()
+    assert shown.isascii()
+    assert child.exitstatus == 0
+
+
+def test_a_program_argument_is_utf_8_in_an_ascii_locale() -> None:
+    # Each byte of é would be a character of its own; read as UTF-8 it is one, shown as one '?'.
+    code, _, stderr = ascii_run("LC_ALL=C, PYTHONUTF8=0", "eval", "x = 1 # é\ny = é")
+    assert code == 1
+    assert "\n2 | y = ?\n" in stderr
+
+
+# ---------------------------------------------------------------- programs with no output
+
+
+@pytest.mark.parametrize(
+    "program, why",
+    [
+        ("", "has no statements"),
+        ("# only a comment", "has no statements"),
+        (";;\n;", "has no statements"),
+        ("f(x) = x", "only defines functions"),
+        ("f(x) = x * x; g(y) = f(y) + 1", "only defines functions"),
+    ],
+    ids=["empty", "comment", "separators", "one-definition", "definitions"],
+)
+def test_a_program_with_no_output_is_one_empty_json_document(program: str, why: str) -> None:
+    done = real("eval", "-f", "json", program)
+    clean(done)
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == {"output": None, "value": None, "variables": {}, "nodes": [], "order": []}
+    assert f"nothing to differentiate (the program {why})" in done.stderr
+
+
+def test_run_gives_one_line_a_file_an_empty_one_included(tmp_path: Path) -> None:
+    files = [tmp_path / "one.ad", tmp_path / "empty.ad", tmp_path / "defines.ad"]
+    files[0].write_text("a = 3; b = a * a\n")
+    files[1].write_text("")
+    files[2].write_text("f(x) = x\n")
+    done = real("run", "-f", "json", *map(str, files))
+    clean(done)
+    assert done.returncode == 0
+    documents = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [document["source"] for document in documents] == [str(path) for path in files]
+    assert documents[0]["value"] == 9.0 and documents[1]["output"] is None and documents[2]["nodes"] == []
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--at", "x=1"], ["--sweep", "x=0:1:3"], ["--why", "x"], ["--taylor", "x:3"]],
+    ids=["at", "sweep", "why", "taylor"],
+)
+def test_naming_an_input_of_a_program_with_no_output_is_a_usage_error(option: list[str]) -> None:
+    done = real("eval", *option, "f(x) = x")
+    clean(done)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"error: {option[0]} x") and "'x'" in done.stderr
+
+
+# ---------------------------------------------------------------- --symbolic where a derivative is undefined
+
+UNDEFINED_HERE = "x = -2; k = 3; y = (x - 1) ** (x - x) + k * x"
+
+
+def test_an_undefined_derivative_has_no_formula_in_text_or_json() -> None:
+    text = real("eval", "--symbolic", UNDEFINED_HERE)
+    document = real("eval", "-f", "json", "--symbolic", UNDEFINED_HERE)
+    clean(text)
+    clean(document)
+    assert text.returncode == document.returncode == 0
+    assert "∂y/∂x: undefined at this point" in text.stdout
+    assert "nan" not in text.stdout.split("∂y/∂x")[1].split("(")[0]
+    formulas = json.loads(document.stdout)["formulas"]
+    assert formulas["x"] is None
+    # The formula given for k parses back: pasted after the inputs, its value is the gradient.
+    line = next(line for line in text.stdout.splitlines() if line.startswith("∂y/∂k = "))
+    assert formulas["k"] == line.removeprefix("∂y/∂k = ")
+    check = real("eval", "-f", "json", "x = -2; k = 3; " + formulas["k"])
+    assert json.loads(check.stdout)["value"] == json.loads(document.stdout)["variables"]["k"]["grad"]
+
+
+def test_every_formula_given_parses_back() -> None:
+    done = real("eval", "-f", "json", "--symbolic", UNDEFINED_HERE)
+    for key, formula in json.loads(done.stdout)["formulas"].items():
+        if formula is None:
+            continue
+        back = real("eval", "x = -2; k = 3; " + formula)
+        assert back.returncode == 0, (key, back.stderr)
+
+
+def test_latex_says_undefined_as_the_text_does() -> None:
+    done = real("eval", "-f", "latex", "--symbolic", UNDEFINED_HERE)
+    clean(done)
+    assert r"\text{undefined at this point}" in done.stdout
+    assert "NaN" not in done.stdout.rsplit(r"\begin{align*}", 1)[1]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..engine import CONSTANT, INPUT, Value
 from ..evaluate import Result
-from ..formula import ATOM, statements
+from ..formula import ATOM, statements, writable
 from ..latex import escape_text, name, number, number_text, template
 from ..output import OutputContext
 from ..report import Report
@@ -226,6 +226,10 @@ def formulas_block(result: Result, roots: Sequence[tuple[Value, Value]], keys: d
     defined: set[str] = set()
     used: set[str] = set(graph.names)  # t_{k} names stay distinct across the formulas of one block
     for x, root in roots:
+        if not writable(root):  # as --symbolic says it in text (formula.UNDEFINED)
+            left = rf"\frac{{\partial {output}}}{{\partial {name(keys.get(x.id, graph.label(x)))}}}"
+            lines.append(rf"  {left} &\quad \text{{undefined at this point}}")
+            continue
         pairs = statements(
             root, leaf, lambda node: node.name, reserved, used, write=template, leaf_level=_leaf_level, name_text=name
         )

@@ -78,8 +78,11 @@ def segments(xs: list[float], ys: list[float]) -> Iterator[tuple[list[float], li
         yield run_x, run_y
 
 
-def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
-    """The plot as text (with ANSI colour when `color`), `width` x `height` characters."""
+def terminal_plot(sweep: Sweep, width: int, height: int, color: bool, ascii_only: bool = False) -> str:
+    """The plot as text (with ANSI colour when `color`), `width` x `height` characters.
+
+    `ascii_only`: for a stream that cannot show Braille dots, the curves are drawn with `*`.
+    """
     try:
         import plotext as plt  # type: ignore[import-untyped]
     except ImportError:
@@ -90,7 +93,8 @@ def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
     plt.theme("pro" if color else "clear")
     for index, (name, ys, line_color) in enumerate(((sweep.output, values, "blue"), (f"d/d{key}", derivative, "red"))):
         for number, (run_x, run_y) in enumerate(segments(xs, ys)):
-            plt.plot(run_x, run_y, label=name if number == 0 else "", color=line_color, marker="braille")
+            marker = "*" if ascii_only else "braille"
+            plt.plot(run_x, run_y, label=name if number == 0 else "", color=line_color, marker=marker)
         if index == 1:
             crossings = zero_crossings(xs, derivative)
             if crossings:

@@ -71,10 +71,12 @@ def write_sweep(report: Report, out: OutputContext) -> None:
     if report.options.plot == "-":
         import shutil
 
+        from ..output import spells
         from .plot import terminal_plot
 
         size = shutil.get_terminal_size()  # COLUMNS and LINES on a pipe, else 80 x 24
-        out.write(terminal_plot(sweep, out.width or size.columns, max(12, min(30, size.lines - 4)), out.color))
+        height = max(12, min(30, size.lines - 4))
+        out.write(terminal_plot(sweep, out.width or size.columns, height, out.color, ascii_only=spells(out.stdout)))
         return
     write_table(sweep, out.stdout, report.options.precision, None if report.options.show_all else ROW_LIMIT)
 
