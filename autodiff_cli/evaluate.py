@@ -53,7 +53,8 @@ LABEL_LIMIT = 60
 #: may build, counting the nodes each grad() walks.  Every other node is one
 #: the text spells out, but a call inlines a body that may call others, and a
 #: grad() of a grad() about doubles the graph: without a cap 643 bytes of
-#: text ask for a billion nodes.  At the cap, about 10 s and 350 MB.
+#: text ask for a billion nodes.  Near the cap, a run takes about 10 s and 350 MB
+#: (docs/security.md, "Caps").
 MAX_BUILT_NODES = 1_000_000
 
 
@@ -407,7 +408,8 @@ class Graph:
                 raise UsageError(f"--of {of}: the program binds no name '{of}'")
             return node
         if self.last is None:
-            raise UsageError("nothing to differentiate: the program has no statements")
+            what = "only defines functions" if self.functions else "has no statements"
+            raise UsageError(f"nothing to differentiate: the program {what}")
         return self.last
 
     def differentiate(self, of: str | None = None) -> Result:
