@@ -401,13 +401,22 @@ def test_a_closed_stderr_keeps_the_exit_code_of_an_error() -> None:
     assert code == 1 and stdout == ""
 
 
-def test_a_file_opened_on_a_closed_stdout_number_never_receives_output(tmp_path: Path) -> None:
-    # With 1 closed, the next file opened would be number 1: the program file itself.
-    path = tmp_path / "program.ad"
-    path.write_text(SEED + "\n")
-    code, _, _ = _run_closed(["run", str(path)], closed=1)
-    assert code == 2
-    assert path.read_text() == SEED + "\n"
+def test_closed_descriptors_are_given_dev_null_so_no_file_takes_their_number(tmp_path: Path) -> None:
+    # With 0 and 2 closed, the first file opened would be number 0 and the next number 2: stderr.
+    script = (
+        "import os, sys\n"
+        "from autodiff_cli.process import open_streams\n"
+        "open_streams()\n"
+        f"handle = open({str(tmp_path / 'file')!r}, 'w')\n"
+        "print(handle.fileno() > 2, sys.stdin is None, [os.path.samefile(f'/proc/self/fd/{fd}', os.devnull) for fd in (0, 2)])\n"
+    )
+    if not os.path.exists("/proc/self/fd"):
+        pytest.skip("no /proc on this system")
+    done = subprocess.run(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, preexec_fn=_closing(0, 2), timeout=HANG, env=ENV
+    )
+    assert done.returncode == 0
+    assert done.stdout.decode().split() == ["True", "True", "[True,", "True]"]
 
 
 @pytest.mark.parametrize("name", ["bare", "repl", "quiz", "eval-stdin", "run-stdin"])
