@@ -30,7 +30,7 @@ class Report(Subject):
         self.explain: list[ExplainEntry] | None = None
         self.check: list[CheckRow] | None = None
         self.hessian: tuple[list[Value], list[list[float]]] | None = None
-        self.formulas: list[tuple[Value, list[str]]] | None = None
+        self.formulas: list[tuple[Value, list[str] | None]] | None = None  # None: undefined here
         self.sweep: Sweep | None = None  # --sweep (or --format csv): every point's value and gradients
         self.compare: Comparison | None = None
         # node id -> the steps of the backward walk into it, in order (--why, and --explain in JSON)

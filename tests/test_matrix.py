@@ -266,7 +266,8 @@ def test_every_view_of_every_operation(case: Case, emitted: dict[str, dict[str, 
         slack = 64 * sys.float_info.epsilon * max(scale, 1.0)
         swept = {k: number(v) for k, v in point["grad"].items()}
         scalar = gradients(alone, names)
-        assert agree(number(point["value"]), number(alone["value"])) or abs(number(point["value"]) - number(alone["value"])) <= slack
+        value, scalar_value = number(point["value"]), number(alone["value"])
+        assert agree(value, scalar_value) or abs(value - scalar_value) <= slack
         for name in names:
             assert agree(swept[name], scalar[name]) or abs(swept[name] - scalar[name]) <= slack, (
                 f"--sweep at {x}={at}: d/d{name} {swept[name]!r} against {scalar[name]!r}"

@@ -42,7 +42,7 @@ Entry = list[Any]
 class SimplifiedFormulas(NamedTuple):
     """What --symbolic shows, simplified: text by input, graphs for LaTeX, and notes for stderr."""
 
-    text: list[tuple[Value, list[str]]]
+    text: list[tuple[Value, list[str] | None]]  # None: undefined here (formula.writable)
     roots: list[tuple[Value, Value]]
     notes: list[str]
 
@@ -104,7 +104,7 @@ def simplified_formulas(result: Any, timeout: float, names: dict[int, str] | Non
     if not sympy_available():
         raise UsageError(MISSING)
     from ..core.derivative import gradient
-    from ..core.formula import number, program
+    from ..core.formula import number, program, writable
     from ..core.ops import CONSTANTS
     from ..language.evaluate import BUILTINS
 
@@ -149,7 +149,7 @@ def simplified_formulas(result: Any, timeout: float, names: dict[int, str] | Non
     def preferred(node: Value) -> str | None:
         return node.name
 
-    text = [(x, program(root, leaf, preferred, reserved, set(graph.names))) for x, root in roots]
+    text = [(x, program(root, leaf, preferred, reserved, set(graph.names)) if writable(root) else None) for x, root in roots]
     return SimplifiedFormulas(text, roots, notes)
 
 

@@ -11,8 +11,9 @@ the sweep: its row is nan, with the error `eval --at` would report there.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..base.errors import ProgramError, UsageError
@@ -20,48 +21,46 @@ from ..core import arraymath  # first: without NumPy it raises the usage error n
 from ..core.engine import CONSTANT, INPUT, Value
 from ..core.ops import OPERATIONS, FloatMath
 from ..language.evaluate import Graph, Result
-from .at import inputs_by_key, parse_number, resolve
-from .points import Axis, PointError, Sweep
+from .at import inputs_by_key, resolve
+from .points import Axis, PointError, Sweep, check_sweep_size, parse_sweep
 
 np = arraymath.np
 
-#: Points evaluated together: large enough that NumPy's per-call cost vanishes,
+#: Most points evaluated together: large enough that NumPy's per-call cost vanishes,
 #: small enough that every node's values stay in cache-sized arrays.
 CHUNK = 1 << 14
 
-#: Most points a sweep may have (a grid grows as the product of its counts).
-MAX_POINTS = 100_000_000
+#: Most memory one chunk's work may take (a value and a gradient of every node at
+#: each of its points): a big program is swept in smaller chunks.
+CHUNK_BYTES = 256 << 20
 
 
 def parse_axis(graph: Graph, text: str) -> Axis:
-    """`NAME=START:STOP:COUNT` -> the input and its COUNT evenly spaced values, both ends included."""
-    name, equals, spec = text.partition("=")
-    name = name.strip()
-    parts = spec.split(":")
-    if not equals or not name or len(parts) != 3:
-        raise UsageError(f"--sweep {text}: write it as NAME=START:STOP:COUNT, as in --sweep x=-1:1:21")
-    option = f"--sweep {name}"
-    start, stop = parse_number(option, parts[0]), parse_number(option, parts[1])
-    count_text = parts[2].strip()
-    if not count_text.isdigit() or int(count_text) < 1:
-        raise UsageError(f"{option}: COUNT must be a whole number of points, at least 1 (not '{count_text}')")
-    node = resolve(graph, name, "--sweep")
+    """`NAME=START:STOP:COUNT` -> the input and its COUNT evenly spaced values, both ends included.
+
+    The memory the whole sweep will take is checked against its cap first
+    (points.check_sweep_size), with this program's inputs, before NumPy
+    allocates anything.
+    """
+    spec = parse_sweep(text)
+    node = resolve(graph, spec.name, "--sweep")
     key = next(key for key, input_node in inputs_by_key(graph).items() if input_node is node)
-    return Axis(key, node, evenly_spaced(start, stop, int(count_text)))
+    return Axis(key, node, evenly_spaced(spec.start, spec.stop, spec.points))
 
 
 def evenly_spaced(start: float, stop: float, count: int) -> Any:
-    """COUNT evenly spaced values from START to STOP, both included (NumPy's linspace).
+    """`count` values from `start` to `stop`, both ends exact, and none infinite however wide the range.
 
-    Where STOP - START overflows a double (from -1e308 to 1e308), linspace's
-    step is inf and its points nan; each point is then START*(1-t) + STOP*t,
-    whose terms cannot overflow.
+    NumPy's linspace steps by (stop - start) / (count - 1), which overflows
+    from -1.7e308 to 1.7e308; there each value is start*(1-t) + stop*t
+    instead, which cannot (the two terms have opposite signs).
     """
-    if math.isfinite(stop - start):
-        return np.linspace(start, stop, count)
-    t = np.linspace(0.0, 1.0, count)
-    values = start * (1.0 - t) + stop * t
-    values[0], values[-1] = start, stop
+    with np.errstate(all="ignore"):
+        values = np.linspace(start, stop, count)
+        if not np.isfinite(values).all():
+            t = np.linspace(0.0, 1.0, count)
+            values = start * (1.0 - t) + stop * t
+            values[0], values[-1] = start, stop
     return values
 
 
@@ -74,10 +73,15 @@ def check_axes(axes: Sequence[Axis], fixed: dict[int, float]) -> int:
         if axis.node.id in fixed:
             raise UsageError(f"--sweep {axis.key}: the input is also given by --at")
         seen.add(axis.node.id)
-    count = math.prod(len(axis.values) for axis in axes)
-    if count > MAX_POINTS:
-        raise UsageError(f"--sweep: {count:,} points is more than the {MAX_POINTS:,} a sweep may have")
-    return count
+    return math.prod(len(axis.values) for axis in axes)
+
+
+def check_memory(graph: Graph, specs: Sequence[str], plot: bool) -> None:
+    """The sweep's memory for this program (its inputs, its widest step) against the cap, before any array is made."""
+    counts = [parse_sweep(text).points for text in specs]
+    inputs = sum(1 for node in graph.nodes if node.op is INPUT)
+    widest = max((len(node.children) for node in graph.nodes), default=1)
+    check_sweep_size(counts, inputs, widest, plot)
 
 
 def grid(axes: Sequence[Axis]) -> list[Any]:
@@ -96,6 +100,7 @@ def sweep(result: Result, axes: Sequence[Axis], fixed: dict[int, float]) -> Swee
     keys_by_node = {node.id: key for key, node in inputs_by_key(graph).items()}
     columns = dict(zip((axis.node.id for axis in axes), grid(axes)))
     count = len(next(iter(columns.values())))
+    failures: Mapping[int, PointError]
     with np.errstate(all="ignore"):
         if graph.formulas:
             value, grads, failures = _pointwise(graph, output, columns, fixed, count)
@@ -121,7 +126,7 @@ def sweep(result: Result, axes: Sequence[Axis], fixed: dict[int, float]) -> Swee
 
 def _vectorised(
     graph: Graph, order: list[Value], output: Value, columns: dict[int, Any], fixed: dict[int, float], count: int
-) -> tuple[Any, dict[int, Any], dict[int, PointError]]:
+) -> tuple[Any, dict[int, Any], PointErrors]:
     nodes = graph.nodes
     varying = [False] * len(nodes)
     for node in nodes:
@@ -144,11 +149,13 @@ def _vectorised(
     inputs = [node for node in nodes if node.op is INPUT]
     value = np.empty(count)
     grads = {node.id: np.empty(count) for node in inputs}
-    errors: dict[int, PointError] = {}
     backward_nodes = [node for node in reversed(order) if node.op.__class__ is not str]
+    # A value and a gradient of every step at each point of a chunk: a big program takes fewer points at a time.
+    chunk = max(1, min(CHUNK, CHUNK_BYTES // (16 * max(1, len(steps)))))
+    failures = PointErrors(graph)
 
-    for first in range(0, count, CHUNK):
-        last = min(count, first + CHUNK)
+    for first in range(0, count, chunk):
+        last = min(count, first + chunk)
         values: list[Any] = list(base)
         for node_id, column in columns.items():
             values[node_id] = column[first:last]
@@ -169,16 +176,81 @@ def _vectorised(
         for node in inputs:
             # + 0.0: the engine's sums start at +0.0, so a zero gradient is never -0.0.
             grads[node.id][first:last] = point_grads.get(node.id, 0.0) + 0.0
-        for row in np.flatnonzero(failed >= 0).tolist():
-            node = nodes[int(failed[row])]
-            arguments = tuple(float(np.broadcast_to(values[child.id], failed.shape)[row]) for child in node.children)
-            errors[first + row] = _point_error(graph, node, arguments)
-    if errors:
-        rows = np.fromiter(errors, dtype=np.int64, count=len(errors))
+        failures.add(first, failed, values)
+    for rows in failures.row_arrays():
         value[rows] = math.nan
         for column in grads.values():
             column[rows] = math.nan
-    return value, grads, errors
+    return value, grads, failures
+
+
+class PointErrors(Mapping[int, PointError]):
+    """The failed points of a sweep by row, each error made when it is read.
+
+    A sweep can fail at every one of millions of points; made at once, each
+    error would take hundreds of bytes.  Kept here, a chunk at a time: the
+    row, the step that failed and its arguments there (a few numbers a
+    point), from which `_point_error` makes the message `eval --at` gives.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        # One part a chunk with failures: (rows ascending, the failed step's id at each, its arguments there).
+        self._parts: list[tuple[Any, Any, Any]] = []
+        self._firsts: list[int] = []
+
+    def add(self, first: int, failed: Any, values: list[Any]) -> None:
+        """A chunk's failures: `failed` holds, for each of its points, the id of the step that failed or -1."""
+        rows = np.flatnonzero(failed >= 0)
+        if not len(rows):
+            return
+        steps = failed[rows]
+        nodes = self.graph.nodes
+        width = max(len(nodes[node_id].children) for node_id in np.unique(steps).tolist())
+        arguments = np.full((len(rows), width), math.nan)
+        for node_id in np.unique(steps).tolist():
+            mine = np.flatnonzero(steps == node_id)
+            for place, child in enumerate(nodes[node_id].children):
+                arguments[mine, place] = np.broadcast_to(values[child.id], failed.shape)[rows[mine]]
+        self._parts.append((rows + first, steps, arguments))
+        self._firsts.append(first + int(rows[0]))
+
+    def row_arrays(self) -> Iterator[Any]:
+        """The failed rows, a chunk's at a time."""
+        return (rows for rows, _, _ in self._parts)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows, _, _ in self._parts)
+
+    def __iter__(self) -> Iterator[int]:
+        for rows in self.row_arrays():
+            yield from rows.tolist()
+
+    def __contains__(self, row: object) -> bool:
+        return isinstance(row, (int, np.integer)) and self._find(int(row)) is not None
+
+    def __getitem__(self, row: int) -> PointError:
+        found = self._find(int(row))
+        if found is None:
+            raise KeyError(row)
+        part, index = found
+        _, steps, arguments = self._parts[part]
+        node = self.graph.nodes[int(steps[index])]
+        return _point_error(self.graph, node, tuple(arguments[index, : len(node.children)].tolist()))
+
+    def get(self, row: int, default: Any = None) -> Any:
+        """The error at `row`, or `default` for the (many) rows that did not fail, without raising."""
+        return self[row] if self._find(int(row)) is not None else default
+
+    def _find(self, row: int) -> tuple[int, int] | None:
+        part = bisect.bisect_right(self._firsts, row) - 1
+        if part < 0:
+            return None
+        rows = self._parts[part][0]
+        index = int(np.searchsorted(rows, row))
+        if index < len(rows) and rows[index] == row:
+            return part, index
+        return None
 
 
 _POW = OPERATIONS["pow"]
@@ -271,7 +343,12 @@ def _pointwise(
 def non_finite_gradients(data: Sweep) -> tuple[int, list[str]]:
     """How many points (failed ones aside) have a nan or infinite gradient, and of which inputs."""
     ok = np.ones(data.size, dtype=bool)
-    ok[list(data.errors)] = False
+    errors = data.errors
+    if isinstance(errors, PointErrors):
+        for rows in errors.row_arrays():
+            ok[rows] = False
+    else:
+        ok[np.fromiter(errors, dtype=np.int64, count=len(errors))] = False
     bad = {key: ok & ~np.isfinite(data.grads[key]) for key in data.keys}
     keys = [key for key, rows in bad.items() if rows.any()]
     if not keys:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .spellings import spell
 from .typing_lite import NamedTuple
 
 
@@ -61,6 +62,10 @@ class EvaluationError(ProgramError):
     """The forward pass left an operation's domain: division by zero, log(0), overflow."""
 
 
+class LimitError(ProgramError):
+    """The program would build more than a documented cap allows (docs/security.md, "Caps")."""
+
+
 class ProgramWarning(NamedTuple):
     """Something the program does that is allowed but probably not meant (a literal that underflowed)."""
 
@@ -89,8 +94,13 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == "\n" else "\N{REPLACEMENT CHARACTER}" for ch in text)
 
 
-def format_error(error: ProgramError | ProgramWarning, source: Source | None) -> str:
-    """The error (or warning) as the user sees it: message, `--> place`, the line and a caret."""
+def format_error(error: ProgramError | ProgramWarning, source: Source | None, ascii_only: bool = False) -> str:
+    """The error (or warning) as the user sees it: message, `--> place`, the line and a caret.
+
+    `ascii_only`: for a stream that cannot encode more than ASCII, where each
+    other character of the line is written in its spelling (spellings.py) and
+    the caret moves with it.
+    """
     kind = "warning" if isinstance(error, ProgramWarning) else "error"
     lines = [f"{kind}: {printable(error.message)}"]
     if source is not None and error.span is not None:
@@ -105,7 +115,7 @@ def format_error(error: ProgramError | ProgramWarning, source: Source | None) ->
         caret_start = column - 1
         caret_width = max(1, min(end, line_start + len(text)) - start)
         text, caret_start, caret_width = _window(text, caret_start, caret_width)
-        text, caret_start, caret_width = _printable(text, caret_start, caret_width)
+        text, caret_start, caret_width = _printable(text, caret_start, caret_width, ascii_only)
         gutter = " " * len(str(line_number))
         lines.append(f"{gutter} |")
         lines.append(f"{line_number} | {text}")
@@ -114,13 +124,14 @@ def format_error(error: ProgramError | ProgramWarning, source: Source | None) ->
         lines.append(f" --> {printable(source.name)}")
     if error.hint:
         lines.append(f"  = help: {error.hint}")
-    return "\n".join(lines)
+    shown = "\n".join(lines)
+    return spell(shown) if ascii_only else shown
 
 
 _TAB_STOP = 4
 
 
-def _printable(text: str, caret_start: int, caret_width: int) -> tuple[str, int, int]:
+def _printable(text: str, caret_start: int, caret_width: int, ascii_only: bool = False) -> tuple[str, int, int]:
     """The line as a terminal can show it, and the caret moved to stay under the same characters.
 
     A tab becomes spaces to the next stop and a carriage return one space:
@@ -137,10 +148,12 @@ def _printable(text: str, caret_start: int, caret_width: int) -> tuple[str, int,
             piece = " " * (_TAB_STOP - column % _TAB_STOP)
         elif ch == "\r":
             piece = " "
-        elif ch.isprintable():
-            piece = ch
+        elif not ch.isprintable():
+            piece = "?" if ascii_only else "\N{REPLACEMENT CHARACTER}"
+        elif ascii_only and not ch.isascii():
+            piece = spell(ch)
         else:
-            piece = "\N{REPLACEMENT CHARACTER}"
+            piece = ch
         shown.append(piece)
         column += len(piece)
     columns.append(column)

@@ -67,6 +67,10 @@ def _operation_key(name: str, children: Sequence[Value]) -> tuple[object, ...]:
     return (name, *ids)
 
 
+class GraphTooLarge(Exception):
+    """A `GraphMath` spent its budget: the derivative would be bigger than the caller allows."""
+
+
 class GraphMath:
     """`FloatMath`'s interface, building nodes: what the table's rules are written against.
 
@@ -83,10 +87,23 @@ class GraphMath:
     are the key, so the table keeps them alive as long as it lives.
     """
 
-    def __init__(self, known: Iterable[Value] = ()) -> None:
+    def __init__(self, known: Iterable[Value] = (), budget: float = math.inf) -> None:
         self.created: list[Value] = []
         self._shared: dict[tuple[object, ...], Value] = {}
+        # Nodes it may still create or be told it walked (`spend`); past it, GraphTooLarge.
+        self.budget = self._initial_budget = budget
         self.know(known)
+
+    @property
+    def spent(self) -> int:
+        """The nodes created and walked so far."""
+        return int(self._initial_budget - self.budget)
+
+    def spend(self, count: int) -> None:
+        """Count `count` nodes against the budget (a walk of a graph): GraphTooLarge past it."""
+        self.budget -= count
+        if self.budget < 0:
+            raise GraphTooLarge
 
     def know(self, nodes: Iterable[Value]) -> None:
         """Offer existing nodes for reuse (inputs never: two inputs of one value are two inputs)."""
@@ -103,6 +120,7 @@ class GraphMath:
         key = _constant_key(value)
         node = self._shared.get(key)
         if node is None:
+            self.spend(1)
             node = self._shared[key] = Value(value, CONSTANT)
             self.created.append(node)
         return node
@@ -115,6 +133,7 @@ class GraphMath:
         data = _FORWARD[name](*[child.data for child in children])
         if all(child.op is CONSTANT for child in children):
             return self.constant(data)
+        self.spend(1)
         node = self._shared[key] = Value(data, OPERATIONS[name], children)
         self.created.append(node)
         return node
@@ -288,6 +307,7 @@ def gradient(y: Value, x: Value, m: GraphMath | None = None) -> Value:
     depends = {id(x)}
     path = []
     order = topological_order(y)
+    m.spend(len(order))
     m.know(order)
     for node in order:
         if node is not x and any(id(child) in depends for child in node.children):

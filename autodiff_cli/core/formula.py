@@ -9,6 +9,7 @@ and evaluates to the same floats.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -31,6 +32,20 @@ def number(x: float) -> tuple[str, int]:
     if text.endswith(".0"):
         text = text[:-2]
     return text, UNARY if text.startswith("-") else ATOM
+
+
+#: What --symbolic says of a derivative no formula can write (see `writable`).
+UNDEFINED = "undefined at this point (nan: no formula of the language has that value)"
+
+
+def writable(root: Value) -> bool:
+    """Whether every constant under `root` is a literal of the language.
+
+    A rule's value where the maths leaves it undefined (d/dy x**y for x < 0
+    is nan) becomes a constant that no literal writes: `nan` would not parse
+    back.  Such a derivative is shown as UNDEFINED, and as null in JSON.
+    """
+    return all(math.isfinite(node.data) for node in topological_order(root) if isinstance(node.op, str))
 
 
 def template(op: Operation, levels: Sequence[int]) -> tuple[Template, int]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from typing import TYPE_CHECKING
 
-from ..base.errors import ProgramError, Source, UsageError, format_error
+from ..base.errors import ProgramError, Source, UsageError
 
 if TYPE_CHECKING:
     from ..base.options import Options
@@ -25,7 +26,9 @@ def load_program(argument: str) -> Source:
         return read_file(argument)
     if not any(mark in argument for mark in "=;\n") and ("/" in argument or argument.endswith((".ad", ".txt"))):
         raise UsageError(f"{argument}: no such file")
-    return Source("<quiz>", argument)
+    from .sources import argument_text
+
+    return Source("<quiz>", argument_text(argument))
 
 
 def quiz_main(
@@ -48,6 +51,8 @@ def quiz_main(
             worksheet = "md"
         if argument == "-" and answers is None and worksheet is None:
             raise UsageError("the quiz reads your answers from the terminal: give the program as an argument or a file")
+        if sys.stdin is None and answers is None and worksheet is None:  # `<&-`
+            raise UsageError("standard input is closed: the quiz reads your answers from it (or grade --answers FILE)")
         source = load_program(argument)
         graph = Graph(source)
         graph.run(parse(source.text))
@@ -63,7 +68,7 @@ def quiz_main(
             return _grade(report, steps, answers, out)
         return _ask(report, steps, out)
     except ProgramError as error:
-        out.warn(format_error(error, source))
+        out.error(error, source)
         return EXIT_WRONG
     except UsageError as error:
         out.warn(f"error: {error}")
@@ -103,6 +108,8 @@ def _ask(report: Report, steps: dict[int, list[Step]], out: OutputContext) -> in
             return input(prompt)
         except EOFError:
             return None
+        except OSError as error:  # stdin open for writing only (`0>FILE`)
+            raise UsageError(f"standard input cannot be read ({error.strerror or error})") from None
 
     def say(line: str) -> None:
         out.line(line)

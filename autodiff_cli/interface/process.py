@@ -19,12 +19,44 @@ EXIT_OK, EXIT_PROGRAM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def open_streams() -> None:
-    """Before anything runs: a closed stderr is replaced by /dev/null, a closed stdout is a usage error."""
-    if sys.stderr is None:  # `2>&-`: errors have nowhere to go, but the run may still succeed
+    """Before anything runs: the three standard streams made safe to use, whatever state they came in.
+
+    A closed descriptor (`<&-`, `>&-`, `2>&-`) is given /dev/null, so no file
+    opened later takes its number (a file opened on a closed 1 would receive
+    the output); `sys.stdin` stays None, for the commands that read it to
+    say so.  A closed stderr is written to /dev/null: errors have nowhere to
+    go, but the run may succeed.  A closed stdout is a usage error.  Program
+    text is UTF-8 whatever the locale says (as files are read), and what
+    stdout or stderr cannot encode is written in ASCII spellings.
+    """
+    for fd in (0, 1, 2):
+        _reserve(fd)
+    if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- lives as long as the process
+    from ..render.output import spell_unencodable
+
+    spell_unencodable(sys.stderr)
     if sys.stdout is None:
         sys.stderr.write("error: standard output is closed: nowhere to write the result\n")
         sys.exit(EXIT_USAGE)
+    spell_unencodable(sys.stdout)
+    reconfigure = getattr(sys.stdin, "reconfigure", None)
+    if reconfigure is not None:
+        import contextlib
+
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(encoding="utf-8", errors="surrogateescape")  # a bad byte is a bad character of the line
+
+
+def _reserve(fd: int) -> None:
+    """Open /dev/null on `fd` if it is closed."""
+    try:
+        os.fstat(fd)
+    except OSError:
+        spare = os.open(os.devnull, os.O_RDWR)
+        if spare != fd:
+            os.dup2(spare, fd)
+            os.close(spare)
 
 
 class OutputClosed(Exception):

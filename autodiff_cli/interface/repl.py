@@ -23,7 +23,7 @@ from ..base.options import Options
 from ..core.ops import CONSTANTS
 from ..language.evaluate import BUILTINS, Graph, Result
 from ..language.parse import Statement, parse
-from ..render.output import OutputContext
+from ..render.output import OutputContext, spells
 
 if TYPE_CHECKING:
     from prompt_toolkit.completion import CompleteEvent, Completer
@@ -104,6 +104,10 @@ class Session:
     def _error(self, text: str) -> None:
         print(text, file=self.err, flush=True)
 
+    def _report(self, problem: ProgramError | ProgramWarning, source: Source | None) -> None:
+        """A program's error or warning with its caret, spelled as the error stream will show it."""
+        self._error(format_error(problem, source, ascii_only=spells(self.err)))
+
     # -- input
     def needs_more(self, text: str) -> bool:
         """True when `text` is a statement cut short (an unclosed parenthesis)."""
@@ -148,7 +152,7 @@ class Session:
                 self._warn(self.graph.warnings[warned:], offset, Source(name, text))
                 if error.span is not None and run_error:
                     error.span = (error.span[0] - offset, error.span[1] - offset)
-                self._error(format_error(error, Source(name, text)))
+                self._report(error, Source(name, text))
             except (RecursionError, MemoryError, OverflowError, ValueError) as error:
                 self._error(f"error: {error}")
             else:
@@ -179,7 +183,7 @@ class Session:
         limit = 10  # as the one-shot commands: more are counted in one line
         for warning in warnings[:limit]:
             span = None if warning.span is None else (warning.span[0] - offset, warning.span[1] - offset)
-            self._error(format_error(warning._replace(span=span), source))
+            self._report(warning._replace(span=span), source)
         if len(warnings) > limit:
             self._error(f"warning: {len(warnings) - limit} more like these")
 
@@ -520,7 +524,7 @@ def _at(session: Session, argument: str) -> None:
         session._error(f"error: {error}")
         return
     except ProgramError as error:
-        session._error(format_error(error, session.graph.source))
+        session._report(error, session.graph.source)
         return
     if session.options.of is None:
         session._show_expression()
@@ -738,7 +742,31 @@ def interactive(session: Session) -> int:
 
 
 def main() -> int:
+    """`autodiff repl`: the terminal front end, or the lines of piped stdin; 2 when stdin is closed."""
+    if sys.stdin is None:  # `<&-`
+        print("error: standard input is closed: the REPL reads its lines from it", file=sys.stderr, flush=True)
+        return 2
     session = Session()
     if sys.stdin.isatty() and sys.stdout.isatty():
         return interactive(session)
-    return session.run_stream(sys.stdin)
+    try:
+        return session.run_stream(_lines(sys.stdin))
+    except _Unreadable as error:
+        print(f"error: standard input cannot be read ({error})", file=sys.stderr, flush=True)
+        return 2
+
+
+class _Unreadable(Exception):
+    """Reading stdin failed: not a line that went wrong, so not the session's to report."""
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    """The stream's lines; a failure to read (`0>FILE`: open for writing only) is _Unreadable."""
+    while True:
+        try:
+            line = stream.readline()
+        except OSError as error:
+            raise _Unreadable(error.strerror or str(error)) from None
+        if not line:
+            return
+        yield line

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..base.options import Options
+    from ..language.evaluate import Graph
     from ..report import Report
 
 #: Warnings of one program shown with their place; more are counted in one line.
@@ -32,7 +33,9 @@ def eval_program(program: str, options: Options) -> int:
             from .sources import read_file
 
             return read_file("-")
-        return Source("<eval>", program)
+        from .sources import argument_text
+
+        return Source("<eval>", argument_text(program))
 
     return run_program(load, options, OutputContext())
 
@@ -90,8 +93,7 @@ def _run_program(
             else:
                 graph.run(statements)
             if graph.last is None and options.of is None:
-                out.warn(f"warning: {source.name}: nothing to differentiate (the program has no statements)")
-                return EXIT_OK
+                return _no_output(graph, options, assignments, out, source_field)
             if assignments and not options.sweep:  # a sweep fixes the --at inputs at each of its points
                 from ..analyses.at import apply, overrides_for
 
@@ -105,11 +107,9 @@ def _run_program(
             result = graph.differentiate(of)
             report = build_report(result, options, source_field)
     except ProgramError as error:
-        from ..base.errors import format_error
-
         _warn_program(graph, out)
         # --at on a program with grad() runs its edited text: the error points there.
-        out.warn(format_error(error, getattr(error, "edited_source", None) or source))
+        out.error(error, getattr(error, "edited_source", None) or source)
         return EXIT_PROGRAM
     except UsageError as error:
         _warn_program(graph, out)
@@ -117,7 +117,11 @@ def _run_program(
         out.warn(f"error: {place}{error}")
         return EXIT_USAGE
     _warn_program(graph, out)
-    (write or report_writer(options))(report, out)
+    try:
+        (write or report_writer(options))(report, out)
+    except UsageError as error:  # what a view needs and cannot have: a plotting library, a drawable range
+        out.warn(f"error: {error}")
+        return EXIT_USAGE
     out.stdout.flush()
     for note in report.notes:
         out.warn(f"note: {note}")
@@ -146,13 +150,40 @@ def report_writer(options: Options) -> Callable[[Report, OutputContext], None]:
     return writer("code" if options.emit is not None else options.format)
 
 
+def _no_output(
+    graph: Graph, options: Options, assignments: list[tuple[str, float]], out: OutputContext, source_field: str | None
+) -> int:
+    """A program with nothing to differentiate: a warning, and with --format json its one (empty) document.
+
+    An option that names an input or a node of it is a usage error, as for
+    any program that lacks the name.
+    """
+    if assignments:
+        from ..analyses.at import overrides_for
+
+        overrides_for(graph, assignments)
+    for text in options.sweep:
+        from ..analyses.at import resolve
+        from ..analyses.points import parse_sweep
+
+        resolve(graph, parse_sweep(text).name, "--sweep")
+    for name in [*options.why, *([options.taylor.partition(":")[0]] if options.taylor else [])]:
+        option = f"--why {name}" if name in options.why else f"--taylor {options.taylor}"
+        raise UsageError(f"{option}: the program binds no name '{name}'")
+    what = "only defines functions" if graph.functions else "has no statements"
+    out.warn(f"warning: {graph.source.name}: nothing to differentiate (the program {what})")
+    if options.format == "json" and options.emit is None:
+        from ..render.json import write_no_output
+
+        write_no_output(out, source_field)
+    return EXIT_OK
+
+
 def _warn_program(graph: Any, out: OutputContext) -> None:
     """The program's own warnings (a literal that underflowed to 0), each with its place; more are counted."""
     if graph is not None and graph.warnings:
-        from ..base.errors import format_error
-
         for warning in graph.warnings[:MAX_WARNINGS]:
-            out.warn(format_error(warning, graph.source))
+            out.error(warning, graph.source)
         if len(graph.warnings) > MAX_WARNINGS:
             out.warn(f"warning: {len(graph.warnings) - MAX_WARNINGS} more like these")
 
@@ -168,7 +199,6 @@ def _points_usage(options: Options) -> list[tuple[str, float]]:
 def _finish_sweep(report: Report, out: OutputContext) -> int:
     """After a sweep's rows: its image, a warning of non-finite gradients, and the failed points (exit 1)."""
     from ..analyses.sweep import non_finite_gradients
-    from ..base.errors import format_error
 
     sweep = report.sweep
     assert sweep is not None
@@ -196,7 +226,7 @@ def _finish_sweep(report: Report, out: OutputContext) -> int:
     where = ", ".join(f"{axis.key}={float(sweep.inputs[axis.key][first])!r}" for axis in sweep.axes)
     failure = sweep.errors[first].error
     out.warn(f"error: {len(sweep.errors)} of {sweep.size} points failed; the first, at {where}:")
-    out.warn(format_error(failure, getattr(failure, "edited_source", None) or sweep.source))
+    out.error(failure, getattr(failure, "edited_source", None) or sweep.source)
     return EXIT_PROGRAM
 
 

@@ -16,7 +16,11 @@ def read_file(path: str) -> Source:
     if path == "-":
         if sys.stdin is None:
             raise UsageError("standard input is closed: give the program as an argument or a file")
-        return decode(_read_text_bytes(sys.stdin.buffer, "<stdin>"), "<stdin>")
+        try:
+            data = _read_text_bytes(sys.stdin.buffer, "<stdin>")
+        except OSError as error:  # open for writing only (`0>FILE`), or a device that fails
+            raise UsageError(f"standard input cannot be read ({error.strerror or error})") from None
+        return decode(data, "<stdin>")
     try:
         with open(path, "rb") as handle:
             data = _read_text_bytes(handle, path)
@@ -29,6 +33,21 @@ def read_file(path: str) -> Source:
     except OSError as error:
         raise UsageError(f"{path}: cannot be read ({error.strerror or error})") from None
     return decode(data, path)
+
+
+def argument_text(text: str) -> str:
+    """A program given as an argument, read as UTF-8 whatever the locale.
+
+    In an ASCII locale (`LC_ALL=C` without Python's UTF-8 mode) Python keeps
+    each byte of `é` as a lone surrogate; its bytes are read again as the
+    UTF-8 every program is.  A byte that is not UTF-8 stays a surrogate,
+    shown as one unprintable character.
+    """
+    if text.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    import os
+
+    return os.fsencode(text).decode("utf-8", "surrogateescape")
 
 
 _CHUNK = 1 << 16

@@ -18,7 +18,7 @@ from ..core.engine import CONSTANT, INPUT, Value, backward, topological_order
 
 if TYPE_CHECKING:
     from .functions import Function
-from ..base.errors import EvaluationError, NameError_, ProgramError, ProgramWarning, Source, UsageError, printable
+from ..base.errors import EvaluationError, LimitError, NameError_, ProgramError, ProgramWarning, Source, UsageError, printable
 from ..core.ops import CONSTANTS, FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 from .parse import Statement, parse
 
@@ -52,6 +52,14 @@ NUMERIC_POLICY = '"Numeric policy" in docs/language.md'
 #: Longest source text shown as a node's label (longer text ends in "…").
 LABEL_LIMIT = 60
 
+#: Most nodes the function calls and grad() of one program (or REPL session)
+#: may build, counting the nodes each grad() walks.  Every other node is one
+#: the text spells out, but a call inlines a body that may call others, and a
+#: grad() of a grad() about doubles the graph: without a cap 643 bytes of
+#: text ask for a billion nodes.  Near the cap, a run takes about 10 s and 350 MB
+#: (docs/security.md, "Caps").
+MAX_BUILT_NODES = 1_000_000
+
 
 class Graph:
     """The nodes a program has built, their source spans, and its names."""
@@ -76,6 +84,7 @@ class Graph:
         self.call_labels: dict[int, str] = {}  # node id -> "x * w in neuron#1" for nodes a call made
         self._calls: dict[str, int] = {}
         self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
+        self.built = 0  # nodes function calls and grad() have built or walked (at most MAX_BUILT_NODES)
 
     # -- building
     def _node(self, node: Value, start: int, end: int) -> Value:
@@ -270,6 +279,13 @@ class Graph:
             from .functions import check_call, inline
 
             check_call(function, len(children), (start, end))
+            if function.size > MAX_BUILT_NODES - self.built:
+                raise self._over_cap(
+                    f"this call of {name}() would build {_count(function.size)} nodes",
+                    (start, end),
+                    f"a call builds the whole body of {name}(), the calls in it included",
+                )
+            self.built += function.size
             return inline(self, function, children, (start, end))
         operation = FUNCTIONS.get(name)
         if operation is None:
@@ -331,7 +347,7 @@ class Graph:
         offset: int,
     ) -> Value:
         """`grad(y, x)`: dy/dx built as nodes of this graph, so it can be differentiated again."""
-        from ..core.derivative import GraphMath, adopted, gradient
+        from ..core.derivative import GraphMath, GraphTooLarge, adopted, gradient
 
         if len(children) != 2:
             raise NameError_(f"grad() takes 2 arguments (grad(y, x)), not {len(children)}", (start, end))
@@ -344,9 +360,17 @@ class Graph:
                     "bind it to a name first, as in: y = ...; grad(y, x)",
                 )
         y, x = children
-        m = GraphMath()
+        m = GraphMath(budget=MAX_BUILT_NODES - self.built)
         with _no_cyclic_gc():
-            result = gradient(y, x, m)
+            try:
+                result = gradient(y, x, m)
+            except GraphTooLarge:
+                raise self._over_cap(
+                    "this grad() would build or walk more nodes than are left",
+                    (start, end),
+                    "each grad() walks the graph of its first argument, and a grad() of a grad() about doubles it",
+                ) from None
+            self.built += m.spent
             if not math.isfinite(result.data) and not self.lenient:
                 # Before adopting any node: a REPL session goes on with its graph as it was.
                 raise EvaluationError(
@@ -359,6 +383,16 @@ class Graph:
                 self._node(node, start, end)
                 self.formulas[node.id] = self._formula_label(node)
         return result
+
+    def _over_cap(self, what: str, span: tuple[int, int], why: str) -> LimitError:
+        """The error for a call or grad() that would take the program past MAX_BUILT_NODES."""
+        so_far = f" ({self.built:,} are built already)" if self.built else ""
+        return LimitError(
+            f"{what}{so_far}, past the cap: function calls and grad() may build or walk "
+            f"{MAX_BUILT_NODES:,} nodes in one program",
+            span,
+            f'{why}; see "Caps" in docs/security.md',
+        )
 
     def _formula_label(self, node: Value) -> str:
         from ..core.formula import fill, level, number, template
@@ -386,7 +420,8 @@ class Graph:
                 raise UsageError(f"--of {of}: the program binds no name '{of}'")
             return node
         if self.last is None:
-            raise UsageError("nothing to differentiate: the program has no statements")
+            what = "only defines functions" if self.functions else "has no statements"
+            raise UsageError(f"nothing to differentiate: the program {what}")
         return self.last
 
     def differentiate(self, of: str | None = None) -> Result:
@@ -455,7 +490,9 @@ class Graph:
     # -- undoing
     def checkpoint(self) -> Checkpoint:
         """What `rollback` needs to make the graph as it is now (O(names), not O(nodes))."""
-        return Checkpoint(len(self.nodes), dict(self.names), self.last, self.source, dict(self.functions), len(self.warnings))
+        return Checkpoint(
+            len(self.nodes), dict(self.names), self.last, self.source, dict(self.functions), len(self.warnings), self.built
+        )
 
     def rollback(self, checkpoint: Checkpoint) -> None:
         """Forget every node, span, name and formula made since `checkpoint`.
@@ -467,13 +504,15 @@ class Graph:
         del self.nodes[count:]
         del self.starts[count:]
         del self.ends[count:]
-        for node_id in [node_id for node_id in self.formulas if node_id >= count]:
-            del self.formulas[node_id]
+        for labels in (self.formulas, self.call_labels, self.underflowed):
+            for node_id in [node_id for node_id in labels if node_id >= count]:
+                del labels[node_id]
         self.names = checkpoint.names
         self.last = checkpoint.last
         self.source = checkpoint.source
         self.functions = checkpoint.functions
         del self.warnings[checkpoint.warning_count :]
+        self.built = checkpoint.built
 
 
 class Checkpoint(NamedTuple):
@@ -485,12 +524,20 @@ class Checkpoint(NamedTuple):
     source: Source
     functions: dict[str, Function]
     warning_count: int
+    built: int
 
 
 def _nonzero_digits(text: str) -> bool:
     """Whether a literal's digits (before any exponent) are not all zero: `1e-400` yes, `0.0e5` no."""
     mantissa = text.lower().partition("e")[0]
     return mantissa.lstrip("-").strip("0.") != ""
+
+
+def _count(number: int) -> str:
+    """A count of nodes for a message: 2,097,152; a body's size past its ceiling is only "more than"."""
+    from .functions import SIZE_CEILING
+
+    return f"more than {SIZE_CEILING:,}" if number >= SIZE_CEILING else f"{number:,}"
 
 
 def _capped(text: str, length: int | None = None) -> str:
@@ -546,16 +593,18 @@ class Result:
         with _no_cyclic_gc():
             return inputs, hessian(self.output, inputs)
 
-    def formulas(self, names: dict[int, str] | None = None) -> list[tuple[Value, list[str]]]:
+    def formulas(self, names: dict[int, str] | None = None) -> list[tuple[Value, list[str] | None]]:
         """For each dependent input, d(output)/d(input) as statements of the language.
 
         Written over the inputs only, so `inputs; formula` is a program whose
         value is the derivative (at these values: branches such as relu's are
         taken where the program is now).  `names` (node id -> name) names
         inputs whose own name was rebound later, so no two inputs read alike.
+        None for a derivative undefined here, which no formula writes
+        (formula.writable).
         """
         from ..core.derivative import gradient
-        from ..core.formula import number, program
+        from ..core.formula import number, program, writable
 
         graph = self.graph
         inputs = self.dependent_inputs()
@@ -571,8 +620,11 @@ class Result:
         def preferred(node: Value) -> str | None:
             return node.name
 
+        def written(root: Value) -> list[str] | None:
+            return program(root, leaf, preferred, reserved, set(graph.names)) if writable(root) else None
+
         with _no_cyclic_gc():
-            return [(x, program(gradient(self.output, x), leaf, preferred, reserved, set(graph.names))) for x in inputs]
+            return [(x, written(gradient(self.output, x))) for x in inputs]
 
     # -- how it shows itself (Jupyter, IPython, Rich): as a report with no views; display.py is imported only here
     def _repr_html_(self) -> str:

@@ -32,6 +32,7 @@ class Function(NamedTuple):
     code: list[Instruction]
     span: Span  # the whole definition, in the graph's source text
     offset: int
+    size: int  # the nodes one call builds, calls in the body included (at most SIZE_CEILING)
 
     def signature(self) -> str:
         return f"{self.name}({', '.join(self.parameters)})"
@@ -75,7 +76,30 @@ def define(graph: Graph, statement: Statement, offset: int, builtins: frozenset[
         if kind == "call":
             _check_call(graph, name, instruction, offset)
     statement_span = (statement.span[0] + offset, statement.span[1] + offset)
-    return Function(name, tuple(parameters), statement.code, statement_span, offset)
+    return Function(name, tuple(parameters), statement.code, statement_span, offset, _size(graph, statement.code, parameters))
+
+
+#: Where a body's size stops being counted: f(x) = g(g(x)) doubles g's size, so
+#: thirty such levels would count past a billion and a hundred past 10^30.
+SIZE_CEILING = 1 << 62
+
+
+def _size(graph: Graph, code: list[Instruction], parameters: list[str]) -> int:
+    """The nodes one call of a body builds: one per literal, constant and operation; a call its callee's size.
+
+    Counted once, when the function is defined, so a call that would build
+    too much is refused before it builds anything (evaluate.MAX_BUILT_NODES).
+    """
+    size = 0
+    for instruction in code:
+        kind = instruction[0]
+        if kind == "name":
+            size += instruction[1] not in parameters  # a parameter is its argument's node; pi is a node of its own
+        elif kind == "call" and instruction[1] in graph.functions:
+            size += graph.functions[instruction[1]].size
+        else:
+            size += 1
+    return min(size, SIZE_CEILING)
 
 
 def _check_call(graph: Graph, defining: str, instruction: Instruction, offset: int) -> None:

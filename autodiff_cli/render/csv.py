@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, TextIO
 
-from .sweep import column_list, header, reason
+from .sweep import blocks, header, reason
 
 if TYPE_CHECKING:
     from ..analyses.points import Sweep
@@ -28,18 +28,13 @@ def write_csv(sweep: Sweep, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header(sweep))
     # repr is the shortest round-trip form, and writes non-finite floats as nan, inf, -inf.
-    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
-    columns.append(column_list(sweep.value))
-    columns.extend(column_list(sweep.grads[key]) for key in sweep.keys)
     errors = sweep.errors
-    block: list[str] = []
-    for index, cells in enumerate(zip(*columns)):
-        error = errors.get(index) if errors else None
-        block.append(",".join(map(repr, cells)) + ("," + _quoted(reason(error)) if error else ",") + "\n")
-        if len(block) == 10_000:
-            out.write("".join(block))
-            block.clear()
-    out.write("".join(block))
+    for first, columns in blocks(sweep):
+        lines: list[str] = []
+        for index, cells in enumerate(zip(*columns), first):
+            error = errors.get(index) if errors else None
+            lines.append(",".join(map(repr, cells)) + ("," + _quoted(reason(error)) if error else ",") + "\n")
+        out.write("".join(lines))
 
 
 def _quoted(cell: str) -> str:

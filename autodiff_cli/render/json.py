@@ -32,6 +32,17 @@ def write(report: Report, out: OutputContext) -> None:
     out.stdout.flush()
 
 
+def write_no_output(out: OutputContext, source_field: str | None = None) -> None:
+    """The document of a program with no output (no statements, or only definitions): nothing is null or empty.
+
+    Still one document per program, so `autodiff run -f json *.ad` gives one
+    line a file, an empty file included.
+    """
+    source = f'"source": {quote(source_field)}, ' if source_field is not None else ""
+    out.stdout.write(f'{{{source}"output": null, "value": null, "variables": {{}}, "nodes": [], "order": []}}\n')
+    out.stdout.flush()
+
+
 def write_json(report: Report, write: Callable[[str], object]) -> None:
     """One JSON document, on one line, for the report and every view it holds."""
     result = report.result
@@ -113,7 +124,14 @@ def _hessian(report: Report, write: Callable[[str], object]) -> None:
 
 def _formulas(report: Report, write: Callable[[str], object]) -> None:
     assert report.formulas is not None
-    write("{" + ", ".join(f"{quote(report.label(node))}: {quote('; '.join(lines))}" for node, lines in report.formulas) + "}")
+    write(
+        "{"
+        + ", ".join(
+            f"{quote(report.label(node))}: {'null' if lines is None else quote('; '.join(lines))}"
+            for node, lines in report.formulas
+        )
+        + "}"
+    )
 
 
 def _check(report: Report, write: Callable[[str], object]) -> None:

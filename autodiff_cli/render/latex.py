@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from ..base.numbers import rounded
 from ..base.version import __version__
 from ..core.engine import CONSTANT, INPUT, Value
-from ..core.formula import ATOM, statements
+from ..core.formula import ATOM, statements, writable
 from ..language.evaluate import Result
 from ..report import Report
 from .escape import latex_comment
@@ -327,6 +327,10 @@ def formulas_block(result: Result, roots: Sequence[tuple[Value, Value]], keys: d
     defined: set[tuple[str, str]] = set()
     used: set[str] = set(graph.names)  # t_{k} names stay distinct across the formulas of one block
     for x, root in roots:
+        if not writable(root):  # as --symbolic says it in text (formula.UNDEFINED)
+            left = rf"\frac{{\partial {output}}}{{\partial {name(keys.get(x.id, graph.label(x)))}}}"
+            lines.append((left, r"\text{undefined at this point}"))
+            continue
         pairs = statements(
             root, leaf, lambda node: node.name, reserved, used, write=template, leaf_level=_leaf_level, name_text=name
         )

@@ -2,18 +2,56 @@
 
 Writers never ask `isatty()` or read `COLUMNS` themselves: they take an
 `OutputContext`.  On a pipe, output is plain text that is never cut, wrapped
-or coloured, whatever the width says.
+or coloured, whatever the width says.  On a stream that cannot encode `→`
+(`PYTHONIOENCODING=ascii`, `LC_ALL=C`), every character it cannot encode is
+written in its ASCII spelling (spellings.py): `->`, `-`, `d`.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import os
 import sys
 
+from ..base.spellings import can_encode, spell
 from ..base.typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any, TextIO
+
+    from ..base.errors import ProgramError, ProgramWarning, Source
+
+#: The codec error handler that writes an unencodable character's ASCII spelling.
+SPELL_ERRORS = "autodiff-spell"
+
+
+def _spell_unencodable(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return spell(error.object[error.start : error.end]), error.end
+
+
+codecs.register_error(SPELL_ERRORS, _spell_unencodable)
+
+
+def spell_unencodable(stream: Any) -> None:
+    """Make a text stream write what it cannot encode in ASCII spellings, instead of raising.
+
+    Set on stdout and stderr once, before anything is written, so no writer
+    (a table, the REPL's banner, Click's help) needs to know.  A stream that
+    cannot be reconfigured (a notebook's, a test's StringIO) is left alone.
+    """
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is None or getattr(stream, "errors", None) == SPELL_ERRORS:
+        return
+    with contextlib.suppress(ValueError, OSError):  # closed or detached
+        reconfigure(errors=SPELL_ERRORS)
+
+
+def spells(stream: Any) -> bool:
+    """Whether text written to `stream` is spelled in ASCII (it cannot encode the tool's characters)."""
+    return not can_encode(getattr(stream, "encoding", None))
 
 
 #: The width of output on a pipe: no line reaches it, so nothing is cut or wrapped.
@@ -26,6 +64,8 @@ class OutputContext:
     def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None, plain: bool | None = None) -> None:
         self.stdout = stdout if stdout is not None else sys.stdout
         self.stderr = stderr if stderr is not None else sys.stderr
+        spell_unencodable(self.stdout)
+        spell_unencodable(self.stderr)
         self.plain = (not _is_terminal(self.stdout)) if plain is None else plain
         self.color = not self.plain and "NO_COLOR" not in os.environ
         self._console: Any = None
@@ -90,6 +130,12 @@ class OutputContext:
 
         self.stderr.write(printable(text) + "\n")
         self.stderr.flush()
+
+    def error(self, problem: ProgramError | ProgramWarning, source: Source | None) -> None:
+        """A program's error or warning with its caret, the line under it spelled as stderr will show it."""
+        from ..base.errors import format_error
+
+        self.warn(format_error(problem, source, ascii_only=spells(self.stderr)))
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -22,11 +22,32 @@ IMAGE_SUFFIXES = (".svg", ".png")
 _EXTRA = "pip install 'autodiff-cli[plot]'"
 
 
+#: The widest range an axis may span: the plotting libraries add margins to it, and
+#: past about 1.8e308 (from -1e308 to 1e308) their arithmetic overflows and fails.
+MAX_SPAN = 1e300
+
+
 def curves(sweep: Sweep) -> tuple[str, list[float], list[float], list[float]]:
-    """The swept input's key, its values, the output and d(output)/d(input) (nan at failed points)."""
+    """The swept input's key, its values, the output and d(output)/d(input) (nan at failed points).
+
+    A usage error when an axis would span more than MAX_SPAN: no library
+    draws it, and each fails in its own way (a singular matrix, a nan label).
+    """
     (axis,) = sweep.axes
     xs = [float(x) for x in axis.values]
-    return axis.key, xs, [float(v) for v in sweep.value], [float(d) for d in sweep.grads[axis.key]]
+    values, derivative = [float(v) for v in sweep.value], [float(d) for d in sweep.grads[axis.key]]
+    _check_span(axis.key, xs)
+    _check_span(f"{sweep.output} and d/d{axis.key}", [0.0, *values, *derivative])
+    return axis.key, xs, values, derivative
+
+
+def _check_span(what: str, numbers: list[float]) -> None:
+    finite = [x for x in numbers if math.isfinite(x)]
+    if finite and not max(finite) - min(finite) <= MAX_SPAN:  # the difference itself may overflow
+        raise UsageError(
+            f"--plot: {what} range from {min(finite):.3g} to {max(finite):.3g}, too wide to draw "
+            f"(at most {MAX_SPAN:g} apart): sweep a narrower range"
+        )
 
 
 def zero_crossings(xs: list[float], ds: list[float]) -> list[float]:
@@ -73,8 +94,11 @@ def _in_units(numbers: list[float]) -> tuple[list[float], str]:
     return [x / unit for x in numbers], f" (×1e{exponent:+d})"
 
 
-def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
-    """The plot as text (with ANSI colour when `color`), `width` x `height` characters."""
+def terminal_plot(sweep: Sweep, width: int, height: int, color: bool, ascii_only: bool = False) -> str:
+    """The plot as text (with ANSI colour when `color`), `width` x `height` characters.
+
+    `ascii_only`: for a stream that cannot show Braille dots, the curves are drawn with `*`.
+    """
     try:
         import plotext as plt  # type: ignore[import-untyped]
     except ImportError:
@@ -89,7 +113,8 @@ def terminal_plot(sweep: Sweep, width: int, height: int, color: bool) -> str:
     curves_drawn = ((sweep.output + y_unit, values, "blue"), (f"d/d{key}" + y_unit, derivative, "red"))
     for index, (name, ys, line_color) in enumerate(curves_drawn):
         for number, (run_x, run_y) in enumerate(segments(xs, ys)):
-            plt.plot(run_x, run_y, label=name if number == 0 else "", color=line_color, marker="braille")
+            marker = "*" if ascii_only else "braille"
+            plt.plot(run_x, run_y, label=name if number == 0 else "", color=line_color, marker=marker)
         if index == 1:
             crossings = zero_crossings(xs, derivative)
             if crossings:

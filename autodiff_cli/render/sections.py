@@ -72,7 +72,11 @@ def write_formulas(report: Report, out: OutputContext) -> None:
         return
     for node, statements in report.formulas:
         name = report.label(node)
-        if len(statements) == 1:
+        if statements is None:
+            from ..core.formula import UNDEFINED
+
+            out.line(f"∂{output}/∂{name}: {UNDEFINED}")
+        elif len(statements) == 1:
             out.line(f"∂{output}/∂{name} = {statements[0]}")
         else:
             out.line(f"∂{output}/∂{name}:")

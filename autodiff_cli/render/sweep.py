@@ -25,10 +25,23 @@ if TYPE_CHECKING:
 ROW_LIMIT = 200
 
 
+#: Points turned into Python floats at a time: a whole column of a big sweep would take 32 bytes a point more.
+BLOCK = 10_000
+
+
 def column_list(column: object) -> list[float]:
     """A column as a list of Python floats (an ndarray's tolist() is the fast way)."""
     tolist = getattr(column, "tolist", None)
     return tolist() if tolist is not None else list(column)  # type: ignore[call-overload]
+
+
+def blocks(sweep: Sweep) -> Iterator[tuple[int, list[list[float]]]]:
+    """The columns (swept inputs, value, every gradient) BLOCK points at a time: (first point, columns)."""
+    columns = [sweep.inputs[axis.key] for axis in sweep.axes]
+    columns.append(sweep.value)
+    columns.extend(sweep.grads[key] for key in sweep.keys)
+    for first in range(0, sweep.size, BLOCK):
+        yield first, [column_list(column[first : first + BLOCK]) for column in columns]
 
 
 def header(sweep: Sweep) -> list[str]:
@@ -43,12 +56,12 @@ def reason(error: PointError | None) -> str:
 
 def rows(sweep: Sweep, number: object, indices: range | list[int] | None = None) -> Iterator[list[str]]:
     """Each point's cells (or those of `indices`), numbers written by `number` (a function of one float)."""
-    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
-    columns.append(column_list(sweep.value))
-    columns.extend(column_list(sweep.grads[key]) for key in sweep.keys)
+    columns = [sweep.inputs[axis.key] for axis in sweep.axes]
+    columns.append(sweep.value)
+    columns.extend(sweep.grads[key] for key in sweep.keys)
     errors = sweep.errors
     for index in range(sweep.size) if indices is None else indices:
-        yield [*(number(column[index]) for column in columns), reason(errors.get(index))]  # type: ignore[operator]
+        yield [*(number(float(column[index])) for column in columns), reason(errors.get(index))]  # type: ignore[operator]
 
 
 def write_sweep(report: Report, out: OutputContext) -> None:
@@ -58,10 +71,12 @@ def write_sweep(report: Report, out: OutputContext) -> None:
     if report.options.plot == "-":
         import shutil
 
+        from .output import spells
         from .plot import terminal_plot
 
         size = shutil.get_terminal_size()  # COLUMNS and LINES on a pipe, else 80 x 24
-        out.write(terminal_plot(sweep, out.width or size.columns, max(12, min(30, size.lines - 4)), out.color))
+        height = max(12, min(30, size.lines - 4))
+        out.write(terminal_plot(sweep, out.width or size.columns, height, out.color, ascii_only=spells(out.stdout)))
         return
     write_table(sweep, out.stdout, report.options.precision, None if report.options.show_all else ROW_LIMIT)
 
@@ -95,16 +110,20 @@ def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> No
     head = (f'{{"source": {quote(source)}, ' if source is not None else "{") + f'"output": {quote(sweep.output)}, '
     axes = [quote(axis.key) for axis in sweep.axes]
     keys = [quote(key) for key in sweep.keys]
-    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
-    values = column_list(sweep.value)
-    grads = [column_list(sweep.grads[key]) for key in sweep.keys]
     errors = sweep.errors
     write = out.write
-    for index in range(sweep.size):
-        point = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(axes, columns))
-        grad = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(keys, grads))
-        error = errors.get(index)
-        failure = (
-            "null" if error is None else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
-        )
-        write(f'{head}"point": {{{point}}}, "value": {json_number(values[index])}, "grad": {{{grad}}}, "error": {failure}}}\n')
+    swept = len(axes)
+    for first, block in blocks(sweep):
+        columns, values, grads = block[:swept], block[swept], block[swept + 1 :]
+        for offset in range(len(values)):
+            point = ", ".join(f"{key}: {json_number(column[offset])}" for key, column in zip(axes, columns))
+            grad = ", ".join(f"{key}: {json_number(column[offset])}" for key, column in zip(keys, grads))
+            error = errors.get(first + offset) if errors else None
+            failure = (
+                "null"
+                if error is None
+                else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
+            )
+            write(
+                f'{head}"point": {{{point}}}, "value": {json_number(values[offset])}, "grad": {{{grad}}}, "error": {failure}}}\n'
+            )
