@@ -60,6 +60,13 @@ def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
         print(f"error: {error.format_message()}", file=sys.stderr)
         return
     options = make_options(context.params)
+    try:
+        from .render.files import check_outputs
+
+        check_outputs(options, ())  # before the work, as on the command line
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return
     out = OutputContext(sys.stdout, sys.stderr, plain=True)
     if options.format not in ("table", "html"):
         run_program(lambda: Source(name, program), options, out)
@@ -86,7 +93,8 @@ def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
         from .render.dot import RenderError, render_file
 
         try:
-            render_file(report, options.render)
+            for note in render_file(report, options.render):
+                print(f"note: {note}", file=sys.stderr)
         except RenderError as error:
             print(f"error: {error}", file=sys.stderr)
     if report.failed:
