@@ -20,10 +20,11 @@ import time
 from pathlib import Path
 
 import pytest
+
 from autodiff_cli.base.errors import Source
+from autodiff_cli.interface.repl import Session
 from autodiff_cli.language.evaluate import MAX_BUILT_NODES, Graph
 from autodiff_cli.language.parse import parse
-from autodiff_cli.interface.repl import Session
 
 from .test_cli import _command
 

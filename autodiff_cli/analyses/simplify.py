@@ -28,6 +28,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from ..base.children import Reaped, kill_group
 from ..base.errors import UsageError
 from ..core.engine import CONSTANT, INPUT, Value, topological_order
 from ..core.ops import OPERATIONS, DomainError
@@ -161,22 +162,21 @@ def _agrees(a: float, b: float) -> bool:
 
 def _ask_child(table: list[Entry], positions: list[int], timeout: float) -> tuple[dict[int, dict[str, Any]], list[str]]:
     """Run the child on the table; return its answers by formula (those it gave in time) and notes."""
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
     request = json.dumps({"nodes": table, "roots": positions})
-    child = subprocess.Popen(
-        [sys.executable, "-m", "autodiff_cli.analyses.simplify"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    pipe = subprocess.PIPE
+    # Isolated (-I): no PYTHON* variable, no user site, and above all not the working directory on
+    # sys.path, where a `sympy.py` of whoever handed in the program would be imported.  The child is
+    # given this process's own import path instead (_child_path), so it finds SymPy where we did.
+    started = subprocess.Popen(
+        [sys.executable, "-I", "-c", _CHILD, *_child_path()],
+        stdin=pipe, stdout=pipe, stderr=pipe, text=True, start_new_session=True,
     )
-    try:
-        stdout, stderr = child.communicate(request, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        stdout, stderr = child.communicate()  # what it wrote before the deadline is kept
+    with Reaped(started) as child:
+        try:
+            stdout, stderr = child.communicate(request, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(child)
+            stdout, stderr = child.communicate()  # what it wrote before the deadline is kept
     answers: dict[int, dict[str, Any]] = {}
     notes: list[str] = []
     for line in stdout.splitlines():
@@ -191,6 +191,23 @@ def _ask_child(table: list[Entry], positions: list[int], timeout: float) -> tupl
         last = stderr.strip().splitlines()[-1:] or ["no message"]
         notes.append(f"SymPy failed ({last[0]})")
     return answers, notes
+
+
+#: The child's first lines: our import path (argv) in place of one that starts at the working directory.
+_CHILD = "import sys; sys.path[:] = sys.argv[1:]; from autodiff_cli.analyses.simplify import _worker; sys.exit(_worker())"
+
+
+def _child_path() -> list[str]:
+    """This process's import path, with the directory of this package, never the working directory.
+
+    A relative entry ('' is the working directory) means a different place in
+    the child, and the working directory itself is where an untrusted program
+    may sit beside planted modules.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cwd = os.getcwd()
+    path = [entry for entry in sys.path if os.path.isabs(entry) and os.path.normpath(entry) != cwd]
+    return path if here in path else [*path, here]
 
 
 # ====================================================================== the child (imports SymPy)

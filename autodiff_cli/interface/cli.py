@@ -237,7 +237,21 @@ def combination_problem(options: Options, files: int) -> str | None:
     if files > 1 and (options.emit is not None or options.standalone):
         option = "--emit" if options.emit is not None else "--standalone"
         problem = f"{option} writes one program's code or document: give one FILE"
+    if files > 1 and options.plot not in (None, "-"):
+        problem = "--plot FILE draws one program's sweep: give one FILE, or run each file on its own"
     return problem
+
+
+def refuse_outputs(options: Options, inputs: tuple[str, ...]) -> None:
+    """Every file the run would write can be written and is not an input: else exit 2 before any work."""
+    from ..base.errors import UsageError
+    from ..render.files import check_outputs
+
+    try:
+        check_outputs(options, inputs)
+    except UsageError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 _GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
@@ -317,6 +331,7 @@ def eval_command(program: str, **values: Any) -> None:
     """
     options = make_options(values)
     refuse_combination(options, 1)
+    refuse_outputs(options, ("-",) if program == "-" else ())
     sys.exit(eval_program(program, options))
 
 
@@ -340,6 +355,7 @@ def run_command(files: tuple[str, ...], **values: Any) -> None:
     refuse_combination(options, len(files))
     if options.render is not None and len(files) > 1:
         raise click.UsageError("--render draws one graph: give one FILE with it, or run each file on its own")
+    refuse_outputs(options, files)
     out = OutputContext()
     headed = len(files) > 1 and options.format != "json"
     worst = EXIT_OK

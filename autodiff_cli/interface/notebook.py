@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..base.errors import Source
+from ..base.errors import Source, UsageError
 from ..render.output import OutputContext
 from .cli import OPTIONAL_VALUES, combination_problem, eval_command, make_options, takes_optional_value
 from .runner import report_writer, run_program
@@ -84,6 +84,13 @@ def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
     problem = combination_problem(options, 1)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
+        return
+    try:
+        from ..render.files import check_outputs
+
+        check_outputs(options, ())  # before the work, as on the command line
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
         return
     out = OutputContext(sys.stdout, sys.stderr, plain=True)
     run_program(lambda: Source(name, program), options, out, write=_show)

@@ -133,7 +133,8 @@ def _run_program(
         from ..render.dot import RenderError, render_file
 
         try:
-            render_file(report, options.render)
+            for note in render_file(report, options.render):
+                out.warn(f"note: {note}")
         except RenderError as error:
             out.warn(f"error: {error}")
             code = EXIT_PROGRAM
@@ -210,6 +211,9 @@ def _finish_sweep(report: Report, out: OutputContext) -> int:
         except UsageError as error:
             out.warn(f"error: {error}")
             return EXIT_USAGE
+        except OSError as error:  # checked before the work, so a full disk or the like: the old file is kept
+            out.warn(f"error: --plot {report.options.plot}: cannot write it: {error.strerror or error}")
+            return EXIT_PROGRAM
     count, keys = non_finite_gradients(sweep)
     if count:
         derivatives = ", ".join(f"d/d{key}" for key in keys)

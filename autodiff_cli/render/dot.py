@@ -50,17 +50,18 @@ class RenderError(Exception):
     """Graphviz is missing, or could not draw the file."""
 
 
-def render_file(report: Report, path: str) -> None:
-    """Draw the graph to FILE.svg / FILE.png / FILE.html, via a temp file and rename.
+def render_file(report: Report, path: str) -> list[str]:
+    """Draw the graph to FILE.svg / FILE.png / FILE.html through `files.replacing`; return notes for stderr.
 
-    SVG and PNG come from `dot` (no shell) when it is installed; without it an
-    SVG is drawn from our own layout, and a page never needs it.
+    SVG and PNG come from `dot` (no shell) when it is installed and the graph
+    is within what Graphviz is given (layout.graphviz_refusal, DOT_TIMEOUT);
+    otherwise an SVG is drawn from our own layout, and a PNG is an error.
+    A page never needs `dot`.
     """
     import os
-    import subprocess
-    import tempfile
 
-    from .layout import find_dot
+    from .files import replacing
+    from .layout import DOT_TIMEOUT, find_dot, graphviz_refusal
 
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
     if suffix not in ("svg", "png", "html"):
@@ -72,32 +73,49 @@ def render_file(report: Report, path: str) -> None:
             "(apt install graphviz, or brew install graphviz); "
             "FILE.svg and FILE.html are drawn without it"
         )
-    directory = os.path.dirname(os.path.abspath(path))
+    refusal = None if dot is None else graphviz_refusal(report.result.order)
+    if refusal is not None and suffix == "png":
+        raise RenderError(f"--render {path}: {refusal}; FILE.svg and FILE.html are drawn without it")
+    notes = []
     try:
-        fd, temp = tempfile.mkstemp(suffix="." + suffix, dir=directory)
-    except OSError as error:
-        raise RenderError(f"--render: cannot write in {directory}: {error.strerror}") from None
-    os.close(fd)
-    try:
-        if dot is None:
-            from .html import page_document, svg_document
+        with replacing(path) as temp:
+            if dot is not None and refusal is None:
+                import subprocess
 
-            text = page_document(report) if suffix == "html" else svg_document(report, dot_finder=lambda: None)
-            with open(temp, "w", encoding="utf-8") as file:
-                file.write(text)
-        else:
-            done = subprocess.run(
-                [dot, f"-T{suffix}", "-o", temp], input=render_dot(report).encode(), capture_output=True, check=False
-            )
-            if done.returncode != 0:
-                raise RenderError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
-        # mkstemp makes the file 0600; a drawing is an ordinary file, so honour the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
+                try:
+                    _run_dot(dot, suffix, temp, render_dot(report))
+                except subprocess.TimeoutExpired:
+                    refusal = f"dot did not finish within {DOT_TIMEOUT:g} s and was stopped"
+                    if suffix == "png":
+                        raise RenderError(f"--render {path}: {refusal}; FILE.svg and FILE.html are drawn without it") from None
+            if dot is None or refusal is not None:
+                from .html import page_document, svg_document
+
+                text = page_document(report) if suffix == "html" else svg_document(report, dot_finder=lambda: None)
+                with open(temp, "w", encoding="utf-8") as file:
+                    file.write(text)
+                if refusal is not None:
+                    notes.append(f"--render {path}: {refusal}: drawn with autodiff's own layout")
     except OSError as error:
         raise RenderError(f"--render: cannot write '{path}': {error.strerror or error}") from None
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    return notes
+
+
+def _run_dot(dot: str, suffix: str, temp: str, text: str) -> None:
+    """`dot -Tsvg|png -o TEMP`, the DOT text on its stdin; RenderError when it fails, TimeoutExpired after DOT_TIMEOUT."""
+    import subprocess
+
+    from ..base.children import Reaped
+    from .layout import DOT_TIMEOUT, dot_failure
+
+    pipe = subprocess.PIPE
+    try:
+        started = subprocess.Popen(
+            [dot, f"-T{suffix}", "-o", temp], stdin=pipe, stdout=pipe, stderr=pipe, start_new_session=True
+        )
+    except OSError as error:
+        raise RenderError(f"cannot run {dot}: {error.strerror or error}") from None
+    with Reaped(started) as child:
+        _, stderr = child.communicate(text.encode(), timeout=DOT_TIMEOUT)
+    if child.returncode != 0:
+        raise RenderError(dot_failure(child.returncode, stderr))

@@ -21,6 +21,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from ..base.children import Reaped
 from ..core.engine import Value
 
 #: Pixel metrics of the drawing (12 px sans-serif text).
@@ -88,15 +89,18 @@ def _vertices(order: Sequence[Value], widths: dict[int, float]) -> tuple[list[in
     return vertices, predecessors, width
 
 
-def layered_layout(order: Sequence[Value], widths: dict[int, float], sweeps: int = 4) -> Layout:
-    """Lay out the graph of `order` (topological) in Python; `widths` gives each record's width."""
-    vertices, predecessors, width = _vertices(order, widths)
+def _successors(vertices: list[int], predecessors: dict[int, tuple[int, ...]]) -> dict[int, list[int]]:
     successors: dict[int, list[int]] = {v: [] for v in vertices}
     for v in vertices:
         for p in predecessors[v]:
             successors[p].append(v)
+    return successors
 
-    # Layers: longest path from the leaves; then each leaf moves next to its first use.
+
+def _layers(
+    vertices: list[int], predecessors: dict[int, tuple[int, ...]], successors: dict[int, list[int]]
+) -> dict[int, int]:
+    """Each vertex's layer: the longest path from the leaves; then each leaf moves next to its first use."""
     layer: dict[int, int] = {}
     for v in vertices:
         preds = predecessors[v]
@@ -104,6 +108,26 @@ def layered_layout(order: Sequence[Value], widths: dict[int, float], sweeps: int
     for v in vertices:
         if not predecessors[v] and successors[v]:
             layer[v] = min(layer[s] for s in successors[v]) - 1
+    return layer
+
+
+def long_edge_length(order: Sequence[Value]) -> int:
+    """How many layers the edges of the drawing cross beyond their own, in all (0 for a plain chain).
+
+    An input used all along a chain (`y = x * x * ... * x`) gives edges that
+    cross every layer between its first and last use: dot makes a virtual node
+    at each crossing, and its time and memory grow much faster than their number.
+    """
+    vertices, predecessors, _ = _vertices(order, {node.id: 0.0 for node in order})
+    layer = _layers(vertices, predecessors, _successors(vertices, predecessors))
+    return sum(layer[v] - layer[p] - 1 for v in vertices for p in predecessors[v])
+
+
+def layered_layout(order: Sequence[Value], widths: dict[int, float], sweeps: int = 4) -> Layout:
+    """Lay out the graph of `order` (topological) in Python; `widths` gives each record's width."""
+    vertices, predecessors, width = _vertices(order, widths)
+    successors = _successors(vertices, predecessors)
+    layer = _layers(vertices, predecessors, successors)
     depth = max(layer.values(), default=0) + 1
     layers: list[list[int]] = [[] for _ in range(depth)]
     for v in vertices:
@@ -229,12 +253,26 @@ def graphviz_layout(order: Sequence[Value], widths: dict[int, float], dot: str) 
                 lines.append(f"  r{child.id} -> o{node.id};")
             lines.append(f"  o{node.id} -> r{node.id};")
     lines.append("}")
-    done = subprocess.run(
-        [dot, "-Tplain"], input="\n".join(lines).encode(), capture_output=True, check=False, timeout=DOT_TIMEOUT
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.decode(errors="replace").strip())
-    return _parse_plain(done.stdout.decode(), order)
+    pipe = subprocess.PIPE
+    with Reaped(subprocess.Popen([dot, "-Tplain"], stdin=pipe, stdout=pipe, stderr=pipe, start_new_session=True)) as dot_process:
+        stdout, stderr = dot_process.communicate("\n".join(lines).encode(), timeout=DOT_TIMEOUT)
+    if dot_process.returncode != 0:
+        raise RuntimeError(dot_failure(dot_process.returncode, stderr))
+    return _parse_plain(stdout.decode(), order)
+
+
+def dot_failure(returncode: int, stderr: bytes) -> str:
+    """What a failed `dot` said; the signal that killed it by name; its exit status when it said nothing."""
+    if returncode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"dot was killed by {name}"
+    said = stderr.decode(errors="replace").strip()
+    return f"dot failed: {said}" if said else f"dot failed with exit status {returncode} and no message"
 
 
 def _parse_plain(text: str, order: Sequence[Value]) -> Layout:
@@ -281,17 +319,35 @@ def find_dot() -> str | None:
     return shutil.which("dot")
 
 
-#: Above this many values `dot` takes seconds, and a program's inputs used all over (long edges) make it
-#: far slower (benchmarks/RESULTS.md, "The page"); ours stays linear.
+#: What Graphviz is given, for the page's layout and for --render: at most this many values (above it `dot`
+#: takes seconds; benchmarks/RESULTS.md, "The page"), ...
 DOT_LIMIT = 300
 
-#: Seconds `dot` may take before our layout is used instead.
+#: ... whose edges cross at most this many layers beyond their own in all (`long_edge_length`): an input
+#: used by 50 products in a row crosses about 2,350 and takes dot -Tsvg 1.4 s; by 70, 4,700 and 13 s;
+#: by 300, dot ran 139 s into 24 GB.  Ours stays linear in both.
+DOT_LONG_EDGE_LIMIT = 2000
+
+#: Seconds `dot` may take before it is killed (and our layout used, where one can be).
 DOT_TIMEOUT = 20.0
+
+
+def graphviz_refusal(order: Sequence[Value]) -> str | None:
+    """Why this graph is not given to `dot` (too many values, or edges too long), or None when it is."""
+    if len(order) > DOT_LIMIT:
+        return f"the graph has {len(order):,} values, more than the {DOT_LIMIT:,} given to Graphviz"
+    crossed = long_edge_length(order)
+    if crossed > DOT_LONG_EDGE_LIMIT:
+        return (
+            f"the graph's edges cross {crossed:,} layers beyond their own, "
+            f"more than the {DOT_LONG_EDGE_LIMIT:,} given to Graphviz"
+        )
+    return None
 
 
 def layout(order: Sequence[Value], widths: dict[int, float], dot_finder: Callable[[], str | None] = find_dot) -> Layout:
     """`dot`'s layout when it is installed and the graph is small enough for it, ours otherwise."""
-    dot = dot_finder() if len(order) <= DOT_LIMIT else None
+    dot = dot_finder() if graphviz_refusal(order) is None else None
     if dot is not None:
         try:
             return graphviz_layout(order, widths, dot)

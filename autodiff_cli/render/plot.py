@@ -129,14 +129,29 @@ def terminal_plot(sweep: Sweep, width: int, height: int, color: bool, ascii_only
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
+def require_matplotlib(path: str) -> None:
+    """UsageError naming the extra when Matplotlib cannot be found (without importing it: that takes a while)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise UsageError(f"--plot {path} needs Matplotlib, which is not installed: {_EXTRA}")
+
+
 def write_image(sweep: Sweep, path: str) -> None:
-    """The same plot as an SVG or PNG file, drawn with Matplotlib (no display needed)."""
+    """The same plot as an SVG or PNG file, drawn with Matplotlib (no display needed), through `files.replacing`.
+
+    UsageError for a name it cannot write; OSError when the writing fails (the old file is kept).
+    """
+    from .files import check_output, replacing
+
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UsageError(f"--plot {path}: the file must end in .svg or .png")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"--plot {path}: no directory {directory}")
+    check_output("--plot", path)  # the command line checked it before the work; this is for library callers
     try:
         import matplotlib
 
@@ -161,8 +176,7 @@ def write_image(sweep: Sweep, path: str) -> None:
         axes.set_title(f"{sweep.output} and d/d{key} over {key}")
         axes.legend()
         axes.grid(True, alpha=0.3)
-        figure.savefig(path, format=suffix[1:])
-    except OSError as error:
-        raise UsageError(f"--plot {path}: {error.strerror or error}") from None
+        with replacing(path) as temp:
+            figure.savefig(temp, format=suffix[1:])
     finally:
         pyplot.close(figure)
