@@ -208,6 +208,11 @@ class GraphMath:
         """The value a rule branches on: where the graph is now (the kink policy at every order)."""
         return x.node.data if isinstance(x, Term) else float(x)
 
+    @staticmethod
+    def where(condition: bool, then: Operand, otherwise: Operand) -> Operand:
+        """A rule's branch, taken at the current values (`condition` compares `value`s)."""
+        return then if condition else otherwise
+
     # Piecewise-constant rules: a constant at the current values.
     def step(self, x: Term) -> float:
         return FloatMath.step(x.node.data)

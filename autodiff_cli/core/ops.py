@@ -1,9 +1,15 @@
 """The table of operations: the one place that says what each operation is.
 
-Each entry gives the forward function, the local derivatives and the rule
-text that `--explain` prints.  Local derivatives are written against a small
-`math`-like namespace (`FloatMath`), so the maths reads as maths and the kink
-policy of the design (PyTorch's choices) lives here and nowhere else.
+Each row holds everything about one operation, and every other module reads
+the row: the forward on floats, its local derivatives and the rule text that
+`--explain` prints, and where the derivatives jump.  Formulas are written once
+against a small `math`-like namespace `m`, so the maths reads as maths and one
+formula serves every kind of number: `FloatMath` (floats), `derivative.GraphMath`
+(nodes of a derivative graph) and `arraymath.ArrayMath` (NumPy arrays, for
+sweeps).  The kink policy of the design (PyTorch's choices) lives here and
+nowhere else.  A function a namespace does not define is its library's
+function of that name (`m.tanh` is `math.tanh`, NumPy's `tanh`, a `tanh`
+node), so a new operation needs no new namespace method.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ class Operation(NamedTuple):
     # x - lo and x - hi).  None: the derivatives are continuous on the domain.
     # `--check` reads it to tell a kink inside its step from a wrong gradient.
     kinks: Callable[..., tuple[float, ...]] | None = None
+    # formula(m, *inputs): the forward over a namespace (FloatMath, GraphMath,
+    # ArrayMath) that never raises: nan or inf where `forward` raises.
+    formula: Callable[..., Any] | None = None
 
     def argument_names(self, count: int) -> tuple[str, ...]:
         """What the rules call each of `count` arguments."""
@@ -59,8 +68,32 @@ class Operation(NamedTuple):
 VARIADIC = -1
 
 
-class FloatMath:
-    """Derivative helpers on floats: never raise; a kink or pole gives 0, inf or nan."""
+def _never_raising(function: Callable[..., float]) -> Callable[..., float]:
+    """`math`'s function with its errors as values: nan outside the domain, inf where it overflows."""
+
+    def call(*args: float) -> float:
+        try:
+            return function(*args)
+        except ValueError:
+            return math.nan
+        except OverflowError:
+            return math.inf
+
+    return call
+
+
+class _MathLibrary(type):
+    """A function FloatMath does not define is `math`'s of that name, never raising."""
+
+    def __getattr__(cls, name: str) -> Callable[..., float]:
+        function = getattr(math, name, None)
+        if not callable(function) or name.startswith("_"):
+            raise AttributeError(name)
+        return _never_raising(function)
+
+
+class FloatMath(metaclass=_MathLibrary):
+    """The maths of the table's formulas on floats: never raise; a kink or pole gives 0, inf or nan."""
 
     @staticmethod
     def div(x: float, y: float) -> float:
@@ -144,9 +177,22 @@ class FloatMath:
         """The number a rule branches on (GraphMath: the value of a node now)."""
         return x
 
+    @staticmethod
+    def where(condition: bool, then: float, otherwise: float) -> float:
+        """A branch of a formula (both sides are computed: ArrayMath takes it point by point)."""
+        return then if condition else otherwise
+
+    @staticmethod
+    def expm1(x: float) -> float:
+        try:
+            return math.expm1(x)
+        except OverflowError:
+            return math.inf
+
     cos = staticmethod(math.cos)
     sin = staticmethod(math.sin)
     erf = staticmethod(math.erf)
+    abs = staticmethod(abs)
 
 
 def _sigmoid_float(x: float) -> float:
@@ -258,11 +304,16 @@ def _clamp(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else (hi if x > hi else x)
 
 
-def _clamp_derivatives(m: Any, x: Any, lo: Any, hi: Any, out: Any) -> tuple[float, float, float]:
+def _clamp_derivatives(m: Any, x: Any, lo: Any, hi: Any, out: Any) -> tuple[Any, Any, Any]:
     # PyTorch's choice: x gets the gradient on the closed interval lo <= x <= hi,
     # a bound only where x is strictly beyond it.
     x, lo, hi = m.value(x), m.value(lo), m.value(hi)
-    return (1.0 if lo <= x <= hi else 0.0, 1.0 if x < lo else 0.0, 1.0 if x > hi else 0.0)
+    return (m.where((lo <= x) & (x <= hi), 1.0, 0.0), m.where(x < lo, 1.0, 0.0), m.where(x > hi, 1.0, 0.0))
+
+
+def _leaky_relu_derivatives(m: Any, x: Any, slope: Any, out: Any) -> tuple[Any, Any]:
+    positive = m.value(x) > 0.0
+    return m.where(positive, 1.0, slope), m.where(positive, 0.0, x)
 
 
 def _sum(*xs: float) -> float:
@@ -304,65 +355,107 @@ def _difference(x: float, y: float) -> tuple[float]:
 
 
 _OPERATIONS = [
-    Operation("add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y"),
-    Operation("sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y"),
-    Operation("mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y"),
+    Operation(
+        "add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y",
+        formula=lambda m, x, y: x + y,
+    ),
+    Operation(
+        "sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y",
+        formula=lambda m, x, y: x - y,
+    ),
+    Operation(
+        "mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y",
+        formula=lambda m, x, y: x * y,
+    ),
     Operation(
         "div", 2, _div,
         lambda m, x, y, out: (m.div(1.0, y), m.div(-out, y)),
         ("1/y", "-x/y**2"), "/", "x / y",
+        formula=lambda m, x, y: m.div(x, y),
     ),
     Operation(
         "pow", 2, _pow,
         lambda m, x, y, out: (m.power_rule(x, y), m.exponent_rule(x, out)),
         ("y * x**(y-1)", "x**y * log(x)"), "**", "x ** y (also x ^ y and pow(x, y))",
+        formula=lambda m, x, y: m.pow(x, y),
     ),
-    Operation("neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x"),
-    Operation("exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x"),
-    Operation("log", 1, _log, lambda m, x, out: (m.div(1.0, x),), ("1/x",), "", "natural logarithm, x > 0"),
-    Operation("sqrt", 1, _sqrt, lambda m, x, out: (m.div(0.5, out),), ("0.5/sqrt(x)",), "", "square root, x >= 0"),
-    Operation("sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)"),
-    Operation("cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)"),
-    Operation("tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)"),
-    Operation("tanh", 1, math.tanh, lambda m, x, out: (1.0 - out * out,), ("1 - tanh(x)**2",), "", "hyperbolic tangent"),
+    Operation(
+        "neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x",
+        formula=lambda m, x: -x,
+    ),
+    Operation(
+        "exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x",
+        formula=lambda m, x: m.exp(x),
+    ),
+    Operation(
+        "log", 1, _log, lambda m, x, out: (m.div(1.0, x),), ("1/x",), "", "natural logarithm, x > 0",
+        formula=lambda m, x: m.log(x),
+    ),
+    Operation(
+        "sqrt", 1, _sqrt, lambda m, x, out: (m.div(0.5, out),), ("0.5/sqrt(x)",), "", "square root, x >= 0",
+        formula=lambda m, x: m.sqrt(x),
+    ),
+    Operation(
+        "sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)",
+        formula=lambda m, x: m.sin(x),
+    ),
+    Operation(
+        "cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)",
+        formula=lambda m, x: m.cos(x),
+    ),
+    Operation(
+        "tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)",
+        formula=lambda m, x: m.tan(x),
+    ),
+    Operation(
+        "tanh", 1, math.tanh, lambda m, x, out: (1.0 - out * out,), ("1 - tanh(x)**2",), "", "hyperbolic tangent",
+        formula=lambda m, x: m.tanh(x),
+    ),
     Operation(
         "sigmoid", 1, _sigmoid, lambda m, x, out: (out * (1.0 - out),),
         ("sigmoid(x) * (1 - sigmoid(x))",), "", "1 / (1 + exp(-x))",
+        formula=lambda m, x: m.sigmoid(x),
     ),
     Operation(
         "relu", 1, lambda x: x if x > 0 else 0.0, lambda m, x, out: (m.step(x),),
         ("1 if x > 0 else 0",), "", "max(x, 0); relu'(0) = 0", kinks=lambda x: (x,),
+        formula=lambda m, x: m.where(x > 0.0, x, 0.0),
     ),
     Operation(
         "abs", 1, abs, lambda m, x, out: (m.sign(x),),
         ("sign(x)",), "", "absolute value; abs'(0) = 0", kinks=lambda x: (x,),
+        formula=lambda m, x: m.abs(x),
     ),
     Operation(
         "max", 2, lambda x, y: x if x >= y else y,
         lambda m, x, y, out: (m.share(x, y), m.share(y, x)),
         ("1 if x > y, 0.5 if x == y, else 0", "1 if y > x, 0.5 if x == y, else 0"),
         "", "the larger of x and y; a tie splits the gradient evenly", kinks=_difference,
+        formula=lambda m, x, y: m.where(x >= y, x, y),
     ),
     Operation(
         "min", 2, lambda x, y: x if x <= y else y,
         lambda m, x, y, out: (m.share(y, x), m.share(x, y)),
         ("1 if x < y, 0.5 if x == y, else 0", "1 if y < x, 0.5 if x == y, else 0"),
         "", "the smaller of x and y; a tie splits the gradient evenly", kinks=_difference,
+        formula=lambda m, x, y: m.where(x <= y, x, y),
     ),
-]
-
-_OPERATIONS += [
     Operation(
         "asin", 1, _in_unit_interval(math.asin, "asin"),
         lambda m, x, out: (m.div(1.0, m.sqrt(1.0 - x * x)),),
         ("1/sqrt(1 - x**2)",), "", "arcsine, -1 <= x <= 1; asin'(±1) = inf",
+        formula=lambda m, x: m.asin(x),
     ),
     Operation(
         "acos", 1, _in_unit_interval(math.acos, "acos"),
         lambda m, x, out: (m.div(-1.0, m.sqrt(1.0 - x * x)),),
         ("-1/sqrt(1 - x**2)",), "", "arccosine, -1 <= x <= 1; acos'(±1) = -inf",
+        formula=lambda m, x: m.acos(x),
     ),
-    Operation("atan", 1, math.atan, lambda m, x, out: (m.div(1.0, 1.0 + x * x),), ("1/(1 + x**2)",), "", "arctangent"),
+    Operation(
+        "atan", 1, math.atan, lambda m, x, out: (m.div(1.0, 1.0 + x * x),), ("1/(1 + x**2)",), "", "arctangent",
+        formula=lambda m, x: m.atan(x),
+    ),
     Operation(
         "atan2", 2, math.atan2,
         lambda m, y, x, out: (m.div(x, x * x + y * y), m.div(-y, x * x + y * y)),
@@ -370,72 +463,89 @@ _OPERATIONS += [
         ("y", "x"),
         # The origin, and the cut along x < 0 where the angle jumps from pi to -pi.
         kinks=lambda y, x: (y if x < 0 else 1.0, max(abs(x), abs(y))),
+        formula=lambda m, y, x: m.atan2(y, x),
     ),
     Operation(
         "hypot", 2, math.hypot,
         lambda m, x, y, out: (m.div(x, out), m.div(y, out)),
         ("x/hypot(x, y)", "y/hypot(x, y)"), "", "sqrt(x**2 + y**2) without overflow; nan derivatives at (0, 0)",
         kinks=lambda x, y: (max(abs(x), abs(y)),),  # the cone's tip, the origin
+        formula=lambda m, x, y: m.hypot(x, y),
     ),
     Operation(
-        "sinh", 1, math.sinh, lambda m, x, out: (m.cosh(x),), ("cosh(x)",), "", "hyperbolic sine"
+        "sinh", 1, math.sinh, lambda m, x, out: (m.cosh(x),), ("cosh(x)",), "", "hyperbolic sine",
+        formula=lambda m, x: m.sinh(x),
     ),
     Operation(
-        "cosh", 1, math.cosh, lambda m, x, out: (m.sinh(x),), ("sinh(x)",), "", "hyperbolic cosine"
+        "cosh", 1, math.cosh, lambda m, x, out: (m.sinh(x),), ("sinh(x)",), "", "hyperbolic cosine",
+        formula=lambda m, x: m.cosh(x),
     ),
     Operation(
         "log2", 1, _positive(math.log2, "log2"), lambda m, x, out: (m.div(1.0, x * _LN2),),
         ("1/(x * log(2))",), "", "base-2 logarithm, x > 0",
+        formula=lambda m, x: m.log2(x),
     ),
     Operation(
         "log10", 1, _positive(math.log10, "log10"), lambda m, x, out: (m.div(1.0, x * _LN10),),
         ("1/(x * log(10))",), "", "base-10 logarithm, x > 0",
+        formula=lambda m, x: m.log10(x),
     ),
     Operation(
         "log1p", 1, _log1p, lambda m, x, out: (m.div(1.0, 1.0 + x),),
         ("1/(1 + x)",), "", "log(1 + x), exact for small x; x > -1",
+        formula=lambda m, x: m.log1p(x),
     ),
     Operation(
         "expm1", 1, math.expm1, lambda m, x, out: (out + 1.0,),
         ("expm1(x) + 1",), "", "exp(x) - 1, exact for small x",
+        formula=lambda m, x: m.expm1(x),
     ),
     Operation(
         "erf", 1, math.erf, lambda m, x, out: (_TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
         ("2/sqrt(pi) * exp(-x**2)",), "", "the error function",
+        formula=lambda m, x: m.erf(x),
     ),
     Operation(
         "softplus", 1, _softplus, lambda m, x, out: (m.sigmoid(x),),
         ("sigmoid(x)",), "", "log(1 + exp(x)), without PyTorch's linear cut-off above x = 20",
+        # _softplus, with Python's max(x, 0.0) as a branch (x unless x < 0.0)
+        formula=lambda m, x: m.where(x < 0.0, 0.0, x) + m.log1p(m.exp(-m.abs(x))),
     ),
     Operation(
         "gelu", 1, _gelu,
         lambda m, x, out: (0.5 * (1.0 + m.erf(x * _SQRT_HALF)) + x * m.exp(-0.5 * (x * x)) * _INV_SQRT_2PI,),
         ("0.5 * (1 + erf(x/sqrt(2))) + x * exp(-x**2/2)/sqrt(2*pi)",), "",
         "x * Phi(x), the exact (erf) form, as PyTorch's gelu(approximate='none')",
+        formula=lambda m, x: 0.5 * x * (1.0 + m.erf(x * _SQRT_HALF)),
     ),
     Operation(
-        "elu", 1, _elu, lambda m, x, out: (1.0 if m.value(x) > 0 else m.exp(x),),
+        "elu", 1, _elu, lambda m, x, out: (m.where(m.value(x) > 0.0, 1.0, m.exp(x)),),
         ("1 if x > 0 else exp(x)",), "", "x if x > 0 else exp(x) - 1 (alpha = 1); elu'(0) = 1",
+        formula=lambda m, x: m.where(x > 0.0, x, m.expm1(x)),
     ),
     Operation(
-        "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x,
-        lambda m, x, slope, out: (1.0, 0.0) if m.value(x) > 0 else (slope, x),
+        "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x, _leaky_relu_derivatives,
         ("1 if x > 0 else slope", "0 if x > 0 else x"), "",
         "x if x > 0 else slope * x; leaky_relu'(0) = slope", ("x", "slope"), kinks=lambda x, slope: (x,),
+        formula=lambda m, x, slope: m.where(x > 0.0, x, slope * x),
     ),
     Operation(
         "clamp", 3, _clamp, _clamp_derivatives,
         ("1 if lo <= x <= hi else 0", "1 if x < lo else 0", "1 if x > hi else 0"), "",
         "x limited to [lo, hi]; x keeps the gradient at the bounds", ("x", "lo", "hi"),
         kinks=lambda x, lo, hi: (x - lo, x - hi),
+        # _clamp; lo > hi gives nan, where `forward` raises
+        formula=lambda m, x, lo, hi: m.where(lo > hi, math.nan, m.where(x < lo, lo, m.where(x > hi, hi, x))),
     ),
     Operation(
         "sum", VARIADIC, _sum, lambda m, *args: (1.0,) * (len(args) - 1),
         ("1",), "", "x1 + x2 + ... as one node",
+        formula=lambda m, *xs: _sum(*xs),
     ),
     Operation(
         "prod", VARIADIC, _product, _product_derivatives,
         ("the product of the other arguments",), "", "x1 * x2 * ... as one node",
+        formula=lambda m, *xs: _product(*xs),
     ),
 ]
 
