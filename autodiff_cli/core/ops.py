@@ -17,13 +17,46 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..base.typing_lite import Any, NamedTuple
 
 
 class DomainError(ArithmeticError):
     """A forward computation outside an operation's domain (no text, no span)."""
+
+
+Guard = tuple[str, str]  # (a condition under which the forward step fails, the message)
+
+
+def _no_guards(d: Any, x: Sequence[str]) -> list[Guard]:
+    return []
+
+
+class Code(NamedTuple):
+    """An operation as generated code (`--emit python|c`): text over a dialect `d` (render/emit_rules.py).
+
+    The maths is the row's own (the same formulas, domain errors and kinks),
+    but a branch must be taken at the caller's values, so each rule is
+    written again as text, once for both languages.  `x` holds the
+    operands' texts, always atoms (a name or a parenthesized literal), so a
+    template may put them anywhere without parentheses of its own; `o` is
+    the result's.
+    """
+
+    forward: Callable[[Any, Sequence[str]], str]
+    # the local derivative with respect to each operand, as `derivatives` computes it
+    local: Callable[[Any, Sequence[str], str], list[str]]
+    guards: Callable[[Any, Sequence[str]], list[Guard]] = _no_guards
+    # the result of finite operands may overflow to inf (an error, as in autodiff)
+    overflows: bool = False
+    # a local derivative may be inf or nan: skip the node when its gradient is 0,
+    # as engine.backward does (0 * inf would poison every input with nan)
+    poles: bool = False
+    # What `d.helper(name, ...)` calls, named after this row and defined by a generated
+    # file that uses it: its Python and its C source (None: C's own function of the
+    # row's name already gives inf on overflow).
+    helper: tuple[str, str | None] | None = None
 
 
 class Operation(NamedTuple):
@@ -49,6 +82,8 @@ class Operation(NamedTuple):
     # formula(m, *inputs): the forward over a namespace (FloatMath, GraphMath,
     # ArrayMath) that never raises: nan or inf where `forward` raises.
     formula: Callable[..., Any] | None = None
+    # the operation as generated code (--emit)
+    code: Code | None = None
 
     def argument_names(self, count: int) -> tuple[str, ...]:
         """What the rules call each of `count` arguments."""
@@ -354,77 +389,241 @@ def _difference(x: float, y: float) -> tuple[float]:
     return (x - y,)
 
 
+# ------------------------------------------------------------------ generated code
+# Text over a dialect `d` (see Code); the helpers a generated file defines for
+# itself, each in its row: FloatMath's never-raising functions, in the target's words.
+
+
+def _code_step(d: Any, x: str) -> str:
+    return d.choose(f"{x} > 0.0", "1.0", "0.0")
+
+
+def _code_share(d: Any, x: str, y: str) -> str:
+    """x's share of max(x, y): 1, 0, or 0.5 on a tie."""
+    return d.choose(f"{x} > {y}", "1.0", d.choose(f"{x} == {y}", "0.5", "0.0"))
+
+
+def _code_others(x: Sequence[str], i: int) -> str:
+    """The product of the operands other than x[i], grouped as _product_derivatives computes it:
+    (x0 * ... * x[i-1]) * (x[i+1] * (x[i+2] * ...)), prefix from the left, suffix from the right."""
+    before = " * ".join(x[:i])
+    after = ""
+    for t in reversed(x[i + 1 :]):
+        after = t if not after else f"{t} * ({after})" if " " in after else f"{t} * {after}"
+    if before and after:
+        return f"{before} * ({after})" if " " in after else f"{before} * {after}"
+    return before or after or "1.0"
+
+
+def _pow_guards(d: Any, x: Sequence[str]) -> list[Guard]:
+    return [
+        (d.both(f"{x[0]} == 0.0", f"{x[1]} < 0.0"), "zero cannot be raised to a negative power"),
+        (d.both(f"{x[0]} < 0.0", d.not_integer(x[1])), "a negative base to a non-integer power is not real"),
+    ]
+
+
+_PYTHON_POW = '''def _pow(x: float, y: float) -> float:
+    """x ** y that never raises: a pole is inf, a negative base to a non-integer power nan."""
+    if x == 0.0 and y < 0.0:
+        return math.inf
+    if x < 0.0 and y != math.floor(y):
+        return math.nan
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return math.inf
+'''
+_C_POW = """static double ad_pow(double x, double y)
+{
+    /* x ** y as autodiff computes it: a pole is inf, a negative base to a non-integer power nan */
+    if (x == 0.0 && y < 0.0) return INFINITY;
+    if (x < 0.0 && y != floor(y)) return NAN;
+    double r = pow(x, y);
+    return isinf(r) ? INFINITY : r;
+}
+"""
+_PYTHON_EXP = '''def _exp(x: float) -> float:
+    """math.exp with overflow as inf (checked by the caller)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+'''
+_PYTHON_EXPM1 = """def _expm1(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return math.inf
+"""
+_PYTHON_SINH = """def _sinh(x: float) -> float:
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+"""
+_PYTHON_COSH = """def _cosh(x: float) -> float:
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        return math.inf
+"""
+_PYTHON_SIGMOID = '''def _sigmoid(x: float) -> float:
+    """1 / (1 + exp(-x)), written two ways so that neither overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+'''
+_C_SIGMOID = """static double ad_sigmoid(double x)
+{
+    /* 1 / (1 + exp(-x)), written two ways so that neither overflows */
+    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));
+    double z = exp(x);
+    return z / (1.0 + z);
+}
+"""
+_PYTHON_SOFTPLUS = '''def _softplus(x: float) -> float:
+    """log(1 + exp(x)) without overflow."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+'''
+_C_SOFTPLUS = """static double ad_softplus(double x)
+{
+    return (x > 0.0 ? x : 0.0) + log1p(exp(-fabs(x)));
+}
+"""
+_PYTHON_DIV = '''def _div(x: float, y: float) -> float:
+    """x / y with a pole as inf (nan for 0 / 0), as autodiff's local derivatives."""
+    if y == 0.0:
+        return math.nan if x == 0.0 else math.copysign(math.inf, x)
+    return x / y
+'''
+_C_DIV = """static double ad_div(double x, double y)
+{
+    if (y == 0.0) return x == 0.0 ? NAN : copysign(INFINITY, x);
+    return x / y;
+}
+"""
+
+
 _OPERATIONS = [
     Operation(
         "add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y",
         formula=lambda m, x, y: x + y,
+        code=Code(lambda d, x: f"{x[0]} + {x[1]}", lambda d, x, o: ["1.0", "1.0"], overflows=True),
     ),
     Operation(
         "sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y",
         formula=lambda m, x, y: x - y,
+        code=Code(lambda d, x: f"{x[0]} - {x[1]}", lambda d, x, o: ["1.0", "-1.0"], overflows=True),
     ),
     Operation(
         "mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y",
         formula=lambda m, x, y: x * y,
+        code=Code(lambda d, x: f"{x[0]} * {x[1]}", lambda d, x, o: [x[1], x[0]], overflows=True),
     ),
     Operation(
         "div", 2, _div,
         lambda m, x, y, out: (m.div(1.0, y), m.div(-out, y)),
         ("1/y", "-x/y**2"), "/", "x / y",
         formula=lambda m, x, y: m.div(x, y),
+        code=Code(
+            lambda d, x: f"{x[0]} / {x[1]}",
+            lambda d, x, o: [f"1.0 / {x[1]}", f"-{o} / {x[1]}"],
+            lambda d, x: [(f"{x[1]} == 0.0", "division by zero")],
+            overflows=True,
+            poles=True,
+            helper=(_PYTHON_DIV, _C_DIV),
+        ),
     ),
     Operation(
         "pow", 2, _pow,
         lambda m, x, y, out: (m.power_rule(x, y), m.exponent_rule(x, out)),
         ("y * x**(y-1)", "x**y * log(x)"), "**", "x ** y (also x ^ y and pow(x, y))",
         formula=lambda m, x, y: m.pow(x, y),
+        code=Code(
+            lambda d, x: d.helper("pow", x[0], x[1]),
+            lambda d, x, o: [
+                d.choose(f"{x[1]} == 0.0", "0.0", f"{x[1]} * {d.helper('pow', x[0], f'{x[1]} - 1.0')}"),
+                d.choose(f"{x[0]} > 0.0", f"{o} * {d.call('log', x[0])}", d.choose(f"{x[0]} == 0.0", "0.0", d.nan)),
+            ],
+            _pow_guards,
+            overflows=True,
+            poles=True,
+            helper=(_PYTHON_POW, _C_POW),
+        ),
     ),
     Operation(
         "neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x",
         formula=lambda m, x: -x,
+        code=Code(lambda d, x: f"-{x[0]}", lambda d, x, o: ["-1.0"]),
     ),
     Operation(
         "exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x",
         formula=lambda m, x: m.exp(x),
+        code=Code(lambda d, x: d.helper("exp", x[0]), lambda d, x, o: [o], overflows=True, helper=(_PYTHON_EXP, None)),
     ),
     Operation(
         "log", 1, _log, lambda m, x, out: (m.div(1.0, x),), ("1/x",), "", "natural logarithm, x > 0",
         formula=lambda m, x: m.log(x),
+        code=Code(
+            lambda d, x: d.call("log", x[0]),
+            lambda d, x, o: [f"1.0 / {x[0]}"],
+            lambda d, x: [(f"{x[0]} <= 0.0", "log of a non-positive number")],
+            poles=True,
+        ),
     ),
     Operation(
         "sqrt", 1, _sqrt, lambda m, x, out: (m.div(0.5, out),), ("0.5/sqrt(x)",), "", "square root, x >= 0",
         formula=lambda m, x: m.sqrt(x),
+        code=Code(
+            lambda d, x: d.call("sqrt", x[0]),
+            lambda d, x, o: [d.choose(f"{o} == 0.0", d.inf, f"0.5 / {o}")],
+            lambda d, x: [(f"{x[0]} < 0.0", "sqrt of a negative number")],
+            poles=True,
+        ),
     ),
     Operation(
         "sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)",
         formula=lambda m, x: m.sin(x),
+        code=Code(lambda d, x: d.call("sin", x[0]), lambda d, x, o: [d.call("cos", x[0])]),
     ),
     Operation(
         "cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)",
         formula=lambda m, x: m.cos(x),
+        code=Code(lambda d, x: d.call("cos", x[0]), lambda d, x, o: [f"-{d.call('sin', x[0])}"]),
     ),
     Operation(
         "tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)",
         formula=lambda m, x: m.tan(x),
+        code=Code(lambda d, x: d.call("tan", x[0]), lambda d, x, o: [f"1.0 + {o} * {o}"], poles=True),
     ),
     Operation(
         "tanh", 1, math.tanh, lambda m, x, out: (1.0 - out * out,), ("1 - tanh(x)**2",), "", "hyperbolic tangent",
         formula=lambda m, x: m.tanh(x),
+        code=Code(lambda d, x: d.call("tanh", x[0]), lambda d, x, o: [f"1.0 - {o} * {o}"]),
     ),
     Operation(
         "sigmoid", 1, _sigmoid, lambda m, x, out: (out * (1.0 - out),),
         ("sigmoid(x) * (1 - sigmoid(x))",), "", "1 / (1 + exp(-x))",
         formula=lambda m, x: m.sigmoid(x),
+        code=Code(
+            lambda d, x: d.helper("sigmoid", x[0]), lambda d, x, o: [f"{o} * (1.0 - {o})"], helper=(_PYTHON_SIGMOID, _C_SIGMOID)
+        ),
     ),
     Operation(
         "relu", 1, lambda x: x if x > 0 else 0.0, lambda m, x, out: (m.step(x),),
         ("1 if x > 0 else 0",), "", "max(x, 0); relu'(0) = 0", kinks=lambda x: (x,),
         formula=lambda m, x: m.where(x > 0.0, x, 0.0),
+        code=Code(lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], "0.0"), lambda d, x, o: [_code_step(d, x[0])]),
     ),
     Operation(
         "abs", 1, abs, lambda m, x, out: (m.sign(x),),
         ("sign(x)",), "", "absolute value; abs'(0) = 0", kinks=lambda x: (x,),
         formula=lambda m, x: m.abs(x),
+        code=Code(
+            lambda d, x: d.call("fabs", x[0]),
+            lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", d.choose(f"{x[0]} < 0.0", "-1.0", "0.0"))],
+        ),
     ),
     Operation(
         "max", 2, lambda x, y: x if x >= y else y,
@@ -432,6 +631,10 @@ _OPERATIONS = [
         ("1 if x > y, 0.5 if x == y, else 0", "1 if y > x, 0.5 if x == y, else 0"),
         "", "the larger of x and y; a tie splits the gradient evenly", kinks=_difference,
         formula=lambda m, x, y: m.where(x >= y, x, y),
+        code=Code(
+            lambda d, x: d.choose(f"{x[0]} >= {x[1]}", x[0], x[1]),
+            lambda d, x, o: [_code_share(d, x[0], x[1]), _code_share(d, x[1], x[0])],
+        ),
     ),
     Operation(
         "min", 2, lambda x, y: x if x <= y else y,
@@ -439,22 +642,39 @@ _OPERATIONS = [
         ("1 if x < y, 0.5 if x == y, else 0", "1 if y < x, 0.5 if x == y, else 0"),
         "", "the smaller of x and y; a tie splits the gradient evenly", kinks=_difference,
         formula=lambda m, x, y: m.where(x <= y, x, y),
+        code=Code(
+            lambda d, x: d.choose(f"{x[0]} <= {x[1]}", x[0], x[1]),
+            lambda d, x, o: [_code_share(d, x[1], x[0]), _code_share(d, x[0], x[1])],
+        ),
     ),
     Operation(
         "asin", 1, _in_unit_interval(math.asin, "asin"),
         lambda m, x, out: (m.div(1.0, m.sqrt(1.0 - x * x)),),
         ("1/sqrt(1 - x**2)",), "", "arcsine, -1 <= x <= 1; asin'(±1) = inf",
         formula=lambda m, x: m.asin(x),
+        code=Code(
+            lambda d, x: d.call("asin", x[0]),
+            lambda d, x, o: [d.helper("div", "1.0", d.call("sqrt", f"1.0 - {x[0]} * {x[0]}"))],
+            lambda d, x: [(d.either(f"{x[0]} < -1.0", f"{x[0]} > 1.0"), "asin of a number outside [-1, 1]")],
+            poles=True,
+        ),
     ),
     Operation(
         "acos", 1, _in_unit_interval(math.acos, "acos"),
         lambda m, x, out: (m.div(-1.0, m.sqrt(1.0 - x * x)),),
         ("-1/sqrt(1 - x**2)",), "", "arccosine, -1 <= x <= 1; acos'(±1) = -inf",
         formula=lambda m, x: m.acos(x),
+        code=Code(
+            lambda d, x: d.call("acos", x[0]),
+            lambda d, x, o: [d.helper("div", "-1.0", d.call("sqrt", f"1.0 - {x[0]} * {x[0]}"))],
+            lambda d, x: [(d.either(f"{x[0]} < -1.0", f"{x[0]} > 1.0"), "acos of a number outside [-1, 1]")],
+            poles=True,
+        ),
     ),
     Operation(
         "atan", 1, math.atan, lambda m, x, out: (m.div(1.0, 1.0 + x * x),), ("1/(1 + x**2)",), "", "arctangent",
         formula=lambda m, x: m.atan(x),
+        code=Code(lambda d, x: d.call("atan", x[0]), lambda d, x, o: [f"1.0 / (1.0 + {x[0]} * {x[0]})"]),
     ),
     Operation(
         "atan2", 2, math.atan2,
@@ -464,6 +684,15 @@ _OPERATIONS = [
         # The origin, and the cut along x < 0 where the angle jumps from pi to -pi.
         kinks=lambda y, x: (y if x < 0 else 1.0, max(abs(x), abs(y))),
         formula=lambda m, y, x: m.atan2(y, x),
+        code=Code(
+            lambda d, x: d.call("atan2", x[0], x[1]),
+            # operands (y, x); the sum in the derivative rule's order, x*x + y*y, so the floats are the same
+            lambda d, x, o: [
+                d.helper("div", x[1], f"{x[1]} * {x[1]} + {x[0]} * {x[0]}"),
+                d.helper("div", f"-{x[0]}", f"{x[1]} * {x[1]} + {x[0]} * {x[0]}"),
+            ],
+            poles=True,
+        ),
     ),
     Operation(
         "hypot", 2, math.hypot,
@@ -471,45 +700,88 @@ _OPERATIONS = [
         ("x/hypot(x, y)", "y/hypot(x, y)"), "", "sqrt(x**2 + y**2) without overflow; nan derivatives at (0, 0)",
         kinks=lambda x, y: (max(abs(x), abs(y)),),  # the cone's tip, the origin
         formula=lambda m, x, y: m.hypot(x, y),
+        code=Code(
+            lambda d, x: d.call("hypot", x[0], x[1]),
+            lambda d, x, o: [d.helper("div", x[0], o), d.helper("div", x[1], o)],
+            overflows=True,
+            poles=True,
+        ),
     ),
     Operation(
         "sinh", 1, math.sinh, lambda m, x, out: (m.cosh(x),), ("cosh(x)",), "", "hyperbolic sine",
         formula=lambda m, x: m.sinh(x),
+        code=Code(
+            lambda d, x: d.helper("sinh", x[0]), lambda d, x, o: [d.helper("cosh", x[0])],
+            overflows=True, poles=True, helper=(_PYTHON_SINH, None),
+        ),
     ),
     Operation(
         "cosh", 1, math.cosh, lambda m, x, out: (m.sinh(x),), ("sinh(x)",), "", "hyperbolic cosine",
         formula=lambda m, x: m.cosh(x),
+        code=Code(
+            lambda d, x: d.helper("cosh", x[0]), lambda d, x, o: [d.helper("sinh", x[0])],
+            overflows=True, poles=True, helper=(_PYTHON_COSH, None),
+        ),
     ),
     Operation(
         "log2", 1, _positive(math.log2, "log2"), lambda m, x, out: (m.div(1.0, x * _LN2),),
         ("1/(x * log(2))",), "", "base-2 logarithm, x > 0",
         formula=lambda m, x: m.log2(x),
+        code=Code(
+            lambda d, x: d.call("log2", x[0]),
+            lambda d, x, o: [d.helper("div", "1.0", f"{x[0]} * {_LN2!r}")],
+            lambda d, x: [(f"{x[0]} <= 0.0", "log2 of a non-positive number")],
+            poles=True,
+        ),
     ),
     Operation(
         "log10", 1, _positive(math.log10, "log10"), lambda m, x, out: (m.div(1.0, x * _LN10),),
         ("1/(x * log(10))",), "", "base-10 logarithm, x > 0",
         formula=lambda m, x: m.log10(x),
+        code=Code(
+            lambda d, x: d.call("log10", x[0]),
+            lambda d, x, o: [d.helper("div", "1.0", f"{x[0]} * {_LN10!r}")],
+            lambda d, x: [(f"{x[0]} <= 0.0", "log10 of a non-positive number")],
+            poles=True,
+        ),
     ),
     Operation(
         "log1p", 1, _log1p, lambda m, x, out: (m.div(1.0, 1.0 + x),),
         ("1/(1 + x)",), "", "log(1 + x), exact for small x; x > -1",
         formula=lambda m, x: m.log1p(x),
+        code=Code(
+            lambda d, x: d.call("log1p", x[0]),
+            lambda d, x, o: [d.helper("div", "1.0", f"1.0 + {x[0]}")],
+            lambda d, x: [(f"{x[0]} <= -1.0", "log1p of a number at or below -1")],
+            poles=True,
+        ),
     ),
     Operation(
         "expm1", 1, math.expm1, lambda m, x, out: (out + 1.0,),
         ("expm1(x) + 1",), "", "exp(x) - 1, exact for small x",
         formula=lambda m, x: m.expm1(x),
+        code=Code(
+            lambda d, x: d.helper("expm1", x[0]), lambda d, x, o: [f"{o} + 1.0"], overflows=True, helper=(_PYTHON_EXPM1, None)
+        ),
     ),
     Operation(
         "erf", 1, math.erf, lambda m, x, out: (_TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
         ("2/sqrt(pi) * exp(-x**2)",), "", "the error function",
         formula=lambda m, x: m.erf(x),
+        code=Code(
+            lambda d, x: d.call("erf", x[0]),
+            lambda d, x, o: [f"{_TWO_OVER_SQRT_PI!r} * {d.call('exp', f'-({x[0]} * {x[0]})')}"],
+        ),
     ),
     Operation(
         "softplus", 1, _softplus, lambda m, x, out: (m.sigmoid(x),),
         ("sigmoid(x)",), "", "log(1 + exp(x)), without PyTorch's linear cut-off above x = 20",
         # _softplus, with Python's max(x, 0.0) as a branch (x unless x < 0.0)
         formula=lambda m, x: m.where(x < 0.0, 0.0, x) + m.log1p(m.exp(-m.abs(x))),
+        code=Code(
+            lambda d, x: d.helper("softplus", x[0]), lambda d, x, o: [d.helper("sigmoid", x[0])],
+            helper=(_PYTHON_SOFTPLUS, _C_SOFTPLUS),
+        ),
     ),
     Operation(
         "gelu", 1, _gelu,
@@ -517,17 +789,33 @@ _OPERATIONS = [
         ("0.5 * (1 + erf(x/sqrt(2))) + x * exp(-x**2/2)/sqrt(2*pi)",), "",
         "x * Phi(x), the exact (erf) form, as PyTorch's gelu(approximate='none')",
         formula=lambda m, x: 0.5 * x * (1.0 + m.erf(x * _SQRT_HALF)),
+        code=Code(
+            lambda d, x: f"0.5 * {x[0]} * (1.0 + {d.call('erf', f'{x[0]} * {_SQRT_HALF!r}')})",
+            lambda d, x, o: [
+                f"0.5 * (1.0 + {d.call('erf', f'{x[0]} * {_SQRT_HALF!r}')})"
+                f" + {x[0]} * {d.call('exp', f'-0.5 * ({x[0]} * {x[0]})')} * {_INV_SQRT_2PI!r}"
+            ],
+        ),
     ),
     Operation(
         "elu", 1, _elu, lambda m, x, out: (m.where(m.value(x) > 0.0, 1.0, m.exp(x)),),
         ("1 if x > 0 else exp(x)",), "", "x if x > 0 else exp(x) - 1 (alpha = 1); elu'(0) = 1",
         formula=lambda m, x: m.where(x > 0.0, x, m.expm1(x)),
+        code=Code(
+            lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], d.call("expm1", x[0])),
+            lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", d.helper("exp", x[0]))],
+        ),
     ),
     Operation(
         "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x, _leaky_relu_derivatives,
         ("1 if x > 0 else slope", "0 if x > 0 else x"), "",
         "x if x > 0 else slope * x; leaky_relu'(0) = slope", ("x", "slope"), kinks=lambda x, slope: (x,),
         formula=lambda m, x, slope: m.where(x > 0.0, x, slope * x),
+        code=Code(
+            lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], f"{x[1]} * {x[0]}"),
+            lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", x[1]), d.choose(f"{x[0]} > 0.0", "0.0", x[0])],
+            overflows=True,
+        ),
     ),
     Operation(
         "clamp", 3, _clamp, _clamp_derivatives,
@@ -536,16 +824,27 @@ _OPERATIONS = [
         kinks=lambda x, lo, hi: (x - lo, x - hi),
         # _clamp; lo > hi gives nan, where `forward` raises
         formula=lambda m, x, lo, hi: m.where(lo > hi, math.nan, m.where(x < lo, lo, m.where(x > hi, hi, x))),
+        code=Code(
+            lambda d, x: d.choose(f"{x[0]} < {x[1]}", x[1], d.choose(f"{x[0]} > {x[2]}", x[2], x[0])),
+            lambda d, x, o: [
+                d.choose(d.both(f"{x[0]} >= {x[1]}", f"{x[0]} <= {x[2]}"), "1.0", "0.0"),
+                d.choose(f"{x[0]} < {x[1]}", "1.0", "0.0"),
+                d.choose(d.both(f"{x[0]} > {x[2]}", f"{x[0]} >= {x[1]}"), "1.0", "0.0"),
+            ],
+            lambda d, x: [(f"{x[1]} > {x[2]}", "clamp's lower bound is above its upper bound")],
+        ),
     ),
     Operation(
         "sum", VARIADIC, _sum, lambda m, *args: (1.0,) * (len(args) - 1),
         ("1",), "", "x1 + x2 + ... as one node",
         formula=lambda m, *xs: _sum(*xs),
+        code=Code(lambda d, x: " + ".join(x), lambda d, x, o: ["1.0"] * len(x), overflows=True),
     ),
     Operation(
         "prod", VARIADIC, _product, _product_derivatives,
         ("the product of the other arguments",), "", "x1 * x2 * ... as one node",
         formula=lambda m, *xs: _product(*xs),
+        code=Code(lambda d, x: " * ".join(x), lambda d, x, o: [_code_others(x, i) for i in range(len(x))], overflows=True),
     ),
 ]
 
