@@ -82,6 +82,11 @@ class Operation(NamedTuple):
     # formula(m, *inputs): the forward over a namespace (FloatMath, GraphMath,
     # ArrayMath) that never raises: nan or inf where `forward` raises.
     formula: Callable[..., Any] | None = None
+    # taylor(t, args, out) -> the node's Taylor series from its arguments' (lists of
+    # coefficients c_0..c_K) and its value, over the series arithmetic `t` (core/taylor.py),
+    # with the kink policy at every order.  None: a unary function whose derivative rule
+    # does not read `out`, whose series is the integral of that rule run on series.
+    taylor: Callable[..., Any] | None = None
     # the operation as generated code (--emit)
     code: Code | None = None
 
@@ -389,6 +394,91 @@ def _difference(x: float, y: float) -> tuple[float]:
     return (x - y,)
 
 
+# ------------------------------------------------------------------ Taylor rules
+# Over the series arithmetic `t` of core/taylor.py (a series is the list c_0..c_K).
+# Kinks take the first derivative's policy at every order: the branch taken, or on
+# the kink what nested grad() gives (a constant series; a tie's even split).
+
+
+def _pow_series(t: Any, args: Any, out: float) -> Any:
+    a, b = args
+    n = len(a)
+    if not t.moves(b):
+        return t.pow_constant(a, b[0], out)
+    a0 = a[0]
+    if a0 > 0.0:
+        return t.exp(t.mul(b, t.log(a)), out)
+    if a0 == 0.0 and not t.moves(a):
+        return t.constant(out, n)  # d/dy x**y = 0 at x == 0, at every order (the table's policy)
+    if a0 < 0.0:
+        # d/dy x**y is nan for x < 0 (the table's policy): so is every higher term.
+        return [out] + [math.nan] * (n - 1)
+    raise t.SeriesDomainError("x ** y has no Taylor series at x = 0 when both move")
+
+
+def _relu_series(t: Any, args: Any, out: float) -> Any:
+    (a,) = args
+    return list(a) if a[0] > 0.0 else t.constant(0.0, len(a))
+
+
+def _abs_series(t: Any, args: Any, out: float) -> Any:
+    (a,) = args
+    if a[0] == 0.0:
+        return t.constant(0.0, len(a))  # abs'(0) = 0, and so every higher term
+    return list(a) if a[0] > 0.0 else t.scale(a, -1.0)
+
+
+def _larger_series(t: Any, a: Any, b: Any) -> Any:
+    if a[0] == b[0]:
+        return t.scale(t.add(a, b), 0.5)  # a tie splits evenly, at every order
+    return list(a) if a[0] > b[0] else list(b)
+
+
+def _smaller_series(t: Any, a: Any, b: Any) -> Any:
+    if a[0] == b[0]:
+        return t.scale(t.add(a, b), 0.5)
+    return list(a) if a[0] < b[0] else list(b)
+
+
+def _atan2_series(t: Any, args: Any, out: float) -> Any:
+    """atan2(y, x)' = (x y' - y x') / (x^2 + y^2)."""
+    y, x = args
+    if len(y) == 1:
+        return [out]
+    ys, xs = y[:-1], x[:-1]
+    rate = t.div(t.sub(t.mul(xs, t.derivative(y)), t.mul(ys, t.derivative(x))), t.add(t.mul(xs, xs), t.mul(ys, ys)))
+    return t.integral(out, rate)
+
+
+def _gelu_series(t: Any, args: Any, out: float) -> Any:
+    (a,) = args
+    erf = t.apply("erf", [t.scale(a, 1.0 / math.sqrt(2.0))])
+    return t.with_value(t.mul(a, t.scale(t.add(t.constant(1.0, len(a)), erf), 0.5)), out)
+
+
+def _elu_series(t: Any, args: Any, out: float) -> Any:
+    (a,) = args
+    if a[0] > 0.0:
+        return t.with_value(list(a), out)
+    e = t.exp(a)
+    e[0] -= 1.0
+    return t.with_value(e, out)
+
+
+def _leaky_relu_series(t: Any, args: Any, out: float) -> Any:
+    a, slope = args
+    # The slope is an expression of the program (it may move with the input too).
+    return t.with_value(list(a) if a[0] > 0.0 else t.mul(a, slope), out)
+
+
+def _clamp_series(t: Any, args: Any, out: float) -> Any:
+    """The series of the argument the first derivative follows: x on [lo, hi], bounds included (not a tie's split)."""
+    x, lo, hi = args
+    if x[0] < lo[0]:
+        return t.with_value(list(lo), out)
+    return t.with_value(list(hi) if x[0] > hi[0] else list(x), out)
+
+
 # ------------------------------------------------------------------ generated code
 # Text over a dialect `d` (see Code); the helpers a generated file defines for
 # itself, each in its row: FloatMath's never-raising functions, in the target's words.
@@ -509,16 +599,19 @@ _OPERATIONS = [
     Operation(
         "add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y",
         formula=lambda m, x, y: x + y,
+        taylor=lambda t, a, out: t.with_value(t.add(*a), out),
         code=Code(lambda d, x: f"{x[0]} + {x[1]}", lambda d, x, o: ["1.0", "1.0"], overflows=True),
     ),
     Operation(
         "sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y",
         formula=lambda m, x, y: x - y,
+        taylor=lambda t, a, out: t.with_value(t.sub(*a), out),
         code=Code(lambda d, x: f"{x[0]} - {x[1]}", lambda d, x, o: ["1.0", "-1.0"], overflows=True),
     ),
     Operation(
         "mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y",
         formula=lambda m, x, y: x * y,
+        taylor=lambda t, a, out: t.with_value(t.mul(*a), out),
         code=Code(lambda d, x: f"{x[0]} * {x[1]}", lambda d, x, o: [x[1], x[0]], overflows=True),
     ),
     Operation(
@@ -526,6 +619,7 @@ _OPERATIONS = [
         lambda m, x, y, out: (m.div(1.0, y), m.div(-out, y)),
         ("1/y", "-x/y**2"), "/", "x / y",
         formula=lambda m, x, y: m.div(x, y),
+        taylor=lambda t, a, out: t.div(a[0], a[1], out),
         code=Code(
             lambda d, x: f"{x[0]} / {x[1]}",
             lambda d, x, o: [f"1.0 / {x[1]}", f"-{o} / {x[1]}"],
@@ -540,6 +634,7 @@ _OPERATIONS = [
         lambda m, x, y, out: (m.power_rule(x, y), m.exponent_rule(x, out)),
         ("y * x**(y-1)", "x**y * log(x)"), "**", "x ** y (also x ^ y and pow(x, y))",
         formula=lambda m, x, y: m.pow(x, y),
+        taylor=_pow_series,
         code=Code(
             lambda d, x: d.helper("pow", x[0], x[1]),
             lambda d, x, o: [
@@ -555,16 +650,19 @@ _OPERATIONS = [
     Operation(
         "neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x",
         formula=lambda m, x: -x,
+        taylor=lambda t, a, out: t.scale(a[0], -1.0),
         code=Code(lambda d, x: f"-{x[0]}", lambda d, x, o: ["-1.0"]),
     ),
     Operation(
         "exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x",
         formula=lambda m, x: m.exp(x),
+        taylor=lambda t, a, out: t.exp(a[0], out),
         code=Code(lambda d, x: d.helper("exp", x[0]), lambda d, x, o: [o], overflows=True, helper=(_PYTHON_EXP, None)),
     ),
     Operation(
         "log", 1, _log, lambda m, x, out: (m.div(1.0, x),), ("1/x",), "", "natural logarithm, x > 0",
         formula=lambda m, x: m.log(x),
+        taylor=lambda t, a, out: t.log(a[0], out),
         code=Code(
             lambda d, x: d.call("log", x[0]),
             lambda d, x, o: [f"1.0 / {x[0]}"],
@@ -575,6 +673,7 @@ _OPERATIONS = [
     Operation(
         "sqrt", 1, _sqrt, lambda m, x, out: (m.div(0.5, out),), ("0.5/sqrt(x)",), "", "square root, x >= 0",
         formula=lambda m, x: m.sqrt(x),
+        taylor=lambda t, a, out: t.sqrt(a[0], out),
         code=Code(
             lambda d, x: d.call("sqrt", x[0]),
             lambda d, x, o: [d.choose(f"{o} == 0.0", d.inf, f"0.5 / {o}")],
@@ -585,27 +684,32 @@ _OPERATIONS = [
     Operation(
         "sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)",
         formula=lambda m, x: m.sin(x),
+        taylor=lambda t, a, out: t.with_value(t.sin_cos(a[0])[0], out),
         code=Code(lambda d, x: d.call("sin", x[0]), lambda d, x, o: [d.call("cos", x[0])]),
     ),
     Operation(
         "cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)",
         formula=lambda m, x: m.cos(x),
+        taylor=lambda t, a, out: t.with_value(t.sin_cos(a[0])[1], out),
         code=Code(lambda d, x: d.call("cos", x[0]), lambda d, x, o: [f"-{d.call('sin', x[0])}"]),
     ),
     Operation(
         "tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)",
         formula=lambda m, x: m.tan(x),
+        taylor=lambda t, a, out: t.riccati(a[0], out, 1.0 + out * out, lambda f, k: t.square_coefficient(f, k)),
         code=Code(lambda d, x: d.call("tan", x[0]), lambda d, x, o: [f"1.0 + {o} * {o}"], poles=True),
     ),
     Operation(
         "tanh", 1, math.tanh, lambda m, x, out: (1.0 - out * out,), ("1 - tanh(x)**2",), "", "hyperbolic tangent",
         formula=lambda m, x: m.tanh(x),
+        taylor=lambda t, a, out: t.riccati(a[0], out, 1.0 - out * out, lambda f, k: -t.square_coefficient(f, k)),
         code=Code(lambda d, x: d.call("tanh", x[0]), lambda d, x, o: [f"1.0 - {o} * {o}"]),
     ),
     Operation(
         "sigmoid", 1, _sigmoid, lambda m, x, out: (out * (1.0 - out),),
         ("sigmoid(x) * (1 - sigmoid(x))",), "", "1 / (1 + exp(-x))",
         formula=lambda m, x: m.sigmoid(x),
+        taylor=lambda t, a, out: t.riccati(a[0], out, out * (1.0 - out), lambda f, k: f[k] - t.square_coefficient(f, k)),
         code=Code(
             lambda d, x: d.helper("sigmoid", x[0]), lambda d, x, o: [f"{o} * (1.0 - {o})"], helper=(_PYTHON_SIGMOID, _C_SIGMOID)
         ),
@@ -614,12 +718,14 @@ _OPERATIONS = [
         "relu", 1, lambda x: x if x > 0 else 0.0, lambda m, x, out: (m.step(x),),
         ("1 if x > 0 else 0",), "", "max(x, 0); relu'(0) = 0", kinks=lambda x: (x,),
         formula=lambda m, x: m.where(x > 0.0, x, 0.0),
+        taylor=_relu_series,
         code=Code(lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], "0.0"), lambda d, x, o: [_code_step(d, x[0])]),
     ),
     Operation(
         "abs", 1, abs, lambda m, x, out: (m.sign(x),),
         ("sign(x)",), "", "absolute value; abs'(0) = 0", kinks=lambda x: (x,),
         formula=lambda m, x: m.abs(x),
+        taylor=_abs_series,
         code=Code(
             lambda d, x: d.call("fabs", x[0]),
             lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", d.choose(f"{x[0]} < 0.0", "-1.0", "0.0"))],
@@ -631,6 +737,7 @@ _OPERATIONS = [
         ("1 if x > y, 0.5 if x == y, else 0", "1 if y > x, 0.5 if x == y, else 0"),
         "", "the larger of x and y; a tie splits the gradient evenly", kinks=_difference,
         formula=lambda m, x, y: m.where(x >= y, x, y),
+        taylor=lambda t, a, out: t.with_value(_larger_series(t, *a), out),
         code=Code(
             lambda d, x: d.choose(f"{x[0]} >= {x[1]}", x[0], x[1]),
             lambda d, x, o: [_code_share(d, x[0], x[1]), _code_share(d, x[1], x[0])],
@@ -642,6 +749,7 @@ _OPERATIONS = [
         ("1 if x < y, 0.5 if x == y, else 0", "1 if y < x, 0.5 if x == y, else 0"),
         "", "the smaller of x and y; a tie splits the gradient evenly", kinks=_difference,
         formula=lambda m, x, y: m.where(x <= y, x, y),
+        taylor=lambda t, a, out: t.with_value(_smaller_series(t, *a), out),
         code=Code(
             lambda d, x: d.choose(f"{x[0]} <= {x[1]}", x[0], x[1]),
             lambda d, x, o: [_code_share(d, x[1], x[0]), _code_share(d, x[0], x[1])],
@@ -684,6 +792,7 @@ _OPERATIONS = [
         # The origin, and the cut along x < 0 where the angle jumps from pi to -pi.
         kinks=lambda y, x: (y if x < 0 else 1.0, max(abs(x), abs(y))),
         formula=lambda m, y, x: m.atan2(y, x),
+        taylor=_atan2_series,
         code=Code(
             lambda d, x: d.call("atan2", x[0], x[1]),
             # operands (y, x); the sum in the derivative rule's order, x*x + y*y, so the floats are the same
@@ -700,6 +809,7 @@ _OPERATIONS = [
         ("x/hypot(x, y)", "y/hypot(x, y)"), "", "sqrt(x**2 + y**2) without overflow; nan derivatives at (0, 0)",
         kinks=lambda x, y: (max(abs(x), abs(y)),),  # the cone's tip, the origin
         formula=lambda m, x, y: m.hypot(x, y),
+        taylor=lambda t, a, out: t.sqrt(t.add(t.mul(a[0], a[0]), t.mul(a[1], a[1])), out),
         code=Code(
             lambda d, x: d.call("hypot", x[0], x[1]),
             lambda d, x, o: [d.helper("div", x[0], o), d.helper("div", x[1], o)],
@@ -710,6 +820,7 @@ _OPERATIONS = [
     Operation(
         "sinh", 1, math.sinh, lambda m, x, out: (m.cosh(x),), ("cosh(x)",), "", "hyperbolic sine",
         formula=lambda m, x: m.sinh(x),
+        taylor=lambda t, a, out: t.with_value(t.sinh_cosh(a[0])[0], out),
         code=Code(
             lambda d, x: d.helper("sinh", x[0]), lambda d, x, o: [d.helper("cosh", x[0])],
             overflows=True, poles=True, helper=(_PYTHON_SINH, None),
@@ -718,6 +829,7 @@ _OPERATIONS = [
     Operation(
         "cosh", 1, math.cosh, lambda m, x, out: (m.sinh(x),), ("sinh(x)",), "", "hyperbolic cosine",
         formula=lambda m, x: m.cosh(x),
+        taylor=lambda t, a, out: t.with_value(t.sinh_cosh(a[0])[1], out),
         code=Code(
             lambda d, x: d.helper("cosh", x[0]), lambda d, x, o: [d.helper("sinh", x[0])],
             overflows=True, poles=True, helper=(_PYTHON_COSH, None),
@@ -727,6 +839,7 @@ _OPERATIONS = [
         "log2", 1, _positive(math.log2, "log2"), lambda m, x, out: (m.div(1.0, x * _LN2),),
         ("1/(x * log(2))",), "", "base-2 logarithm, x > 0",
         formula=lambda m, x: m.log2(x),
+        taylor=lambda t, a, out: t.with_value(t.scale(t.log(a[0]), 1.0 / _LN2), out),
         code=Code(
             lambda d, x: d.call("log2", x[0]),
             lambda d, x, o: [d.helper("div", "1.0", f"{x[0]} * {_LN2!r}")],
@@ -738,6 +851,7 @@ _OPERATIONS = [
         "log10", 1, _positive(math.log10, "log10"), lambda m, x, out: (m.div(1.0, x * _LN10),),
         ("1/(x * log(10))",), "", "base-10 logarithm, x > 0",
         formula=lambda m, x: m.log10(x),
+        taylor=lambda t, a, out: t.with_value(t.scale(t.log(a[0]), 1.0 / _LN10), out),
         code=Code(
             lambda d, x: d.call("log10", x[0]),
             lambda d, x, o: [d.helper("div", "1.0", f"{x[0]} * {_LN10!r}")],
@@ -760,6 +874,7 @@ _OPERATIONS = [
         "expm1", 1, math.expm1, lambda m, x, out: (out + 1.0,),
         ("expm1(x) + 1",), "", "exp(x) - 1, exact for small x",
         formula=lambda m, x: m.expm1(x),
+        taylor=lambda t, a, out: t.with_value(t.exp(a[0], out + 1.0), out),
         code=Code(
             lambda d, x: d.helper("expm1", x[0]), lambda d, x, o: [f"{o} + 1.0"], overflows=True, helper=(_PYTHON_EXPM1, None)
         ),
@@ -789,6 +904,7 @@ _OPERATIONS = [
         ("0.5 * (1 + erf(x/sqrt(2))) + x * exp(-x**2/2)/sqrt(2*pi)",), "",
         "x * Phi(x), the exact (erf) form, as PyTorch's gelu(approximate='none')",
         formula=lambda m, x: 0.5 * x * (1.0 + m.erf(x * _SQRT_HALF)),
+        taylor=_gelu_series,
         code=Code(
             lambda d, x: f"0.5 * {x[0]} * (1.0 + {d.call('erf', f'{x[0]} * {_SQRT_HALF!r}')})",
             lambda d, x, o: [
@@ -801,6 +917,7 @@ _OPERATIONS = [
         "elu", 1, _elu, lambda m, x, out: (m.where(m.value(x) > 0.0, 1.0, m.exp(x)),),
         ("1 if x > 0 else exp(x)",), "", "x if x > 0 else exp(x) - 1 (alpha = 1); elu'(0) = 1",
         formula=lambda m, x: m.where(x > 0.0, x, m.expm1(x)),
+        taylor=_elu_series,
         code=Code(
             lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], d.call("expm1", x[0])),
             lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", d.helper("exp", x[0]))],
@@ -811,6 +928,7 @@ _OPERATIONS = [
         ("1 if x > 0 else slope", "0 if x > 0 else x"), "",
         "x if x > 0 else slope * x; leaky_relu'(0) = slope", ("x", "slope"), kinks=lambda x, slope: (x,),
         formula=lambda m, x, slope: m.where(x > 0.0, x, slope * x),
+        taylor=_leaky_relu_series,
         code=Code(
             lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], f"{x[1]} * {x[0]}"),
             lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", x[1]), d.choose(f"{x[0]} > 0.0", "0.0", x[0])],
@@ -824,6 +942,7 @@ _OPERATIONS = [
         kinks=lambda x, lo, hi: (x - lo, x - hi),
         # _clamp; lo > hi gives nan, where `forward` raises
         formula=lambda m, x, lo, hi: m.where(lo > hi, math.nan, m.where(x < lo, lo, m.where(x > hi, hi, x))),
+        taylor=_clamp_series,
         code=Code(
             lambda d, x: d.choose(f"{x[0]} < {x[1]}", x[1], d.choose(f"{x[0]} > {x[2]}", x[2], x[0])),
             lambda d, x, o: [
@@ -838,12 +957,14 @@ _OPERATIONS = [
         "sum", VARIADIC, _sum, lambda m, *args: (1.0,) * (len(args) - 1),
         ("1",), "", "x1 + x2 + ... as one node",
         formula=lambda m, *xs: _sum(*xs),
+        taylor=lambda t, a, out: t.with_value(t.fold(t.add, a), out),
         code=Code(lambda d, x: " + ".join(x), lambda d, x, o: ["1.0"] * len(x), overflows=True),
     ),
     Operation(
         "prod", VARIADIC, _product, _product_derivatives,
         ("the product of the other arguments",), "", "x1 * x2 * ... as one node",
         formula=lambda m, *xs: _product(*xs),
+        taylor=lambda t, a, out: t.with_value(t.fold(t.mul, a), out),
         code=Code(lambda d, x: " * ".join(x), lambda d, x, o: [_code_others(x, i) for i in range(len(x))], overflows=True),
     ),
 ]
