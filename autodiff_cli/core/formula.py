@@ -14,10 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from .engine import Value, topological_order
-from .ops import Operation
-
-# The grammar's levels, loosest first (see grammar/autodiff.lark).
-SUM, PRODUCT, UNARY, POWER, ATOM = range(1, 6)
+from .ops import ATOM, POWER, PRODUCT, SUM, UNARY, Operation
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -59,6 +59,42 @@ class Code(NamedTuple):
     helper: tuple[str, str | None] | None = None
 
 
+# The grammar's precedence levels, loosest first (see grammar/autodiff.lark): how
+# tightly a piece of text holds together, in the language and in LaTeX.
+SUM, PRODUCT, UNARY, POWER, ATOM = range(1, 6)
+
+# How a notation places an operation around its operands.
+CALL = "call"  # text(a, b, ...)
+INFIX = "infix"  # a text b text c: left-associative, at the notation's level
+POWER_OF = "power"  # a, then text{b}: the base an atom
+PREFIX = "prefix"  # text a
+WRAP = "wrap"  # text with #0, #1, ... replaced by the operands, which it groups itself
+
+
+class Notation(NamedTuple):
+    """How an operation is written around its operands in LaTeX (render/latex_notation.py reads it)."""
+
+    form: str
+    text: str
+    level: int = ATOM
+
+
+def _latex(head: str) -> Notation:
+    """A function LaTeX writes as `head\\left(x, y\\right)`."""
+    return Notation(CALL, head)
+
+
+def _sympy(name: str) -> Callable[..., Any]:
+    """SymPy's function `name` (of the module passed in: SymPy is imported only by --simplify's child)."""
+    return lambda s, *args: getattr(s, name)(*args)
+
+
+def _opaque(name: str) -> Callable[..., Any]:
+    """A function SymPy keeps as it is, undefined: autodiff's own (sigmoid(-1000) must not become
+    1 / (1 + exp(1000))), or one whose point is its precision or range (log1p, expm1, hypot)."""
+    return lambda s, *args: s.Function(name)(*args)
+
+
 class Operation(NamedTuple):
     """One row of the table (a NamedTuple: `dataclasses` costs 9 ms of start-up)."""
 
@@ -89,6 +125,10 @@ class Operation(NamedTuple):
     taylor: Callable[..., Any] | None = None
     # the operation as generated code (--emit)
     code: Code | None = None
+    # how LaTeX writes it (--format latex)
+    latex: Notation | None = None
+    # sympy(s, *operands): the operation on SymPy expressions, `s` the sympy module (--simplify)
+    sympy: Callable[..., Any] | None = None
 
     def argument_names(self, count: int) -> tuple[str, ...]:
         """What the rules call each of `count` arguments."""
@@ -601,18 +641,24 @@ _OPERATIONS = [
         formula=lambda m, x, y: x + y,
         taylor=lambda t, a, out: t.with_value(t.add(*a), out),
         code=Code(lambda d, x: f"{x[0]} + {x[1]}", lambda d, x, o: ["1.0", "1.0"], overflows=True),
+        latex=Notation(INFIX, " + ", SUM),
+        sympy=lambda s, x, y: x + y,
     ),
     Operation(
         "sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y",
         formula=lambda m, x, y: x - y,
         taylor=lambda t, a, out: t.with_value(t.sub(*a), out),
         code=Code(lambda d, x: f"{x[0]} - {x[1]}", lambda d, x, o: ["1.0", "-1.0"], overflows=True),
+        latex=Notation(INFIX, " - ", SUM),
+        sympy=lambda s, x, y: x - y,
     ),
     Operation(
         "mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y",
         formula=lambda m, x, y: x * y,
         taylor=lambda t, a, out: t.with_value(t.mul(*a), out),
         code=Code(lambda d, x: f"{x[0]} * {x[1]}", lambda d, x, o: [x[1], x[0]], overflows=True),
+        latex=Notation(INFIX, r" \cdot ", PRODUCT),
+        sympy=lambda s, x, y: x * y,
     ),
     Operation(
         "div", 2, _div,
@@ -628,6 +674,8 @@ _OPERATIONS = [
             poles=True,
             helper=(_PYTHON_DIV, _C_DIV),
         ),
+        latex=Notation(WRAP, r"\frac{#0}{#1}", POWER),
+        sympy=lambda s, x, y: x / y,
     ),
     Operation(
         "pow", 2, _pow,
@@ -646,18 +694,24 @@ _OPERATIONS = [
             poles=True,
             helper=(_PYTHON_POW, _C_POW),
         ),
+        latex=Notation(POWER_OF, "^", POWER),
+        sympy=lambda s, x, y: x**y,
     ),
     Operation(
         "neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x",
         formula=lambda m, x: -x,
         taylor=lambda t, a, out: t.scale(a[0], -1.0),
         code=Code(lambda d, x: f"-{x[0]}", lambda d, x, o: ["-1.0"]),
+        latex=Notation(PREFIX, "-", UNARY),
+        sympy=lambda s, x: -x,
     ),
     Operation(
         "exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x",
         formula=lambda m, x: m.exp(x),
         taylor=lambda t, a, out: t.exp(a[0], out),
         code=Code(lambda d, x: d.helper("exp", x[0]), lambda d, x, o: [o], overflows=True, helper=(_PYTHON_EXP, None)),
+        latex=_latex(r"\exp"),
+        sympy=_sympy("exp"),
     ),
     Operation(
         "log", 1, _log, lambda m, x, out: (m.div(1.0, x),), ("1/x",), "", "natural logarithm, x > 0",
@@ -669,6 +723,8 @@ _OPERATIONS = [
             lambda d, x: [(f"{x[0]} <= 0.0", "log of a non-positive number")],
             poles=True,
         ),
+        latex=_latex(r"\ln"),
+        sympy=_sympy("log"),
     ),
     Operation(
         "sqrt", 1, _sqrt, lambda m, x, out: (m.div(0.5, out),), ("0.5/sqrt(x)",), "", "square root, x >= 0",
@@ -680,30 +736,40 @@ _OPERATIONS = [
             lambda d, x: [(f"{x[0]} < 0.0", "sqrt of a negative number")],
             poles=True,
         ),
+        latex=Notation(WRAP, r"\sqrt{#0}"),
+        sympy=_sympy("sqrt"),
     ),
     Operation(
         "sin", 1, math.sin, lambda m, x, out: (m.cos(x),), ("cos(x)",), "", "sine (radians)",
         formula=lambda m, x: m.sin(x),
         taylor=lambda t, a, out: t.with_value(t.sin_cos(a[0])[0], out),
         code=Code(lambda d, x: d.call("sin", x[0]), lambda d, x, o: [d.call("cos", x[0])]),
+        latex=_latex(r"\sin"),
+        sympy=_sympy("sin"),
     ),
     Operation(
         "cos", 1, math.cos, lambda m, x, out: (-m.sin(x),), ("-sin(x)",), "", "cosine (radians)",
         formula=lambda m, x: m.cos(x),
         taylor=lambda t, a, out: t.with_value(t.sin_cos(a[0])[1], out),
         code=Code(lambda d, x: d.call("cos", x[0]), lambda d, x, o: [f"-{d.call('sin', x[0])}"]),
+        latex=_latex(r"\cos"),
+        sympy=_sympy("cos"),
     ),
     Operation(
         "tan", 1, _tan, lambda m, x, out: (1.0 + out * out,), ("1 + tan(x)**2",), "", "tangent (radians)",
         formula=lambda m, x: m.tan(x),
         taylor=lambda t, a, out: t.riccati(a[0], out, 1.0 + out * out, lambda f, k: t.square_coefficient(f, k)),
         code=Code(lambda d, x: d.call("tan", x[0]), lambda d, x, o: [f"1.0 + {o} * {o}"], poles=True),
+        latex=_latex(r"\tan"),
+        sympy=_sympy("tan"),
     ),
     Operation(
         "tanh", 1, math.tanh, lambda m, x, out: (1.0 - out * out,), ("1 - tanh(x)**2",), "", "hyperbolic tangent",
         formula=lambda m, x: m.tanh(x),
         taylor=lambda t, a, out: t.riccati(a[0], out, 1.0 - out * out, lambda f, k: -t.square_coefficient(f, k)),
         code=Code(lambda d, x: d.call("tanh", x[0]), lambda d, x, o: [f"1.0 - {o} * {o}"]),
+        latex=_latex(r"\tanh"),
+        sympy=_sympy("tanh"),
     ),
     Operation(
         "sigmoid", 1, _sigmoid, lambda m, x, out: (out * (1.0 - out),),
@@ -713,6 +779,8 @@ _OPERATIONS = [
         code=Code(
             lambda d, x: d.helper("sigmoid", x[0]), lambda d, x, o: [f"{o} * (1.0 - {o})"], helper=(_PYTHON_SIGMOID, _C_SIGMOID)
         ),
+        latex=_latex(r"\operatorname{sigmoid}"),
+        sympy=_opaque("sigmoid"),
     ),
     Operation(
         "relu", 1, lambda x: x if x > 0 else 0.0, lambda m, x, out: (m.step(x),),
@@ -720,6 +788,8 @@ _OPERATIONS = [
         formula=lambda m, x: m.where(x > 0.0, x, 0.0),
         taylor=_relu_series,
         code=Code(lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], "0.0"), lambda d, x, o: [_code_step(d, x[0])]),
+        latex=_latex(r"\operatorname{relu}"),
+        sympy=_opaque("relu"),
     ),
     Operation(
         "abs", 1, abs, lambda m, x, out: (m.sign(x),),
@@ -730,6 +800,8 @@ _OPERATIONS = [
             lambda d, x: d.call("fabs", x[0]),
             lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", d.choose(f"{x[0]} < 0.0", "-1.0", "0.0"))],
         ),
+        latex=Notation(WRAP, r"\left|#0\right|"),
+        sympy=_sympy("Abs"),
     ),
     Operation(
         "max", 2, lambda x, y: x if x >= y else y,
@@ -742,6 +814,8 @@ _OPERATIONS = [
             lambda d, x: d.choose(f"{x[0]} >= {x[1]}", x[0], x[1]),
             lambda d, x, o: [_code_share(d, x[0], x[1]), _code_share(d, x[1], x[0])],
         ),
+        latex=_latex(r"\max"),
+        sympy=_sympy("Max"),
     ),
     Operation(
         "min", 2, lambda x, y: x if x <= y else y,
@@ -754,6 +828,8 @@ _OPERATIONS = [
             lambda d, x: d.choose(f"{x[0]} <= {x[1]}", x[0], x[1]),
             lambda d, x, o: [_code_share(d, x[1], x[0]), _code_share(d, x[0], x[1])],
         ),
+        latex=_latex(r"\min"),
+        sympy=_sympy("Min"),
     ),
     Operation(
         "asin", 1, _in_unit_interval(math.asin, "asin"),
@@ -766,6 +842,8 @@ _OPERATIONS = [
             lambda d, x: [(d.either(f"{x[0]} < -1.0", f"{x[0]} > 1.0"), "asin of a number outside [-1, 1]")],
             poles=True,
         ),
+        latex=_latex(r"\arcsin"),
+        sympy=_sympy("asin"),
     ),
     Operation(
         "acos", 1, _in_unit_interval(math.acos, "acos"),
@@ -778,11 +856,15 @@ _OPERATIONS = [
             lambda d, x: [(d.either(f"{x[0]} < -1.0", f"{x[0]} > 1.0"), "acos of a number outside [-1, 1]")],
             poles=True,
         ),
+        latex=_latex(r"\arccos"),
+        sympy=_sympy("acos"),
     ),
     Operation(
         "atan", 1, math.atan, lambda m, x, out: (m.div(1.0, 1.0 + x * x),), ("1/(1 + x**2)",), "", "arctangent",
         formula=lambda m, x: m.atan(x),
         code=Code(lambda d, x: d.call("atan", x[0]), lambda d, x, o: [f"1.0 / (1.0 + {x[0]} * {x[0]})"]),
+        latex=_latex(r"\arctan"),
+        sympy=_sympy("atan"),
     ),
     Operation(
         "atan2", 2, math.atan2,
@@ -802,6 +884,8 @@ _OPERATIONS = [
             ],
             poles=True,
         ),
+        latex=_latex(r"\operatorname{atan2}"),
+        sympy=_sympy("atan2"),
     ),
     Operation(
         "hypot", 2, math.hypot,
@@ -816,6 +900,8 @@ _OPERATIONS = [
             overflows=True,
             poles=True,
         ),
+        latex=_latex(r"\operatorname{hypot}"),
+        sympy=_opaque("hypot"),
     ),
     Operation(
         "sinh", 1, math.sinh, lambda m, x, out: (m.cosh(x),), ("cosh(x)",), "", "hyperbolic sine",
@@ -825,6 +911,8 @@ _OPERATIONS = [
             lambda d, x: d.helper("sinh", x[0]), lambda d, x, o: [d.helper("cosh", x[0])],
             overflows=True, poles=True, helper=(_PYTHON_SINH, None),
         ),
+        latex=_latex(r"\sinh"),
+        sympy=_sympy("sinh"),
     ),
     Operation(
         "cosh", 1, math.cosh, lambda m, x, out: (m.sinh(x),), ("sinh(x)",), "", "hyperbolic cosine",
@@ -834,6 +922,8 @@ _OPERATIONS = [
             lambda d, x: d.helper("cosh", x[0]), lambda d, x, o: [d.helper("sinh", x[0])],
             overflows=True, poles=True, helper=(_PYTHON_COSH, None),
         ),
+        latex=_latex(r"\cosh"),
+        sympy=_sympy("cosh"),
     ),
     Operation(
         "log2", 1, _positive(math.log2, "log2"), lambda m, x, out: (m.div(1.0, x * _LN2),),
@@ -846,6 +936,8 @@ _OPERATIONS = [
             lambda d, x: [(f"{x[0]} <= 0.0", "log2 of a non-positive number")],
             poles=True,
         ),
+        latex=_latex(r"\log_{2}"),
+        sympy=lambda s, x: s.log(x) / s.log(2),
     ),
     Operation(
         "log10", 1, _positive(math.log10, "log10"), lambda m, x, out: (m.div(1.0, x * _LN10),),
@@ -858,6 +950,8 @@ _OPERATIONS = [
             lambda d, x: [(f"{x[0]} <= 0.0", "log10 of a non-positive number")],
             poles=True,
         ),
+        latex=_latex(r"\log_{10}"),
+        sympy=lambda s, x: s.log(x) / s.log(10),
     ),
     Operation(
         "log1p", 1, _log1p, lambda m, x, out: (m.div(1.0, 1.0 + x),),
@@ -869,6 +963,8 @@ _OPERATIONS = [
             lambda d, x: [(f"{x[0]} <= -1.0", "log1p of a number at or below -1")],
             poles=True,
         ),
+        latex=_latex(r"\operatorname{log1p}"),
+        sympy=_opaque("log1p"),
     ),
     Operation(
         "expm1", 1, math.expm1, lambda m, x, out: (out + 1.0,),
@@ -878,6 +974,8 @@ _OPERATIONS = [
         code=Code(
             lambda d, x: d.helper("expm1", x[0]), lambda d, x, o: [f"{o} + 1.0"], overflows=True, helper=(_PYTHON_EXPM1, None)
         ),
+        latex=_latex(r"\operatorname{expm1}"),
+        sympy=_opaque("expm1"),
     ),
     Operation(
         "erf", 1, math.erf, lambda m, x, out: (_TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
@@ -887,6 +985,8 @@ _OPERATIONS = [
             lambda d, x: d.call("erf", x[0]),
             lambda d, x, o: [f"{_TWO_OVER_SQRT_PI!r} * {d.call('exp', f'-({x[0]} * {x[0]})')}"],
         ),
+        latex=_latex(r"\operatorname{erf}"),
+        sympy=_sympy("erf"),
     ),
     Operation(
         "softplus", 1, _softplus, lambda m, x, out: (m.sigmoid(x),),
@@ -897,6 +997,8 @@ _OPERATIONS = [
             lambda d, x: d.helper("softplus", x[0]), lambda d, x, o: [d.helper("sigmoid", x[0])],
             helper=(_PYTHON_SOFTPLUS, _C_SOFTPLUS),
         ),
+        latex=_latex(r"\operatorname{softplus}"),
+        sympy=_opaque("softplus"),
     ),
     Operation(
         "gelu", 1, _gelu,
@@ -912,6 +1014,8 @@ _OPERATIONS = [
                 f" + {x[0]} * {d.call('exp', f'-0.5 * ({x[0]} * {x[0]})')} * {_INV_SQRT_2PI!r}"
             ],
         ),
+        latex=_latex(r"\operatorname{gelu}"),
+        sympy=_opaque("gelu"),
     ),
     Operation(
         "elu", 1, _elu, lambda m, x, out: (m.where(m.value(x) > 0.0, 1.0, m.exp(x)),),
@@ -922,6 +1026,8 @@ _OPERATIONS = [
             lambda d, x: d.choose(f"{x[0]} > 0.0", x[0], d.call("expm1", x[0])),
             lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", d.helper("exp", x[0]))],
         ),
+        latex=_latex(r"\operatorname{elu}"),
+        sympy=_opaque("elu"),
     ),
     Operation(
         "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x, _leaky_relu_derivatives,
@@ -934,6 +1040,8 @@ _OPERATIONS = [
             lambda d, x, o: [d.choose(f"{x[0]} > 0.0", "1.0", x[1]), d.choose(f"{x[0]} > 0.0", "0.0", x[0])],
             overflows=True,
         ),
+        latex=_latex(r"\operatorname{leaky\_relu}"),
+        sympy=_opaque("leaky_relu"),
     ),
     Operation(
         "clamp", 3, _clamp, _clamp_derivatives,
@@ -952,6 +1060,8 @@ _OPERATIONS = [
             ],
             lambda d, x: [(f"{x[1]} > {x[2]}", "clamp's lower bound is above its upper bound")],
         ),
+        latex=_latex(r"\operatorname{clamp}"),
+        sympy=_opaque("clamp"),
     ),
     Operation(
         "sum", VARIADIC, _sum, lambda m, *args: (1.0,) * (len(args) - 1),
@@ -959,6 +1069,8 @@ _OPERATIONS = [
         formula=lambda m, *xs: _sum(*xs),
         taylor=lambda t, a, out: t.with_value(t.fold(t.add, a), out),
         code=Code(lambda d, x: " + ".join(x), lambda d, x, o: ["1.0"] * len(x), overflows=True),
+        latex=Notation(INFIX, " + ", SUM),
+        sympy=_sympy("Add"),
     ),
     Operation(
         "prod", VARIADIC, _product, _product_derivatives,
@@ -966,6 +1078,8 @@ _OPERATIONS = [
         formula=lambda m, *xs: _product(*xs),
         taylor=lambda t, a, out: t.with_value(t.fold(t.mul, a), out),
         code=Code(lambda d, x: " * ".join(x), lambda d, x, o: [_code_others(x, i) for i in range(len(x))], overflows=True),
+        latex=Notation(INFIX, r" \cdot ", PRODUCT),
+        sympy=_sympy("Mul"),
     ),
 ]
 
