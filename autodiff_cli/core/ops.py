@@ -129,6 +129,9 @@ class Operation(NamedTuple):
     latex: Notation | None = None
     # sympy(s, *operands): the operation on SymPy expressions, `s` the sympy module (--simplify)
     sympy: Callable[..., Any] | None = None
+    # The operands may be swapped without changing a bit of the result (IEEE + and *), so a
+    # derivative graph makes `a*b` and `b*a` one node.
+    commutative: bool = False
 
     def argument_names(self, count: int) -> tuple[str, ...]:
         """What the rules call each of `count` arguments."""
@@ -639,6 +642,7 @@ _OPERATIONS = [
     Operation(
         "add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y",
         formula=lambda m, x, y: x + y,
+        commutative=True,
         taylor=lambda t, a, out: t.with_value(t.add(*a), out),
         code=Code(lambda d, x: f"{x[0]} + {x[1]}", lambda d, x, o: ["1.0", "1.0"], overflows=True),
         latex=Notation(INFIX, " + ", SUM),
@@ -655,6 +659,7 @@ _OPERATIONS = [
     Operation(
         "mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y",
         formula=lambda m, x, y: x * y,
+        commutative=True,
         taylor=lambda t, a, out: t.with_value(t.mul(*a), out),
         code=Code(lambda d, x: f"{x[0]} * {x[1]}", lambda d, x, o: [x[1], x[0]], overflows=True),
         latex=Notation(INFIX, r" \cdot ", PRODUCT),
