@@ -105,7 +105,7 @@ class Operation(NamedTuple):
     derivatives: Callable[..., tuple[float, ...]]
     # the local derivative of each input as a formula over x, y and out
     rules: tuple[str, ...]
-    symbol: str = ""  # infix symbol for operators, "" for functions
+    symbol: str = ""  # the operator's symbol (infix, or prefix for one operand), "" for functions
     description: str = ""
     # The names `rules` give the arguments, in order (x, y unless said); a
     # variadic operation (arity VARIADIC) has one rule, for every argument.
@@ -129,6 +129,9 @@ class Operation(NamedTuple):
     latex: Notation | None = None
     # sympy(s, *operands): the operation on SymPy expressions, `s` the sympy module (--simplify)
     sympy: Callable[..., Any] | None = None
+    # the precedence level of an operator's text in the language (a call is an ATOM):
+    # how the language's text (--symbolic, labels of derived nodes) is bracketed
+    level: int = ATOM
     # The operands may be swapped without changing a bit of the result (IEEE + and *), so a
     # derivative graph makes `a*b` and `b*a` one node.
     commutative: bool = False
@@ -641,6 +644,7 @@ _C_DIV = """static double ad_div(double x, double y)
 _OPERATIONS = [
     Operation(
         "add", 2, lambda x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"), "+", "x + y",
+        level=SUM,
         formula=lambda m, x, y: x + y,
         commutative=True,
         taylor=lambda t, a, out: t.with_value(t.add(*a), out),
@@ -650,6 +654,7 @@ _OPERATIONS = [
     ),
     Operation(
         "sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y",
+        level=SUM,
         formula=lambda m, x, y: x - y,
         taylor=lambda t, a, out: t.with_value(t.sub(*a), out),
         code=Code(lambda d, x: f"{x[0]} - {x[1]}", lambda d, x, o: ["1.0", "-1.0"], overflows=True),
@@ -658,6 +663,7 @@ _OPERATIONS = [
     ),
     Operation(
         "mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y",
+        level=PRODUCT,
         formula=lambda m, x, y: x * y,
         commutative=True,
         taylor=lambda t, a, out: t.with_value(t.mul(*a), out),
@@ -669,6 +675,7 @@ _OPERATIONS = [
         "div", 2, _div,
         lambda m, x, y, out: (m.div(1.0, y), m.div(-out, y)),
         ("1/y", "-x/y**2"), "/", "x / y",
+        level=PRODUCT,
         formula=lambda m, x, y: m.div(x, y),
         taylor=lambda t, a, out: t.div(a[0], a[1], out),
         code=Code(
@@ -686,6 +693,7 @@ _OPERATIONS = [
         "pow", 2, _pow,
         lambda m, x, y, out: (m.power_rule(x, y), m.exponent_rule(x, out)),
         ("y * x**(y-1)", "x**y * log(x)"), "**", "x ** y (also x ^ y and pow(x, y))",
+        level=POWER,
         formula=lambda m, x, y: m.pow(x, y),
         taylor=_pow_series,
         code=Code(
@@ -704,6 +712,7 @@ _OPERATIONS = [
     ),
     Operation(
         "neg", 1, lambda x: -x, lambda m, x, out: (-1.0,), ("-1",), "-", "-x",
+        level=UNARY,
         formula=lambda m, x: -x,
         taylor=lambda t, a, out: t.scale(a[0], -1.0),
         code=Code(lambda d, x: f"-{x[0]}", lambda d, x, o: ["-1.0"]),

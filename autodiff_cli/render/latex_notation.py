@@ -13,8 +13,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from ..core.formula import ATOM, POWER, PRODUCT, UNARY, Template
-from ..core.ops import CALL, INFIX, POWER_OF, PREFIX, WRAP, Operation
+from ..core.formula import Template
+from ..core.ops import ATOM, CALL, INFIX, POWER, POWER_OF, PREFIX, PRODUCT, UNARY, WRAP, Operation
 from .escape import latex_text as escape_text
 
 _GREEK_WORDS = (
