@@ -15,6 +15,8 @@ from autodiff_cli.render.latex import render_latex
 from autodiff_cli.render.latex_notation import escape_text, name, number_text
 from autodiff_cli.report import build_report
 
+from .oracle import DEFINITIONS
+
 PDFLATEX = shutil.which("pdflatex")
 needs_latex = pytest.mark.skipif(
     PDFLATEX is None,
@@ -22,46 +24,8 @@ needs_latex = pytest.mark.skipif(
     "the structure of the LaTeX is still checked by the other tests",
 )
 
-# How each operation is written: the program text and a piece of LaTeX it must produce.
-WRITTEN = {
-    "add": ("x + y", "x + y"),
-    "sub": ("x - y", "x - y"),
-    "mul": ("x * y", r"x \cdot y"),
-    "div": ("x / y", r"\frac{x}{y}"),
-    "pow": ("x ** y", "x^{y}"),
-    "neg": ("-x", "-x"),
-    "exp": ("exp(x)", r"\exp\left(x\right)"),
-    "log": ("log(x)", r"\ln\left(x\right)"),
-    "sqrt": ("sqrt(x)", r"\sqrt{x}"),
-    "sin": ("sin(x)", r"\sin\left(x\right)"),
-    "cos": ("cos(x)", r"\cos\left(x\right)"),
-    "tan": ("tan(x)", r"\tan\left(x\right)"),
-    "tanh": ("tanh(x)", r"\tanh\left(x\right)"),
-    "sigmoid": ("sigmoid(x)", r"\operatorname{sigmoid}\left(x\right)"),
-    "relu": ("relu(x)", r"\operatorname{relu}\left(x\right)"),
-    "abs": ("abs(x)", r"\left|x\right|"),
-    "max": ("max(x, y)", r"\max\left(x, y\right)"),
-    "min": ("min(x, y)", r"\min\left(x, y\right)"),
-    "atan": ("atan(x)", r"\arctan\left(x\right)"),
-    "asin": ("asin(x)", r"\arcsin\left(x\right)"),
-    "acos": ("acos(x)", r"\arccos\left(x\right)"),
-    "sinh": ("sinh(x)", r"\sinh\left(x\right)"),
-    "cosh": ("cosh(x)", r"\cosh\left(x\right)"),
-    "atan2": ("atan2(x, y)", r"\operatorname{atan2}\left(x, y\right)"),
-    "hypot": ("hypot(x, y)", r"\operatorname{hypot}\left(x, y\right)"),
-    "log2": ("log2(x)", r"\log_{2}\left(x\right)"),
-    "log10": ("log10(x)", r"\log_{10}\left(x\right)"),
-    "log1p": ("log1p(x)", r"\operatorname{log1p}\left(x\right)"),
-    "expm1": ("expm1(x)", r"\operatorname{expm1}\left(x\right)"),
-    "erf": ("erf(x)", r"\operatorname{erf}\left(x\right)"),
-    "softplus": ("softplus(x)", r"\operatorname{softplus}\left(x\right)"),
-    "gelu": ("gelu(x)", r"\operatorname{gelu}\left(x\right)"),
-    "elu": ("elu(x)", r"\operatorname{elu}\left(x\right)"),
-    "leaky_relu": ("leaky_relu(x, y)", r"\operatorname{leaky\_relu}\left(x, y\right)"),
-    "clamp": ("clamp(x, y, z)", r"\operatorname{clamp}\left(x, y, z\right)"),
-    "sum": ("sum(x, y, z)", "x + y + z"),
-    "prod": ("prod(x, y, z)", r"x \cdot y \cdot z"),
-}
+# How each operation is written: the program text and a piece of LaTeX it must produce (tests/oracle.py).
+WRITTEN = {name: (definition.text, definition.latex) for name, definition in DEFINITIONS.items()}
 INPUTS = "x = 0.5; y = 0.25; z = 0.75"
 
 
@@ -85,7 +49,7 @@ def compile_latex(tmp_path: Path, document: str) -> None:
 
 
 def test_every_operation_has_its_latex() -> None:
-    """An operation added to ops.py must be given its LaTeX here, so a merge cannot miss it."""
+    """An operation added to ops.py must be given its LaTeX in the oracle's table, so a merge cannot miss it."""
     assert set(OPERATIONS) <= set(WRITTEN), sorted(set(OPERATIONS) - set(WRITTEN))
 
 

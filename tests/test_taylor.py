@@ -13,6 +13,7 @@ from autodiff_cli import evaluate
 from autodiff_cli.base.errors import ProgramError
 from autodiff_cli.core import ops, taylor
 
+from .oracle import DEFINITIONS
 from .test_properties import PROFILE, Program, forward, programs, sympy_of
 
 sp = pytest.importorskip("sympy")
@@ -32,86 +33,10 @@ def test_every_operation_has_a_rule() -> None:
 
 # ---------------------------------------------------------------- every operation, K = 20
 
-# Each operation's meaning, written again from its mathematical definition (not from ops.py):
+# Each operation's meaning, written again from its mathematical definition (tests/oracle.py, not ops.py):
 # for mpmath (high-precision Taylor coefficients) and for SymPy (symbolic derivatives).
-MPMATH = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": mpmath.power,
-    "neg": lambda a: -a,
-    "exp": mpmath.exp,
-    "log": mpmath.log,
-    "sqrt": mpmath.sqrt,
-    "sin": mpmath.sin,
-    "cos": mpmath.cos,
-    "tan": mpmath.tan,
-    "tanh": mpmath.tanh,
-    "sigmoid": lambda a: 1 / (1 + mpmath.exp(-a)),
-    "relu": lambda a: a if a > 0 else 0 * a,
-    "abs": mpmath.fabs,
-    "max": lambda a, b: a if a > b else b,
-    "min": lambda a, b: a if a < b else b,
-    "atan": mpmath.atan,
-    "asin": mpmath.asin,
-    "acos": mpmath.acos,
-    "sinh": mpmath.sinh,
-    "cosh": mpmath.cosh,
-    "atan2": mpmath.atan2,
-    "hypot": mpmath.hypot,
-    "log2": lambda a: mpmath.log(a, 2),
-    "log10": mpmath.log10,
-    "log1p": mpmath.log1p,
-    "expm1": mpmath.expm1,
-    "erf": mpmath.erf,
-    "softplus": lambda a: mpmath.log(1 + mpmath.exp(a)),
-    "gelu": lambda a: a * (1 + mpmath.erf(a / mpmath.sqrt(2))) / 2,
-    "elu": lambda a: a if a > 0 else mpmath.expm1(a),
-    "leaky_relu": lambda a, slope: a if a > 0 else slope * a,
-    "clamp": lambda a, lo, hi: lo if a < lo else (hi if a > hi else a),
-    "sum": lambda *a: mpmath.fsum(a),
-    "prod": lambda *a: mpmath.fprod(a),
-}
-SYMPY = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-    "neg": lambda a: -a,
-    "exp": sp.exp,
-    "log": sp.log,
-    "sqrt": sp.sqrt,
-    "sin": sp.sin,
-    "cos": sp.cos,
-    "tan": sp.tan,
-    "tanh": sp.tanh,
-    "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
-    "relu": lambda a: sp.Max(0, a),
-    "abs": sp.Abs,
-    "max": sp.Max,
-    "min": sp.Min,
-    "atan": sp.atan,
-    "asin": sp.asin,
-    "acos": sp.acos,
-    "sinh": sp.sinh,
-    "cosh": sp.cosh,
-    "atan2": sp.atan2,
-    "hypot": lambda a, b: sp.sqrt(a**2 + b**2),
-    "log2": lambda a: sp.log(a, 2),
-    "log10": lambda a: sp.log(a, 10),
-    "log1p": lambda a: sp.log(1 + a),
-    "expm1": lambda a: sp.exp(a) - 1,
-    "erf": sp.erf,
-    "softplus": lambda a: sp.log(1 + sp.exp(a)),
-    "gelu": lambda a: a * (1 + sp.erf(a / sp.sqrt(2))) / 2,
-    "elu": lambda a: sp.Piecewise((a, a > 0), (sp.exp(a) - 1, True)),
-    "leaky_relu": lambda a, slope: sp.Piecewise((a, a > 0), (slope * a, True)),
-    "clamp": lambda a, lo, hi: sp.Piecewise((lo, a < lo), (hi, a > hi), (a, True)),
-    "sum": lambda *a: sp.Add(*a),
-    "prod": lambda *a: sp.Mul(*a),
-}
+MPMATH = {name: definition.mpmath for name, definition in DEFINITIONS.items()}
+SYMPY = {name: definition.sympy for name, definition in DEFINITIONS.items()}
 
 POINTS = [0.7, -0.6, 1.6, 0.3]
 # An argument that moves with x at another rate, and one that does not move: (text, mpmath, SymPy) of x.
