@@ -1,17 +1,32 @@
 """The table of operations: the one place that says what each operation is.
 
 Each row holds everything about one operation, and every other module reads
-the row: the forward on floats, its local derivatives and the rule text that
-`--explain` prints, and where the derivatives jump.  Formulas are written once
-against a small `math`-like namespace `m`, so the maths reads as maths and one
-formula serves every kind of number: `FloatMath` (floats), `derivative.GraphMath`
-(nodes of a derivative graph) and `arraymath.ArrayMath` (NumPy arrays, for
-sweeps).  The kink policy of the design (PyTorch's choices) lives here and
-nowhere else.  A function a namespace does not define is its library's
-function of that name (`m.tanh` is `math.tanh`, NumPy's `tanh`, a `tanh`
-node), so a new operation needs no new namespace method.
-"""
+the row; none lists operations of its own:
 
+- `forward` on floats (raising DomainError outside the domain), and
+  `formula`, the same forward over a maths namespace, never raising;
+- `derivatives`, the local derivatives, with PyTorch's choice at each kink,
+  the `rules` `--explain` prints and `description`, and `kinks`, where the
+  derivatives jump (read by `--check`);
+- `taylor`, its rule for Taylor series (`--taylor`);
+- `code`, its forward, derivatives, domain guards and helpers as generated
+  Python and C (`--emit`);
+- `latex` and `sympy`: how LaTeX writes it, what it is in SymPy (`--simplify`);
+- `symbol` and `level`, how the language writes it (`--symbolic`, labels).
+
+Formulas are written once against a small `math`-like namespace `m`, so the
+maths reads as maths and one formula serves every kind of number: `FloatMath`
+(floats), `derivative.GraphMath` (nodes of a derivative graph),
+`arraymath.ArrayMath` (NumPy arrays, for sweeps) and `taylor.SeriesMath`
+(Taylor series).  A function a namespace does not define is its library's
+function of that name (`m.tanh` is `math.tanh`, NumPy's `tanh`, a `tanh`
+node, the series of `tanh`), so a new operation needs no new namespace method.
+Text for other layers (LaTeX, generated code) is data here, never an import.
+
+Adding an operation is one row here, one row of the tests' own definitions
+(tests/oracle.py) and one line of docs/language.md; tests/test_operation_rows.py
+checks that each row is complete.
+"""
 from __future__ import annotations
 
 import functools
@@ -340,28 +355,15 @@ def _tan(x: float) -> float:
     return math.tan(x)
 
 
-def _in_unit_interval(function: Callable[[float], float], name: str) -> Callable[[float], float]:
+def _checked(function: Callable[[float], float], outside: Callable[[float], bool], message: str) -> Callable[[float], float]:
+    """`function` of one number, with a DomainError (`message` and the number) where `outside(x)`."""
+
     def forward(x: float) -> float:
-        if not -1.0 <= x <= 1.0:
-            raise DomainError(f"{name} of a number outside [-1, 1] ({x:g})")
+        if outside(x):
+            raise DomainError(f"{message} ({x:g})")
         return function(x)
 
     return forward
-
-
-def _positive(function: Callable[[float], float], name: str) -> Callable[[float], float]:
-    def forward(x: float) -> float:
-        if x <= 0:
-            raise DomainError(f"{name} of a non-positive number ({x:g})")
-        return function(x)
-
-    return forward
-
-
-def _log1p(x: float) -> float:
-    if x <= -1.0:
-        raise DomainError(f"log1p of a number <= -1 ({x:g})")
-    return math.log1p(x)
 
 
 def _softplus(x: float) -> float:
@@ -846,7 +848,7 @@ _OPERATIONS = [
         sympy=_sympy("Min"),
     ),
     Operation(
-        "asin", 1, _in_unit_interval(math.asin, "asin"),
+        "asin", 1, _checked(math.asin, lambda x: not -1.0 <= x <= 1.0, "asin of a number outside [-1, 1]"),
         lambda m, x, out: (m.div(1.0, m.sqrt(1.0 - x * x)),),
         ("1/sqrt(1 - x**2)",), "", "arcsine, -1 <= x <= 1; asin'(±1) = inf",
         formula=lambda m, x: m.asin(x),
@@ -860,7 +862,7 @@ _OPERATIONS = [
         sympy=_sympy("asin"),
     ),
     Operation(
-        "acos", 1, _in_unit_interval(math.acos, "acos"),
+        "acos", 1, _checked(math.acos, lambda x: not -1.0 <= x <= 1.0, "acos of a number outside [-1, 1]"),
         lambda m, x, out: (m.div(-1.0, m.sqrt(1.0 - x * x)),),
         ("-1/sqrt(1 - x**2)",), "", "arccosine, -1 <= x <= 1; acos'(±1) = -inf",
         formula=lambda m, x: m.acos(x),
@@ -940,7 +942,8 @@ _OPERATIONS = [
         sympy=_sympy("cosh"),
     ),
     Operation(
-        "log2", 1, _positive(math.log2, "log2"), lambda m, x, out: (m.div(1.0, x * _LN2),),
+        "log2", 1, _checked(math.log2, lambda x: x <= 0, "log2 of a non-positive number"),
+        lambda m, x, out: (m.div(1.0, x * _LN2),),
         ("1/(x * log(2))",), "", "base-2 logarithm, x > 0",
         formula=lambda m, x: m.log2(x),
         taylor=lambda t, a, out: t.with_value(t.scale(t.log(a[0]), 1.0 / _LN2), out),
@@ -954,7 +957,8 @@ _OPERATIONS = [
         sympy=lambda s, x: s.log(x) / s.log(2),
     ),
     Operation(
-        "log10", 1, _positive(math.log10, "log10"), lambda m, x, out: (m.div(1.0, x * _LN10),),
+        "log10", 1, _checked(math.log10, lambda x: x <= 0, "log10 of a non-positive number"),
+        lambda m, x, out: (m.div(1.0, x * _LN10),),
         ("1/(x * log(10))",), "", "base-10 logarithm, x > 0",
         formula=lambda m, x: m.log10(x),
         taylor=lambda t, a, out: t.with_value(t.scale(t.log(a[0]), 1.0 / _LN10), out),
@@ -968,7 +972,8 @@ _OPERATIONS = [
         sympy=lambda s, x: s.log(x) / s.log(10),
     ),
     Operation(
-        "log1p", 1, _log1p, lambda m, x, out: (m.div(1.0, 1.0 + x),),
+        "log1p", 1, _checked(math.log1p, lambda x: x <= -1.0, "log1p of a number <= -1"),
+        lambda m, x, out: (m.div(1.0, 1.0 + x),),
         ("1/(1 + x)",), "", "log(1 + x), exact for small x; x > -1",
         formula=lambda m, x: m.log1p(x),
         code=Code(
