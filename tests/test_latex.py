@@ -144,9 +144,19 @@ def test_fragment_compiles_inside_a_document(run, tmp_path: Path) -> None:
 def test_formulas_and_hessian_sections(run) -> None:
     latex = run("eval", "--format", "latex", "--hessian", "--symbolic", "a = -2; b = 3; d = a*b; e = a+b; f = d*e").stdout
     assert r"\frac{\partial f}{\partial a} &= " in latex and r"\frac{\partial f}{\partial b} &= " in latex
-    assert r"\nabla^{2} f = \begin{pmatrix}" in latex and r"\text{rows and columns: } a, b" in latex
+    assert r"\nabla^{2} f = \left(\begin{array}{cc}" in latex and r"\text{rows and columns: } a, b" in latex
     # f = a^2 b + a b^2: d2f/da2 = 2b = 6, d2f/dadb = 2a + 2b = 2, d2f/db2 = 2a = -4
     assert "6 & 2 \\\\\n    2 & -4" in latex
+
+
+@needs_latex
+def test_a_hessian_of_more_than_ten_inputs_compiles(run, tmp_path: Path) -> None:
+    """amsmath's pmatrix stops at 10 columns; the Hessian has one for each input."""
+    names = [f"a{i}" for i in range(12)]
+    program = "; ".join(f"{n} = 1" for n in names) + "; y = prod(" + ", ".join(names) + ")"
+    document = run("eval", "--format", "latex", "--hessian", "--standalone", program).stdout
+    assert "{" + "c" * 12 + "}" in document
+    compile_latex(tmp_path, document)
 
 
 def test_rebound_input_keyed_with_its_line(run) -> None:
