@@ -116,6 +116,12 @@ DEFINITIONS: dict[str, Definition] = {
     "prod": Definition("prod(x, y, z)", lambda *a: _S.Mul(*a), lambda *a: mpmath.fprod(a), r"x \cdot y \cdot z"),
 }
 
+def inside(name: str, x: float) -> float:
+    """`x` where the operation is defined there (for one argument: inside its domain), else its first point."""
+    low, high = DEFINITIONS[name].domain
+    return x if low < x < high else DEFINITIONS[name].points[0]
+
+
 #: How many arguments each operation's `text` gives it (x; x, y; or x, y, z).
 ARGUMENTS = {name: len(set(re.findall(r"\b[xyz]\b", d.text))) for name, d in DEFINITIONS.items()}
 

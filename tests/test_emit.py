@@ -27,6 +27,7 @@ from autodiff_cli.base.errors import ProgramError
 from autodiff_cli.core.ops import OPERATIONS
 from autodiff_cli.render.emit import emit, parameters
 
+from .oracle import inside
 from .test_oracle import random_program
 
 CC = shutil.which("cc") or shutil.which("gcc")
@@ -184,7 +185,7 @@ def operation_program(name: str) -> tuple[str, list[str]]:
     op = OPERATIONS[name]
     arity = op.arity if op.arity > 0 else 3  # variadic sum / prod: three operands
     args = ARGUMENTS[arity]
-    bindings = "; ".join(f"{a} = 0.25" for a in args)
+    bindings = "; ".join(f"{a} = {inside(name, 0.25)!r}" for a in args)
     if op.symbol and name != "pow":
         expression = f"{op.symbol}x" if arity == 1 else f"x {op.symbol} y"
     else:

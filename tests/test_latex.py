@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,7 @@ from autodiff_cli.render.latex import render_latex
 from autodiff_cli.render.latex_notation import escape_text, name, number_text
 from autodiff_cli.report import build_report
 
-from .oracle import DEFINITIONS
+from .oracle import DEFINITIONS, inside
 
 PDFLATEX = shutil.which("pdflatex")
 needs_latex = pytest.mark.skipif(
@@ -53,15 +54,24 @@ def test_every_operation_has_its_latex() -> None:
     assert set(OPERATIONS) <= set(WRITTEN), sorted(set(OPERATIONS) - set(WRITTEN))
 
 
+def inputs(op: str) -> str:
+    """INPUTS, with x where `op` is defined."""
+    return INPUTS.replace("x = 0.5", f"x = {inside(op, 0.5)!r}")
+
+
 @pytest.mark.parametrize("op", sorted(OPERATIONS))
 def test_operation_written(op: str) -> None:
     text, expected = WRITTEN[op]
-    assert f"  o &= {expected}" in latex(f"{INPUTS}; o = {text}")
+    assert f"  o &= {expected}" in latex(f"{inputs(op)}; o = {text}")
 
 
 @needs_latex
 def test_every_operation_compiles(tmp_path: Path) -> None:
-    lines = [f"o_{op} = {WRITTEN[op][0]}" for op in sorted(OPERATIONS)]
+    # Each operation on an x of its own, inside its domain.
+    lines = []
+    for op in sorted(OPERATIONS):
+        text = re.sub(r"\bx\b", f"x_{op}", WRITTEN[op][0])
+        lines.append(f"x_{op} = {inside(op, 0.5)!r}; o_{op} = {text}")
     program = f"{INPUTS}; " + "; ".join(lines) + "; " + " + ".join(f"o_{op}" for op in sorted(OPERATIONS))
     compile_latex(tmp_path, latex(program, symbolic=True, hessian=True, standalone=True))
 

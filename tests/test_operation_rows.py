@@ -48,8 +48,8 @@ def _count(op: Operation) -> int:
 
 def _points(op: Operation) -> list[tuple[float, ...]]:
     count = _count(op)
-    if count == 1:
-        return [(x,) for x in SAMPLES]
+    if count == 1:  # and the oracle's points, inside a narrow domain
+        return [(x,) for x in SAMPLES + list(DEFINITIONS[op.name].points)]
     if count == 2:
         return [(x, y) for x in SAMPLES for y in SAMPLES[::2]]
     return [(x, y, z) for x in SAMPLES[::2] for y in SAMPLES[::3] for z in SAMPLES[1::3]]

@@ -46,7 +46,7 @@ from autodiff_cli.core.ops import OPERATIONS, VARIADIC, DomainError, FloatMath  
 from autodiff_cli.core.replay import ReplayError, forward_values  # noqa: E402
 from autodiff_cli.language.evaluate import Graph, evaluate  # noqa: E402
 
-from .oracle import DEFINITIONS  # noqa: E402
+from .oracle import DEFINITIONS, inside  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "sweeps.md"
 
@@ -578,7 +578,7 @@ def test_every_operation_and_its_gradient_through_a_sweep(name: str) -> None:
     op = OPERATIONS[name]
     arity = 3 if op.arity == VARIADIC else op.arity
     names = ["x", "y", "z"][:arity]
-    program = "".join(f"{n} = 1\n" for n in names) + f"f = {call_text(name, names)}\n"
+    program = "".join(f"{n} = {inside(name, 1.0)!r}\n" for n in names) + f"f = {call_text(name, names)}\n"
     columns = arguments(name, _SIDE[arity], seed=100 + sorted(OPERATIONS).index(name))
     counts = check_sweep(program, dict(zip(names, columns)))
     assert counts.get("bound", 0) >= sum(counts.values()) // 3, counts

@@ -290,7 +290,12 @@ class _SeriesLibrary(type):
     def __getattr__(cls, name: str) -> Callable[..., Truncated]:
         if name not in OPERATIONS:
             raise AttributeError(name)
-        return lambda *xs: Truncated(apply(name, [x.c for x in xs]))
+
+        def call(*xs: Any) -> Truncated:
+            n = next(len(x.c) for x in xs if isinstance(x, Truncated))
+            return Truncated(apply(name, [_series(x, n) for x in xs]))
+
+        return call
 
 
 class SeriesMath(metaclass=_SeriesLibrary):
