@@ -71,6 +71,11 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "sinh": Definition("sinh(x)", _S.sinh, mpmath.sinh, r"\sinh\left(x\right)"),
     "cosh": Definition("cosh(x)", _S.cosh, mpmath.cosh, r"\cosh\left(x\right)"),
+    "asinh": Definition("asinh(x)", _S.asinh, mpmath.asinh, r"\operatorname{arsinh}\left(x\right)"),
+    "acosh": Definition(
+        "acosh(x)", _S.acosh, mpmath.acosh, r"\operatorname{arcosh}\left(x\right)", (1.3, 1.7, 2.9, 1.05), (1.0, math.inf)
+    ),
+    "atanh": Definition("atanh(x)", _S.atanh, mpmath.atanh, r"\operatorname{artanh}\left(x\right)", _UNIT, (-1.0, 1.0)),
     "log2": Definition(
         "log2(x)", lambda a: _S.log(a, 2), lambda a: mpmath.log(a, 2), r"\log_{2}\left(x\right)", _POSITIVE, (0.0, math.inf)
     ),
