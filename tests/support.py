@@ -184,8 +184,28 @@ def matrix_cases() -> list[Case]:
         Case("prod", "prod(x, y, x)", (("x", 0.7), ("y", -1.3))),
         Case("prod", "prod(x, y, x)", (("x", 0.0), ("y", -1.3)), EDGE),
     ]
+    cases += _from_definitions({case.op for case in cases})
     missing = set(OPERATIONS) - {case.op for case in cases}
-    assert not missing, f"operations with no case in the matrix: {sorted(missing)}"
+    assert not missing, f"operations with no case in the matrix (give each a row in tests/oracle.py): {sorted(missing)}"
+    return cases
+
+
+def _from_definitions(known: set[str]) -> list[Case]:
+    """An operation the list above does not name, from its row of tests/oracle.py: at its first
+    point, and just outside each finite end of its domain (where every view must refuse it)."""
+    from .oracle import DEFINITIONS
+
+    cases: list[Case] = []
+    for op, definition in sorted(DEFINITIONS.items()):
+        if op in known:
+            continue
+        names = sorted(set(re.findall(r"\b[xyz]\b", definition.text)))
+        first = definition.points[0]
+        others = tuple((name, 0.25 * (index + 1)) for index, name in enumerate(names[1:]))
+        cases.append(Case(op, definition.text, (("x", first), *others), ORDINARY, other=definition.points[1]))
+        low, high = definition.domain
+        if len(names) == 1:
+            cases += [Case(op, definition.text, (("x", end),), DOMAIN) for end in (low - 0.5, high + 0.5) if math.isfinite(end)]
     return cases
 
 

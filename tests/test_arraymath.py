@@ -12,9 +12,8 @@ from autodiff_cli.core.ops import OPERATIONS, Operation  # noqa: E402
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_every_operation_is_vectorised(name: str) -> None:
-    """A new operation needs an array forward in arraymath.FORWARDS and a rule NumPy can run
-    (`m.where`-style namespace calls, no Python `if` on values); otherwise sweeps fall back to
-    a slow point-by-point path."""
+    """A row needs a formula and a rule NumPy can run (`m.where` for a branch, no Python `if`
+    on values); otherwise sweeps fall back to a slow point-by-point path."""
     assert not arraymath.uses_pointwise(OPERATIONS[name]), f"{name} runs point by point on arrays"
 
 

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from autodiff_cli.interface.cli import cli
 
+from .oracle import DEFINITIONS, inside
 from .test_cli import _command
 
 PIPE_ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
@@ -259,7 +260,8 @@ def test_forward_mode_explains_every_function(run) -> None:
 
     for name, operation in FUNCTIONS.items():
         call = _call(name, operation.arity)
-        result = run("eval", "--mode", "forward", "--explain", "-p", "17", f"x = 0.3; y = 0.4; z = {call}")
+        x = inside(name, 0.3) if name in DEFINITIONS else 0.3
+        result = run("eval", "--mode", "forward", "--explain", "-p", "17", f"x = {x!r}; y = 0.4; z = {call}")
         assert result.exit_code == 0, (name, result.stderr)
         steps = [line for line in result.stdout.splitlines() if line.startswith("  z = ")]
         assert len(steps) == (1 if operation.arity == 1 else 2), result.stdout

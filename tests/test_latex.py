@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,8 @@ from autodiff_cli.render.latex import render_latex
 from autodiff_cli.render.latex_notation import escape_text, name, number_text
 from autodiff_cli.report import build_report
 
+from .oracle import DEFINITIONS, inside
+
 PDFLATEX = shutil.which("pdflatex")
 needs_latex = pytest.mark.skipif(
     PDFLATEX is None,
@@ -22,46 +25,8 @@ needs_latex = pytest.mark.skipif(
     "the structure of the LaTeX is still checked by the other tests",
 )
 
-# How each operation is written: the program text and a piece of LaTeX it must produce.
-WRITTEN = {
-    "add": ("x + y", "x + y"),
-    "sub": ("x - y", "x - y"),
-    "mul": ("x * y", r"x \cdot y"),
-    "div": ("x / y", r"\frac{x}{y}"),
-    "pow": ("x ** y", "x^{y}"),
-    "neg": ("-x", "-x"),
-    "exp": ("exp(x)", r"\exp\left(x\right)"),
-    "log": ("log(x)", r"\ln\left(x\right)"),
-    "sqrt": ("sqrt(x)", r"\sqrt{x}"),
-    "sin": ("sin(x)", r"\sin\left(x\right)"),
-    "cos": ("cos(x)", r"\cos\left(x\right)"),
-    "tan": ("tan(x)", r"\tan\left(x\right)"),
-    "tanh": ("tanh(x)", r"\tanh\left(x\right)"),
-    "sigmoid": ("sigmoid(x)", r"\operatorname{sigmoid}\left(x\right)"),
-    "relu": ("relu(x)", r"\operatorname{relu}\left(x\right)"),
-    "abs": ("abs(x)", r"\left|x\right|"),
-    "max": ("max(x, y)", r"\max\left(x, y\right)"),
-    "min": ("min(x, y)", r"\min\left(x, y\right)"),
-    "atan": ("atan(x)", r"\arctan\left(x\right)"),
-    "asin": ("asin(x)", r"\arcsin\left(x\right)"),
-    "acos": ("acos(x)", r"\arccos\left(x\right)"),
-    "sinh": ("sinh(x)", r"\sinh\left(x\right)"),
-    "cosh": ("cosh(x)", r"\cosh\left(x\right)"),
-    "atan2": ("atan2(x, y)", r"\operatorname{atan2}\left(x, y\right)"),
-    "hypot": ("hypot(x, y)", r"\operatorname{hypot}\left(x, y\right)"),
-    "log2": ("log2(x)", r"\log_{2}\left(x\right)"),
-    "log10": ("log10(x)", r"\log_{10}\left(x\right)"),
-    "log1p": ("log1p(x)", r"\operatorname{log1p}\left(x\right)"),
-    "expm1": ("expm1(x)", r"\operatorname{expm1}\left(x\right)"),
-    "erf": ("erf(x)", r"\operatorname{erf}\left(x\right)"),
-    "softplus": ("softplus(x)", r"\operatorname{softplus}\left(x\right)"),
-    "gelu": ("gelu(x)", r"\operatorname{gelu}\left(x\right)"),
-    "elu": ("elu(x)", r"\operatorname{elu}\left(x\right)"),
-    "leaky_relu": ("leaky_relu(x, y)", r"\operatorname{leaky\_relu}\left(x, y\right)"),
-    "clamp": ("clamp(x, y, z)", r"\operatorname{clamp}\left(x, y, z\right)"),
-    "sum": ("sum(x, y, z)", "x + y + z"),
-    "prod": ("prod(x, y, z)", r"x \cdot y \cdot z"),
-}
+# How each operation is written: the program text and a piece of LaTeX it must produce (tests/oracle.py).
+WRITTEN = {name: (definition.text, definition.latex) for name, definition in DEFINITIONS.items()}
 INPUTS = "x = 0.5; y = 0.25; z = 0.75"
 
 
@@ -85,19 +50,28 @@ def compile_latex(tmp_path: Path, document: str) -> None:
 
 
 def test_every_operation_has_its_latex() -> None:
-    """An operation added to ops.py must be given its LaTeX here, so a merge cannot miss it."""
+    """An operation added to ops.py must be given its LaTeX in the oracle's table, so a merge cannot miss it."""
     assert set(OPERATIONS) <= set(WRITTEN), sorted(set(OPERATIONS) - set(WRITTEN))
+
+
+def inputs(op: str) -> str:
+    """INPUTS, with x where `op` is defined."""
+    return INPUTS.replace("x = 0.5", f"x = {inside(op, 0.5)!r}")
 
 
 @pytest.mark.parametrize("op", sorted(OPERATIONS))
 def test_operation_written(op: str) -> None:
     text, expected = WRITTEN[op]
-    assert f"  o &= {expected}" in latex(f"{INPUTS}; o = {text}")
+    assert f"  o &= {expected}" in latex(f"{inputs(op)}; o = {text}")
 
 
 @needs_latex
 def test_every_operation_compiles(tmp_path: Path) -> None:
-    lines = [f"o_{op} = {WRITTEN[op][0]}" for op in sorted(OPERATIONS)]
+    # Each operation on an x of its own, inside its domain.
+    lines = []
+    for op in sorted(OPERATIONS):
+        text = re.sub(r"\bx\b", f"x_{op}", WRITTEN[op][0])
+        lines.append(f"x_{op} = {inside(op, 0.5)!r}; o_{op} = {text}")
     program = f"{INPUTS}; " + "; ".join(lines) + "; " + " + ".join(f"o_{op}" for op in sorted(OPERATIONS))
     compile_latex(tmp_path, latex(program, symbolic=True, hessian=True, standalone=True))
 
@@ -180,9 +154,19 @@ def test_fragment_compiles_inside_a_document(run, tmp_path: Path) -> None:
 def test_formulas_and_hessian_sections(run) -> None:
     latex = run("eval", "--format", "latex", "--hessian", "--symbolic", "a = -2; b = 3; d = a*b; e = a+b; f = d*e").stdout
     assert r"\frac{\partial f}{\partial a} &= " in latex and r"\frac{\partial f}{\partial b} &= " in latex
-    assert r"\nabla^{2} f = \begin{pmatrix}" in latex and r"\text{rows and columns: } a, b" in latex
+    assert r"\nabla^{2} f = \left(\begin{array}{cc}" in latex and r"\text{rows and columns: } a, b" in latex
     # f = a^2 b + a b^2: d2f/da2 = 2b = 6, d2f/dadb = 2a + 2b = 2, d2f/db2 = 2a = -4
     assert "6 & 2 \\\\\n    2 & -4" in latex
+
+
+@needs_latex
+def test_a_hessian_of_more_than_ten_inputs_compiles(run, tmp_path: Path) -> None:
+    """amsmath's pmatrix stops at 10 columns; the Hessian has one for each input, so it comes in blocks."""
+    names = [f"a{i}" for i in range(12)]
+    program = "; ".join(f"{n} = 1" for n in names) + "; y = prod(" + ", ".join(names) + ")"
+    document = run("eval", "--format", "latex", "--hessian", "--standalone", program).stdout
+    assert r"columns 1--10" in document and r"columns 11--12" in document
+    compile_latex(tmp_path, document)
 
 
 def test_rebound_input_keyed_with_its_line(run) -> None:

@@ -15,7 +15,7 @@ from autodiff_cli.core import ops
 from autodiff_cli.core.engine import INPUT, Value, backward, topological_order
 from autodiff_cli.core.tangents import FORWARD, REVERSE, forward_gradient, jacobian
 
-from .oracle import close, finite_difference
+from .oracle import DEFINITIONS, close, finite_difference
 from .test_properties import PROFILE, Program, programs
 
 SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
@@ -206,8 +206,10 @@ POINTS = [-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
 
 def _cases(op: ops.Operation):
     """Every tuple of points the operation is defined at, the same input reused for ties."""
-    # sum(...) and prod(...) take any number of arguments: three of them.
-    for values in itertools.product(POINTS, repeat=op.arity if op.arity > 0 else 3):
+    # sum(...) and prod(...) take any number of arguments: three of them; one argument is also
+    # taken at the oracle's points, inside a narrow domain.
+    points = POINTS + list(DEFINITIONS[op.name].points) if op.arity == 1 else POINTS
+    for values in itertools.product(points, repeat=op.arity if op.arity > 0 else 3):
         try:
             op.forward(*values)
         except (ops.DomainError, OverflowError, ValueError):

@@ -49,6 +49,8 @@ from autodiff_cli.render.steps import page_steps
 from autodiff_cli.render.teaching import compare_lines
 from autodiff_cli.report import Report, build_report
 
+from .oracle import inside
+
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.glob("examples/*.ad"))
 HAS_NUMPY = importlib.util.find_spec("numpy") is not None
 
@@ -443,11 +445,13 @@ def test_a_jacobian_row_is_the_gradient_of_its_own_output() -> None:
 
 
 def operation_program(name: str) -> str:
+    """y = the operation of x (and w), x inside its domain (tests/oracle.py)."""
     op = OPERATIONS[name]
+    start = f"x = {inside(name, 0.5)!r}; w = 0.25; y = "
     if op.symbol:
-        return "x = 0.5; w = 0.25; y = " + (f"{op.symbol}x" if op.arity == 1 else f"x {op.symbol} w")
+        return start + (f"{op.symbol}x" if op.arity == 1 else f"x {op.symbol} w")
     arguments = {1: "x", 2: "x, w", 3: "x, w, 1"}.get(op.arity, "x, w, x")  # sum(...) and prod(...): three
-    return f"x = 0.5; w = 0.25; y = {name}({arguments})"
+    return start + f"{name}({arguments})"
 
 
 @pytest.mark.parametrize("name", list(OPERATIONS))

@@ -233,12 +233,6 @@ def _worker() -> int:
     return 0
 
 
-# Opaque functions: autodiff's own, which SymPy must keep as they are (sigmoid(-1000) must not become
-# 1 / (1 + exp(1000))); log1p, expm1 and hypot keep their precision and range the same way.
-_OPAQUE = ("sigmoid", "relu", "softplus", "gelu", "elu", "leaky_relu", "clamp", "log1p", "expm1", "hypot")
-_SYMPY_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan", "asin", "acos", "atan2", "erf")
-
-
 class Unsupported(Exception):
     """SymPy's answer holds something the language cannot say (named in the message)."""
 
@@ -274,37 +268,10 @@ def _constant(sympy: Any, x: float) -> Any:
 
 
 def _apply(sympy: Any, kind: str, args: list[Any]) -> Any:
-    if kind == "add":
-        return args[0] + args[1]
-    if kind == "sub":
-        return args[0] - args[1]
-    if kind == "mul":
-        return args[0] * args[1]
-    if kind == "div":
-        return args[0] / args[1]
-    if kind == "pow":
-        return args[0] ** args[1]
-    if kind == "neg":
-        return -args[0]
-    if kind == "sqrt":
-        return sympy.sqrt(args[0])
-    if kind == "abs":
-        return sympy.Abs(args[0])
-    if kind == "max":
-        return sympy.Max(*args)
-    if kind == "min":
-        return sympy.Min(*args)
-    if kind == "sum":
-        return sympy.Add(*args)
-    if kind == "prod":
-        return sympy.Mul(*args)
-    if kind == "log2":
-        return sympy.log(args[0]) / sympy.log(2)
-    if kind == "log10":
-        return sympy.log(args[0]) / sympy.log(10)
-    if kind in _SYMPY_FUNCTIONS:
-        return getattr(sympy, kind)(*args)
-    return sympy.Function(kind)(*args)
+    """The operation `kind` on SymPy expressions, as its row says (ops.Operation.sympy)."""
+    write = OPERATIONS[kind].sympy
+    assert write is not None, f"the row {kind} has no SymPy form"
+    return write(sympy, *args)
 
 
 def _simplify(sympy: Any, expression: Any) -> dict[str, Any]:

@@ -1,34 +1,31 @@
-"""The table of operations on NumPy arrays: one value per point of a sweep.
+"""The table's formulas on NumPy arrays: one value per point of a sweep.
 
-`ArrayMath` is `ops.FloatMath`'s interface on arrays, so the table's own
-derivative rules (and its kink policy) run unchanged on every point at once.
-`FORWARDS` holds each operation's forward on arrays; they never raise: a
-point outside a domain gets a non-finite value, which is exactly when the
-scalar forward raises or overflows (so the sweep marks that point failed).
+`ArrayMath` is `ops.FloatMath`'s interface on arrays, so each row's own
+formulas run unchanged on every point at once: its forward (`formula`, which
+never raises: a point outside a domain gets a non-finite value, exactly where
+the scalar forward raises or overflows, so the sweep marks that point failed)
+and its derivative rule, with its kink policy (a branch is `m.where`).
 
 Every function is NumPy's ufunc (`np.exp`, `np.log`, `np.tanh`, ...), whatever
-the build: NumPy's SIMD kernels and the C library that `math` calls round
-differently in the last bits, so a sweep agrees with `eval --at` within the
-bound docs/sweeps.md states (tests/test_sweep_agreement.py checks it), not to
-the bit.  Arithmetic (+ - * /, sqrt) rounds correctly on both paths, and the
+the build: a function `ArrayMath` does not define is NumPy's of that name.
+NumPy's SIMD kernels and the C library that `math` calls round differently in
+the last bits, so a sweep agrees with `eval --at` within the bound
+docs/sweeps.md states (tests/test_sweep_agreement.py checks it), not to the
+bit.  Arithmetic (+ - * /, sqrt) rounds correctly on both paths, and the
 kinks, ties and domain edges are decided by the same comparisons.
 
 The one exception is erf: NumPy has none (and SciPy is no dependency), so
 `math.erf` runs point by point through `np.frompyfunc` (a Python call a
 point, about a hundred times a ufunc's time) and gives the scalar path's bits.
 
-A rule of the table that branches with a Python `if` on a value (elu,
-leaky_relu, clamp: GraphMath takes the branch at the graph's values) has its
-`np.where` form in `RULES`.
-
-An operation missing here still works, point by point through its scalar
-forward and `FloatMath` (`forward` and `derivatives` below), only slower;
-tests/test_arraymath.py names the operations that take that path.
+An operation without a formula, or whose rule NumPy cannot run (a Python `if`
+on a value), still works, point by point through its scalar forward and
+`FloatMath` (`forward` and `derivatives` below), only slower;
+tests/test_arraymath.py checks that no row of the table takes that path.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -43,13 +40,6 @@ except ImportError as error:  # pragma: no cover - depends on the installation
 from .ops import VARIADIC, DomainError, FloatMath, Operation
 
 Array = Any  # an ndarray of float64, or a float where a value is the same at every point
-
-# NumPy's ufuncs, under the names of the language (and of `math`).  Each gives
-# nan outside its domain and +-inf where it overflows, as the sweep expects.
-sin, cos, tan, tanh, exp, log, sqrt = np.sin, np.cos, np.tan, np.tanh, np.exp, np.log, np.sqrt
-asin, acos, atan, sinh, cosh = np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh
-log2, log10, log1p, expm1 = np.log2, np.log10, np.log1p, np.expm1
-atan2, hypot = np.arctan2, np.hypot
 
 _erf_objects = np.frompyfunc(math.erf, 1, 1)
 
@@ -77,7 +67,22 @@ def power(x: Array, y: Array) -> Array:
     return result.reshape(shape)
 
 
-class ArrayMath:
+class _NumPy(type):
+    """A function ArrayMath does not define is NumPy's ufunc of that name (NumPy 1.x: `arcsin` for `asin`).
+
+    Each gives nan outside its domain and +-inf where it overflows, as the sweep expects.
+    """
+
+    def __getattr__(cls, name: str) -> Callable[..., Array]:
+        function = getattr(np, name, None)
+        if function is None and name.startswith("a"):
+            function = getattr(np, "arc" + name[1:], None)
+        if not isinstance(function, np.ufunc):
+            raise AttributeError(name)
+        return function
+
+
+class ArrayMath(metaclass=_NumPy):
     """`FloatMath` on arrays: the same kinks, poles and ties, decided by the same comparisons."""
 
     @staticmethod
@@ -99,7 +104,15 @@ class ArrayMath:
 
     @staticmethod
     def log(x: Array) -> Array:
-        return np.where(x > 0.0, log(np.where(x > 0.0, x, 1.0)), np.where(x == 0.0, -math.inf, math.nan))
+        return np.log(x)  # FloatMath.log's: -inf at 0 (either sign), nan below
+
+    @staticmethod
+    def value(x: Array) -> Array:
+        return x
+
+    @staticmethod
+    def where(condition: Array, then: Array, otherwise: Array) -> Array:
+        return np.where(condition, then, otherwise)
 
     @staticmethod
     def step(x: Array) -> Array:
@@ -122,32 +135,12 @@ class ArrayMath:
     @staticmethod
     def exponent_rule(x: Array, out: Array) -> Array:
         positive = x > 0.0
-        return np.where(positive, out * log(np.where(positive, x, 1.0)), np.where(x == 0.0, 0.0, math.nan))
-
-    @staticmethod
-    def cos(x: Array) -> Array:
-        return cos(x)
-
-    @staticmethod
-    def sin(x: Array) -> Array:
-        return sin(x)
+        return np.where(positive, out * np.log(np.where(positive, x, 1.0)), np.where(x == 0.0, 0.0, math.nan))
 
     @staticmethod
     def sqrt(x: Array) -> Array:
-        nonnegative = x >= 0.0
-        return np.where(nonnegative, sqrt(np.where(nonnegative, x, 0.0)), math.nan)
-
-    @staticmethod
-    def exp(x: Array) -> Array:
-        return exp(x)  # +inf where it overflows, as FloatMath.exp
-
-    @staticmethod
-    def sinh(x: Array) -> Array:
-        return sinh(x)
-
-    @staticmethod
-    def cosh(x: Array) -> Array:
-        return cosh(x)
+        nonnegative = x >= 0.0  # FloatMath's nan below 0, not NumPy's (a nan of the other sign)
+        return np.where(nonnegative, np.sqrt(np.where(nonnegative, x, 0.0)), math.nan)
 
     @staticmethod
     def erf(x: Array) -> Array:
@@ -155,104 +148,9 @@ class ArrayMath:
 
     @staticmethod
     def sigmoid(x: Array) -> Array:
-        return _sigmoid(x)
-
-
-def _sigmoid(x: Array) -> Array:
-    # ops._sigmoid's two branches, each where it does not overflow.
-    z = exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
-
-
-def _softplus(x: Array) -> Array:
-    # ops._softplus: max(x, 0.0) + log1p(exp(-abs(x))), with Python's max (x unless x < 0.0).
-    return np.where(x < 0.0, 0.0, x) + log1p(exp(-np.abs(x)))
-
-
-_SQRT_HALF = math.sqrt(0.5)
-
-
-def _gelu(x: Array) -> Array:
-    # ops._gelu, operation for operation.
-    return 0.5 * x * (1.0 + erf(x * _SQRT_HALF))
-
-
-def _clamp(x: Array, lo: Array, hi: Array) -> Array:
-    # ops._clamp; lo > hi fails (nan) at that point.
-    clamped = np.where(x < lo, lo, np.where(x > hi, hi, x))
-    return np.where(lo > hi, math.nan, clamped)
-
-
-def _pow_forward(x: Array, y: Array) -> Array:
-    # ops._pow fails where this is not finite: 0 to a negative power (inf),
-    # a negative base to a non-integer power (nan), overflow (inf).
-    return ArrayMath.pow(x, y)
-
-
-#: Forward of each operation on arrays; a point outside the domain gives nan or inf.
-FORWARDS: dict[str, Callable[..., Array]] = {
-    "add": np.add,
-    "sub": np.subtract,
-    "mul": np.multiply,
-    "div": np.divide,  # x/0 is inf or nan: the point fails, as ops._div raises
-    "pow": _pow_forward,
-    "neg": np.negative,
-    "exp": exp,
-    "log": log,
-    "sqrt": sqrt,
-    "sin": sin,
-    "cos": cos,
-    "tan": tan,
-    "tanh": tanh,
-    "sigmoid": _sigmoid,
-    "relu": lambda x: np.where(x > 0.0, x, 0.0),
-    "abs": np.abs,
-    "max": lambda x, y: np.where(x >= y, x, y),
-    "min": lambda x, y: np.where(x <= y, x, y),
-    "asin": asin,  # nan outside [-1, 1]
-    "acos": acos,
-    "atan": atan,
-    "atan2": atan2,
-    "hypot": hypot,
-    "sinh": sinh,
-    "cosh": cosh,
-    "log2": log2,
-    "log10": log10,
-    "log1p": log1p,
-    "expm1": expm1,
-    "erf": erf,
-    "softplus": _softplus,
-    "gelu": _gelu,
-    "elu": lambda x: np.where(x > 0.0, x, expm1(x)),
-    "leaky_relu": lambda x, slope: np.where(x > 0.0, x, slope * x),
-    "clamp": _clamp,
-    "sum": lambda *xs: functools.reduce(np.add, xs),  # left to right, as ops._sum
-    "prod": lambda *xs: functools.reduce(np.multiply, xs),
-}
-
-
-def _elu_rule(x: Array, out: Array) -> tuple[Array]:
-    return (np.where(x > 0.0, 1.0, ArrayMath.exp(x)),)
-
-
-def _leaky_relu_rule(x: Array, slope: Array, out: Array) -> tuple[Array, Array]:
-    positive = x > 0.0
-    return np.where(positive, 1.0, slope), np.where(positive, 0.0, x)
-
-
-def _clamp_rule(x: Array, lo: Array, hi: Array, out: Array) -> tuple[Array, Array, Array]:
-    inside = (lo <= x) & (x <= hi)
-    return np.where(inside, 1.0, 0.0), np.where(x < lo, 1.0, 0.0), np.where(x > hi, 1.0, 0.0)
-
-
-#: Array forms of the table's rules that branch with a Python `if` on a value
-#: (what GraphMath needs: a branch taken at the graph's current values). Each
-#: is the same rule with `np.where`, checked against FloatMath in tests/test_sweep_agreement.py.
-RULES: dict[str, Callable[..., tuple[Array, ...]]] = {
-    "elu": _elu_rule,
-    "leaky_relu": _leaky_relu_rule,
-    "clamp": _clamp_rule,
-}
+        # ops._sigmoid's two branches, each where it does not overflow.
+        z = np.exp(-np.abs(x))
+        return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
 def _scalar_forward(op: Operation) -> Callable[..., float]:
@@ -266,10 +164,9 @@ def _scalar_forward(op: Operation) -> Callable[..., float]:
 
 
 def forward(op: Operation, *args: Array) -> Array:
-    """`op`'s forward on arrays: `FORWARDS`, or its scalar forward point by point."""
-    vectorised = FORWARDS.get(op.name)
-    if vectorised is not None:
-        return vectorised(*args)
+    """`op`'s forward on arrays: its formula on `ArrayMath`, or its scalar forward point by point."""
+    if op.formula is not None:
+        return op.formula(ArrayMath, *args)
     return np.vectorize(_scalar_forward(op), otypes=[np.float64])(*args)
 
 
@@ -280,9 +177,6 @@ def derivatives(op: Operation, *args: Array) -> tuple[Array, ...]:
     branches with a Python `if`, or calls `math` itself) runs point by point
     on `FloatMath` instead.
     """
-    rule = RULES.get(op.name)
-    if rule is not None:
-        return rule(*args)
     try:
         return tuple(op.derivatives(ArrayMath, *args))
     except (TypeError, ValueError, AttributeError):
@@ -298,11 +192,9 @@ def pointwise_derivatives(op: Operation, *args: Array) -> tuple[Array, ...]:
 
 
 def uses_pointwise(op: Operation) -> bool:
-    """Whether `op` has no vectorised forward or its rule cannot run on arrays (slow but right)."""
-    if op.name not in FORWARDS:
+    """Whether `op` has no formula or its rule cannot run on arrays (slow but right)."""
+    if op.formula is None:
         return True
-    if op.name in RULES:
-        return False
     arguments = 3 if op.arity == VARIADIC else op.arity
     probe = [np.array([-1.5, 0.0, 2.0]) for _ in range(arguments + 1)]
     try:

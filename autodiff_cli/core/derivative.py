@@ -15,7 +15,6 @@ derivative becomes a constant node, whose own derivative is 0.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeAlias
 
@@ -24,35 +23,9 @@ from .ops import OPERATIONS, FloatMath, Operation
 
 Operand: TypeAlias = "Term | float"
 
-# Forward values of the nodes a derivative is built from.  They never raise:
-# a pole gives inf or nan, as in `FloatMath`, and `grad()` reports it.
-_FORWARD: dict[str, Callable[..., float]] = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "neg": operator.neg,
-    "div": FloatMath.div,
-    "pow": FloatMath.pow,
-    "log": FloatMath.log,
-    "sin": FloatMath.sin,
-    "cos": FloatMath.cos,
-    "sqrt": FloatMath.sqrt,
-    "exp": FloatMath.exp,
-    "sinh": FloatMath.sinh,
-    "cosh": FloatMath.cosh,
-    "erf": FloatMath.erf,
-    "sigmoid": FloatMath.sigmoid,  # type: ignore[attr-defined]
-}
-
 
 def _is_constant(node: Value, value: float | None = None) -> bool:
     return node.op is CONSTANT and (value is None or node.data == value)
-
-
-# Operations whose operands may be swapped without changing a bit of the
-# result (IEEE addition and multiplication are commutative), so `a*b` and
-# `b*a` are one node.
-_COMMUTATIVE = frozenset({"add", "mul"})
 
 
 def _constant_key(value: float) -> tuple[str, float, float]:
@@ -60,11 +33,12 @@ def _constant_key(value: float) -> tuple[str, float, float]:
     return ("const", value, math.copysign(1.0, value))
 
 
-def _operation_key(name: str, children: Sequence[Value]) -> tuple[object, ...]:
+def _operation_key(op: Operation, children: Sequence[Value]) -> tuple[object, ...]:
+    # A commutative operation's `a*b` and `b*a` are one node.
     ids = [id(child) for child in children]
-    if name in _COMMUTATIVE and ids[0] > ids[1]:
+    if op.commutative and ids[0] > ids[1]:
         ids.reverse()
-    return (name, *ids)
+    return (op.name, *ids)
 
 
 class GraphTooLarge(Exception):
@@ -113,7 +87,7 @@ class GraphMath:
             if op is CONSTANT:
                 shared.setdefault(_constant_key(node.data), node)
             elif op.__class__ is not str:
-                shared.setdefault(_operation_key(op.name, node.children), node)  # type: ignore[union-attr]
+                shared.setdefault(_operation_key(op, node.children), node)  # type: ignore[arg-type]
 
     # -- making nodes
     def constant(self, value: float) -> Value:
@@ -126,15 +100,17 @@ class GraphMath:
         return node
 
     def _make(self, name: str, *children: Value) -> Value:
-        key = _operation_key(name, children)
+        op = OPERATIONS[name]
+        key = _operation_key(op, children)
         node = self._shared.get(key)
         if node is not None:
             return node
-        data = _FORWARD[name](*[child.data for child in children])
+        # The row's formula on floats never raises: a pole gives inf or nan, and grad() reports it.
+        data = op.formula(FloatMath, *[child.data for child in children])  # type: ignore[misc]
         if all(child.op is CONSTANT for child in children):
             return self.constant(data)
         self.spend(1)
-        node = self._shared[key] = Value(data, OPERATIONS[name], children)
+        node = self._shared[key] = Value(data, op, children)
         self.created.append(node)
         return node
 
@@ -195,37 +171,26 @@ class GraphMath:
             return Term(self.constant(1.0), self)
         return Term(self._make("pow", a, b), self)
 
-    def log(self, x: Operand) -> Term:
-        return Term(self._make("log", self.node(x)), self)
+    def __getattr__(self, name: str) -> Callable[..., Term]:
+        """A function GraphMath does not define (`m.exp`, `m.sigmoid`) builds a node of the operation of that name."""
+        if name not in OPERATIONS:
+            raise AttributeError(name)
 
-    def sin(self, x: Operand) -> Term:
-        return Term(self._make("sin", self.node(x)), self)
+        def build(*xs: Operand) -> Term:
+            return Term(self._make(name, *[self.node(x) for x in xs]), self)
 
-    def cos(self, x: Operand) -> Term:
-        return Term(self._make("cos", self.node(x)), self)
-
-    def sqrt(self, x: Operand) -> Term:
-        return Term(self._make("sqrt", self.node(x)), self)
-
-    def exp(self, x: Operand) -> Term:
-        return Term(self._make("exp", self.node(x)), self)
-
-    def sinh(self, x: Operand) -> Term:
-        return Term(self._make("sinh", self.node(x)), self)
-
-    def cosh(self, x: Operand) -> Term:
-        return Term(self._make("cosh", self.node(x)), self)
-
-    def erf(self, x: Operand) -> Term:
-        return Term(self._make("erf", self.node(x)), self)
-
-    def sigmoid(self, x: Operand) -> Term:
-        return Term(self._make("sigmoid", self.node(x)), self)
+        setattr(self, name, build)  # found directly from now on
+        return build
 
     @staticmethod
     def value(x: Operand) -> float:
         """The value a rule branches on: where the graph is now (the kink policy at every order)."""
         return x.node.data if isinstance(x, Term) else float(x)
+
+    @staticmethod
+    def where(condition: bool, then: Operand, otherwise: Operand) -> Operand:
+        """A rule's branch, taken at the current values (`condition` compares `value`s)."""
+        return then if condition else otherwise
 
     # Piecewise-constant rules: a constant at the current values.
     def step(self, x: Term) -> float:

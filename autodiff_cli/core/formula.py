@@ -15,10 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from .engine import Value, topological_order
-from .ops import Operation
-
-# The grammar's levels, loosest first (see grammar/autodiff.lark).
-SUM, PRODUCT, UNARY, POWER, ATOM = range(1, 6)
+from .ops import ATOM, POWER, UNARY, Operation
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -49,22 +46,22 @@ def writable(root: Value) -> bool:
 
 
 def template(op: Operation, levels: Sequence[int]) -> tuple[Template, int]:
-    """How `op` is written around its operands, given each operand's level."""
+    """How `op` is written around its operands, given each operand's level (its row's symbol and level)."""
 
     def operand(index: int, parenthesize: bool) -> Template:
         return ["(", index, ")"] if parenthesize else [index]
 
-    name = op.name
-    if name in ("add", "sub", "mul", "div"):
-        level = SUM if name in ("add", "sub") else PRODUCT
+    level = op.level
+    if op.symbol and op.arity == 1:
+        return [op.symbol, *operand(0, levels[0] < POWER)], level
+    if level == POWER:
+        # The base is an atom; the exponent may be unary (2 ** -1) or a power (right-associative).
+        return [*operand(0, levels[0] < ATOM), f" {op.symbol} ", *operand(1, levels[1] < UNARY)], POWER
+    if op.symbol:
         # Left-associative: a right operand at the same level keeps its
         # parentheses, so a - (b - c) is not read as (a - b) - c.
         return [*operand(0, levels[0] < level), f" {op.symbol} ", *operand(1, levels[1] <= level)], level
-    if name == "pow":
-        # The base is an atom; the exponent may be unary (2 ** -1) or a power (right-associative).
-        return [*operand(0, levels[0] < ATOM), " ** ", *operand(1, levels[1] < UNARY)], POWER
-    if name == "neg":
-        return ["-", *operand(0, levels[0] < POWER)], UNARY
+    name = op.name
     pieces: Template = [name, "("]
     for index in range(len(levels)):
         pieces += [", ", index] if index else [index]
@@ -75,16 +72,13 @@ def fill(pieces: Template, operands: Sequence[str]) -> str:
     return "".join(operands[p] if isinstance(p, int) else p for p in pieces)
 
 
-_LEVELS = {"add": SUM, "sub": SUM, "mul": PRODUCT, "div": PRODUCT, "neg": UNARY, "pow": POWER}
-
-
 def level(node: Value, named: bool) -> int:
     """The level of a node's text: a name is an atom; otherwise its operation decides."""
     if named:
         return ATOM
     if isinstance(node.op, str):
         return UNARY if node.data < 0 else ATOM
-    return _LEVELS.get(node.op.name, ATOM)
+    return node.op.level
 
 
 def program(

@@ -7,25 +7,31 @@ arguments' series to its own by a propagation rule: the standard recurrences
 (Griewank and Walther, "Evaluating Derivatives", ch. 13) in O(K^2)
 operations a node, where nested `grad()` grows exponentially with K.
 
-`RULES` is keyed by operation name, one rule for every row of
-`ops.OPERATIONS` (a test checks it).  A rule takes the arguments' series and
-the node's value as the forward pass computed it (so c_0 is that value to
-the last bit) and returns the node's series.  Rules not given by a recurrence
-of their own are compositions of the series operations below.
+Each operation's rule is in its row (`ops.Operation.taylor`), written over
+this module's series arithmetic (passed to it as `t`): it takes the
+arguments' series and the node's value as the forward pass computed it (so
+c_0 is that value to the last bit) and returns the node's series.  A row
+without a rule of its own is a unary function whose derivative rule does not
+read its output: f(a) is the integral of f'(a) a', with f' the row's own
+derivative rule run on series (`SeriesMath`).
 
-Kinks follow the first derivative's policy at every order: away from the kink
-the series is that of the branch taken; on it, relu and abs give a constant
-series (relu'(0) = abs'(0) = 0, so every higher derivative is 0 too), and a
-max/min tie gives the mean of both arguments' series (the even split of the
-gradient, differentiated again).  This is what nested `grad()` gives there.
+Kinks follow the first derivative's policy at every order, and the rows say
+how: away from the kink the series is that of the branch taken; on it, relu
+and abs give a constant series (relu'(0) = abs'(0) = 0, so every higher
+derivative is 0 too), and a max/min tie gives the mean of both arguments'
+series (the even split of the gradient, differentiated again).  This is what
+nested `grad()` gives there.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .engine import Value, topological_order
+from .ops import OPERATIONS, FloatMath, Operation
 
 Series = list[float]
 
@@ -155,7 +161,7 @@ def sinh_cosh(a: Series) -> tuple[Series, Series]:
     return s, c
 
 
-def _square_coefficient(f: Series, k: int) -> float:
+def square_coefficient(f: Series, k: int) -> float:
     """The k-th coefficient of f * f from f_0..f_k."""
     return sum(f[j] * f[k - j] for j in range(k + 1))
 
@@ -205,174 +211,115 @@ def _whole_power(a: Series, r: int, value: float) -> Series:
     return result
 
 
-# ------------------------------------------------------------------ rules, by operation name
-
-Rule = Callable[[Sequence[Series], float], Series]
-
-
-def _pow(args: Sequence[Series], out: float) -> Series:
-    a, b = args
-    n = len(a)
-    if not moves(b):
-        return pow_constant(a, b[0], out)
-    a0 = a[0]
-    if a0 > 0.0:
-        return exp(mul(b, log(a)), out)
-    if a0 == 0.0 and not moves(a):
-        return constant(out, n)  # d/dy x**y = 0 at x == 0, at every order (the table's policy)
-    if a0 < 0.0:
-        # d/dy x**y is nan for x < 0 (the table's policy): so is every higher term.
-        return [out] + [math.nan] * (n - 1)
-    raise SeriesDomainError("x ** y has no Taylor series at x = 0 when both move")
-
-
-def _sigmoid_value(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def sigmoid(a: Series, value: float | None = None) -> Series:
-    s0 = _sigmoid_value(a[0]) if value is None else value
-    return riccati(a, s0, s0 * (1.0 - s0), lambda f, k: f[k] - _square_coefficient(f, k))
-
-
-def tanh(a: Series, value: float) -> Series:
-    return riccati(a, value, 1.0 - value * value, lambda f, k: -_square_coefficient(f, k))
-
-
-def tan(a: Series, value: float) -> Series:
-    return riccati(a, value, 1.0 + value * value, lambda f, k: _square_coefficient(f, k))
-
-
-def _relu(args: Sequence[Series], out: float) -> Series:
-    (a,) = args
-    return list(a) if a[0] > 0.0 else constant(0.0, len(a))
-
-
-def _abs(args: Sequence[Series], out: float) -> Series:
-    (a,) = args
-    if a[0] == 0.0:
-        return constant(0.0, len(a))  # abs'(0) = 0, and so every higher term
-    return list(a) if a[0] > 0.0 else scale(a, -1.0)
-
-
-def _larger(a: Series, b: Series) -> Series:
-    if a[0] == b[0]:
-        return scale(add(a, b), 0.5)  # a tie splits evenly, at every order
-    return list(a) if a[0] > b[0] else list(b)
-
-
-def _smaller(a: Series, b: Series) -> Series:
-    if a[0] == b[0]:
-        return scale(add(a, b), 0.5)
-    return list(a) if a[0] < b[0] else list(b)
-
-
-def _with_value(series: Series, value: float) -> Series:
+def with_value(series: Series, value: float) -> Series:
     """c_0 exactly as the forward pass computed it (a composition may differ in the last bit)."""
     series[0] = value
     return series
 
 
-def _one_minus_square(a: Series) -> Series:
-    return sub(constant(1.0, len(a)), mul(a, a))
-
-
-_SQRT_2_OVER_PI = 2.0 / math.sqrt(math.pi)
-
-RULES: dict[str, Rule] = {
-    "add": lambda args, out: _with_value(add(*args), out),
-    "sub": lambda args, out: _with_value(sub(*args), out),
-    "mul": lambda args, out: _with_value(mul(*args), out),
-    "div": lambda args, out: div(args[0], args[1], out),
-    "pow": _pow,
-    "neg": lambda args, out: scale(args[0], -1.0),
-    "exp": lambda args, out: exp(args[0], out),
-    "log": lambda args, out: log(args[0], out),
-    "sqrt": lambda args, out: sqrt(args[0], out),
-    "sin": lambda args, out: _with_value(sin_cos(args[0])[0], out),
-    "cos": lambda args, out: _with_value(sin_cos(args[0])[1], out),
-    "tan": lambda args, out: tan(args[0], out),
-    "tanh": lambda args, out: tanh(args[0], out),
-    "sigmoid": lambda args, out: sigmoid(args[0], out),
-    "relu": _relu,
-    "abs": _abs,
-    "max": lambda args, out: _with_value(_larger(*args), out),
-    "min": lambda args, out: _with_value(_smaller(*args), out),
-    # Functions by composition: f(a) = integral of f'(a) a'.
-    "sinh": lambda args, out: _with_value(sinh_cosh(args[0])[0], out),
-    "cosh": lambda args, out: _with_value(sinh_cosh(args[0])[1], out),
-    "atan": lambda args, out: chain(out, args[0], lambda s: div(constant(1.0, len(s)), add(constant(1.0, len(s)), mul(s, s)))),
-    "asin": lambda args, out: chain(out, args[0], lambda s: div(constant(1.0, len(s)), sqrt(_one_minus_square(s)))),
-    "acos": lambda args, out: chain(out, args[0], lambda s: div(constant(-1.0, len(s)), sqrt(_one_minus_square(s)))),
-    "log2": lambda args, out: _with_value(scale(log(args[0]), 1.0 / math.log(2.0)), out),
-    "log10": lambda args, out: _with_value(scale(log(args[0]), 1.0 / math.log(10.0)), out),
-    "log1p": lambda args, out: chain(out, args[0], lambda s: div(constant(1.0, len(s)), add(constant(1.0, len(s)), s))),
-    "expm1": lambda args, out: _with_value(exp(args[0], out + 1.0), out),
-    "erf": lambda args, out: chain(out, args[0], lambda s: scale(exp(scale(mul(s, s), -1.0)), _SQRT_2_OVER_PI)),
-    "softplus": lambda args, out: chain(out, args[0], lambda s: sigmoid(s)),
-    "gelu": lambda args, out: _with_value(
-        mul(args[0], scale(add(constant(1.0, len(args[0])), _erf(scale(args[0], 1.0 / math.sqrt(2.0)))), 0.5)), out
-    ),
-    "elu": lambda args, out: _with_value(_elu(args), out),
-    "leaky_relu": lambda args, out: _with_value(_leaky_relu(args), out),
-    "clamp": lambda args, out: _with_value(_clamp(args), out),
-    "atan2": lambda args, out: _atan2(args, out),
-    "hypot": lambda args, out: sqrt(add(mul(args[0], args[0]), mul(args[1], args[1])), out),
-    "sum": lambda args, out: _with_value(_fold(add, args), out),
-    "prod": lambda args, out: _with_value(_fold(mul, args), out),
-}
-
-
-def _erf(a: Series) -> Series:
-    return RULES["erf"]([a], math.erf(a[0]))
-
-
-def _elu(args: Sequence[Series]) -> Series:
-    a = args[0]
-    alpha = args[1][0] if len(args) > 1 else 1.0
-    if a[0] > 0.0:
-        return list(a)
-    e = exp(a)
-    e[0] -= 1.0
-    return scale(e, alpha)
-
-
-def _clamp(args: Sequence[Series]) -> Series:
-    # The table's policy (PyTorch's): x keeps its series on the closed interval, a bound only strictly beyond it.
-    x, lo, hi = args
-    if x[0] < lo[0]:
-        return list(lo)
-    if x[0] > hi[0]:
-        return list(hi)
-    return list(x)
-
-
-def _leaky_relu(args: Sequence[Series]) -> Series:
-    a = args[0]
-    if a[0] > 0.0:
-        return list(a)
-    # The slope is an expression of the program (it may move with the input too).
-    return mul(a, args[1]) if len(args) > 1 else scale(a, 0.01)
-
-
-def _atan2(args: Sequence[Series], out: float) -> Series:
-    """atan2(y, x)' = (x y' - y x') / (x^2 + y^2)."""
-    y, x = args
-    if len(y) == 1:
-        return [out]
-    ys, xs = y[:-1], x[:-1]
-    rate = div(sub(mul(xs, derivative(y)), mul(ys, derivative(x))), add(mul(xs, xs), mul(ys, ys)))
-    return integral(out, rate)
-
-
-def _fold(combine: Callable[[Series, Series], Series], args: Sequence[Series]) -> Series:
+def fold(combine: Callable[[Series, Series], Series], args: Sequence[Series]) -> Series:
+    """combine(...combine(combine(a, b), c)..., z): left to right, as sum and prod compute."""
     result = list(args[0])
     for other in args[1:]:
         result = combine(result, other)
     return result
+
+
+# ------------------------------------------------------------------ rules, from the rows
+
+Rule = Callable[[Sequence[Series], float], Series]
+
+
+def rule(op: Operation) -> Rule:
+    """`op`'s Taylor rule: its row's own, or the integral of its derivative rule run on series."""
+    own = op.taylor
+    if own is not None:
+        return lambda args, out: own(_SERIES, args, out)
+
+    def by_derivative(args: Sequence[Series], out: float) -> Series:
+        return chain(out, args[0], lambda s: _series(op.derivatives(SeriesMath, Truncated(s), None)[0], len(s)))
+
+    return by_derivative
+
+
+def apply(name: str, args: Sequence[Series]) -> Series:
+    """The operation `name` on series, its value computed by its formula (what a rule of another row calls)."""
+    op = OPERATIONS[name]
+    assert op.formula is not None
+    return rule(op)(args, op.formula(FloatMath, *[a[0] for a in args]))
+
+
+class Truncated:
+    """A series in a derivative rule's arithmetic: `1.0 + x * x` adds and multiplies series."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Series) -> None:
+        self.c = c
+
+    def __add__(self, other: Any) -> Truncated:
+        return Truncated(add(self.c, _series(other, len(self.c))))
+
+    def __radd__(self, other: Any) -> Truncated:
+        return Truncated(add(_series(other, len(self.c)), self.c))
+
+    def __sub__(self, other: Any) -> Truncated:
+        return Truncated(sub(self.c, _series(other, len(self.c))))
+
+    def __rsub__(self, other: Any) -> Truncated:
+        return Truncated(sub(_series(other, len(self.c)), self.c))
+
+    def __mul__(self, other: Any) -> Truncated:
+        if isinstance(other, Truncated):
+            return Truncated(mul(self.c, other.c))
+        return Truncated(scale(self.c, other))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Truncated:
+        return Truncated([-x for x in self.c])
+
+
+def _series(x: Any, n: int) -> Series:
+    return x.c if isinstance(x, Truncated) else constant(float(x), n)
+
+
+class _SeriesLibrary(type):
+    """A function SeriesMath does not define is the operation of that name, on series."""
+
+    def __getattr__(cls, name: str) -> Callable[..., Truncated]:
+        if name not in OPERATIONS:
+            raise AttributeError(name)
+
+        def call(*xs: Any) -> Truncated:
+            n = next(len(x.c) for x in xs if isinstance(x, Truncated))
+            return Truncated(apply(name, [_series(x, n) for x in xs]))
+
+        return call
+
+
+class SeriesMath(metaclass=_SeriesLibrary):
+    """`FloatMath`'s interface on series: what a derivative rule runs on to give its Taylor rule."""
+
+    @staticmethod
+    def div(x: Any, y: Any) -> Truncated:
+        n = len(x.c if isinstance(x, Truncated) else y.c)
+        return Truncated(div(_series(x, n), _series(y, n)))
+
+    @staticmethod
+    def sqrt(x: Truncated) -> Truncated:
+        return Truncated(sqrt(x.c))
+
+    @staticmethod
+    def exp(x: Truncated) -> Truncated:
+        return Truncated(exp(x.c))
+
+    @staticmethod
+    def log(x: Truncated) -> Truncated:
+        return Truncated(log(x.c))
+
+
+_SERIES = sys.modules[__name__]
 
 
 # ------------------------------------------------------------------ the walk
@@ -401,7 +348,7 @@ def taylor_series(output: Value, seed: Value, order_k: int, order: Sequence[Valu
             series[id(node)] = constant(node.data, n)
             continue
         try:
-            series[id(node)] = RULES[op.name](args, node.data)  # type: ignore[union-attr]
+            series[id(node)] = rule(op)(args, node.data)  # type: ignore[arg-type]
         except SeriesDomainError as error:
             message = error.message
             if not message.startswith((f"{op.name} ", "x ** ")):  # type: ignore[union-attr]

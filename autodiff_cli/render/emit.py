@@ -4,8 +4,9 @@ The generated function runs the forward statements of the graph in
 topological order, then the backward pass of engine.backward written out:
 gradients start at 0, the output's at 1, and each node, in reverse order,
 adds `local * grad` into each input's gradient (`a_grad += b * f_grad`), so a
-node used twice gets both uses.  The maths of every step comes from
-emit_rules.RULES, which follows ops.py's policy (tests compare the two).
+node used twice gets both uses.  The maths of every step is the code of its
+operation's row (`ops.Code`), which follows the row's policy (tests compare
+the two).
 
 Built one statement per node in one loop: no recursion, linear in the size
 of the graph.  autodiff never runs the text it writes.
@@ -23,8 +24,9 @@ from collections.abc import Sequence
 
 from ..base.version import __version__
 from ..core.engine import CONSTANT, INPUT, Value
+from ..core.ops import Code
 from ..language.evaluate import Result
-from .emit_rules import C_HELPERS, PYTHON_HELPERS, RULES, CDialect, Dialect, PythonDialect
+from .emit_rules import CDialect, Dialect, PythonDialect
 from .escape import c_comment, function_name, identifier, python_string, python_text
 
 LANGUAGES = ("python", "c")
@@ -114,7 +116,7 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
     for node in order:
         if isinstance(node.op, str):
             continue
-        rule = RULES[node.op.name]
+        rule = _code(node)
         operands = [atom(child) for child in node.children]
         where = _where(result, node, lines)
         for condition, message in rule.guards(dialect, operands):
@@ -127,7 +129,7 @@ def emit(result: Result, language: str, keys: dict[int, str] | None = None) -> s
     for node in reversed(order):
         if isinstance(node.op, str) or node.id not in needs:
             continue
-        rule = RULES[node.op.name]
+        rule = _code(node)
         operands = [atom(child) for child in node.children]
         local = rule.local(dialect, operands, variable[node.id])
         steps = [
@@ -162,6 +164,13 @@ def _expression_text(result: Result, node: Value) -> str:
     start, end = graph.span(node)
     text = " ".join(graph.source.text[start:end].split())
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _code(node: Value) -> Code:
+    """The code of a node's operation, from its row."""
+    code = node.op.code  # type: ignore[union-attr]
+    assert code is not None, f"the row {node.op_name} has no code"
+    return code
 
 
 def _where(result: Result, node: Value, lines: _Lines) -> str:
@@ -204,7 +213,7 @@ def _python(
         "",
     ]
     for name in sorted(dialect.helpers_used):
-        lines += ["", PYTHON_HELPERS[name]]
+        lines += ["", dialect.helper_source(name)]
     signature = ", ".join(f"{variable[node.id]}: float" for node in params)
     lines += ["", f"def {function}({signature}) -> tuple[float, dict[str, float]]:"]
     body = ["# forward, in doubles as autodiff computes (an int argument would otherwise stay exact)"]
@@ -298,7 +307,7 @@ def _c(
             "}",
         ]
     for name in sorted(dialect.helpers_used):
-        lines += ["", C_HELPERS[name].rstrip("\n")]
+        lines += ["", dialect.helper_source(name).rstrip("\n")]
     signature = ", ".join([*(f"double {variable[node.id]}" for node in params), "double *grad"])
     lines += ["", f"double {function}({signature})", "{"]
     body = ["/* forward */"]

@@ -275,7 +275,8 @@ def hessian_block(output: str, names: Sequence[str], rows: Sequence[Sequence[flo
     order = ", ".join(name(n) for n in names)
     return (
         "\\[\n"
-        f"  {heading} = \\begin{{pmatrix}}\n    {matrix}\n  \\end{{pmatrix}}"
+        # An array, not amsmath's pmatrix: that stops at MaxMatrixCols (10) columns.
+        f"  {heading} = \\left(\\begin{{array}}{{{'c' * len(names)}}}\n    {matrix}\n  \\end{{array}}\\right)"
         f" \\quad \\text{{rows and columns: }} {order}\n"
         "\\]"
     )

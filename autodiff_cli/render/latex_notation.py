@@ -1,9 +1,10 @@
 """Nodes, names and numbers written as LaTeX (amsmath): the notation of `--format latex`.
 
-An operation's LaTeX is a template of text pieces and operand positions, as
-in formula.py, and the same piece-joining walk builds whole formulas, so a
-deep formula costs linear time and nothing recurses.  Parentheses follow the
-meaning, not the grammar: `\\frac` and exponents group by themselves.
+An operation's LaTeX is its row's `latex` notation (ops.Notation), made a
+template of text pieces and operand positions, as in formula.py, and the same
+piece-joining walk builds whole formulas, so a deep formula costs linear time
+and nothing recurses.  Parentheses follow the meaning, not the grammar:
+`\\frac` and exponents group by themselves.
 """
 
 from __future__ import annotations
@@ -12,30 +13,9 @@ import math
 import re
 from collections.abc import Sequence
 
-from ..core.formula import ATOM, POWER, PRODUCT, SUM, UNARY, Template
-from ..core.ops import Operation
+from ..core.formula import Template
+from ..core.ops import ATOM, CALL, INFIX, POWER, POWER_OF, PREFIX, PRODUCT, UNARY, WRAP, Operation
 from .escape import latex_text as escape_text
-
-#: Operations LaTeX (or amsmath) names itself, upright.
-_NAMED = {
-    "exp": r"\exp",
-    "log": r"\ln",
-    "sin": r"\sin",
-    "cos": r"\cos",
-    "tan": r"\tan",
-    "tanh": r"\tanh",
-    "sinh": r"\sinh",
-    "cosh": r"\cosh",
-    "atan": r"\arctan",
-    "asin": r"\arcsin",
-    "acos": r"\arccos",
-    "max": r"\max",
-    "min": r"\min",
-    "log2": r"\log_{2}",
-    "log10": r"\log_{10}",
-}
-#: Operations whose LaTeX is not `\operatorname{name}(...)`; the rest are upright names.
-SPECIAL = frozenset({"add", "sub", "mul", "div", "pow", "neg", "sqrt", "abs", "sum", "prod"})
 
 _GREEK_WORDS = (
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi psi "
@@ -255,23 +235,22 @@ def _chain(levels: Sequence[int], symbol: str, level: int) -> Template:
 
 def template(op: Operation, levels: Sequence[int]) -> tuple[Template, int]:
     """How `op` is written in LaTeX around its operands, given each operand's level."""
-    op_name = op.name
-    if op_name in ("add", "sub", "sum"):
-        return _chain(levels, " - " if op_name == "sub" else " + ", SUM), SUM
-    if op_name in ("mul", "prod"):
-        return _chain(levels, r" \cdot ", PRODUCT), PRODUCT
-    if op_name == "div":
-        return [r"\frac{", 0, "}{", 1, "}"], POWER
-    if op_name == "pow":
-        return [*_group(0, levels[0] < ATOM), "^{", 1, "}"], POWER
-    if op_name == "neg":
-        return ["-", *_group(0, levels[0] < POWER)], UNARY
-    if op_name == "sqrt":
-        return [r"\sqrt{", 0, "}"], ATOM
-    if op_name == "abs":
-        return [r"\left|", 0, r"\right|"], ATOM
-    head = _NAMED.get(op_name) or r"\operatorname{" + escape_text(op_name) + "}"
-    pieces: Template = [head + r"\left("]
+    assert op.latex is not None, f"the row {op.name} has no LaTeX"
+    form, text, level = op.latex
+    if form == INFIX:
+        return _chain(levels, text, level), level
+    if form == POWER_OF:
+        return [*_group(0, levels[0] < ATOM), text + "{", 1, "}"], level
+    if form == PREFIX:
+        return [text, *_group(0, levels[0] < POWER)], level
+    if form == WRAP:
+        pieces = _OPERAND_MARK.split(text)  # text, position, text, ...
+        return [int(piece) if index % 2 else piece for index, piece in enumerate(pieces) if piece], level
+    assert form == CALL, form
+    call: Template = [text + r"\left("]
     for index in range(len(levels)):
-        pieces += [", ", index] if index else [index]
-    return [*pieces, r"\right)"], ATOM
+        call += [", ", index] if index else [index]
+    return [*call, r"\right)"], ATOM
+
+
+_OPERAND_MARK = re.compile(r"#([0-9]+)")

@@ -52,11 +52,6 @@ class Received(NamedTuple):
     through: str | None = None  # no-reset: micrograd's node between them ("b * -1", "b**-1")
 
 
-#: The operations micrograd 0.1.0 builds from two nodes: its second argument goes through
-#: a node of its own (`a - b` is `a + b * -1`, `a / b` is `a * b**-1`).
-HIDDEN = {"sub": "{} * -1", "div": "{}**-1"}
-
-
 class Walk(NamedTuple):
     """A variant's gradients by node id, and what each node received, in order."""
 
@@ -79,7 +74,8 @@ def _pass_on(node: Value, grads: dict[int, float], walk: Walk, assign: bool, sta
     """Pass `node`'s gradient to its inputs; `stale`: no-reset's first-call gradients, for micrograd's hidden nodes."""
     grad = grads[node.id]
     walk.passed[node.id] = grad
-    hidden = HIDDEN.get(node.op_name) if stale is not None else None
+    op = node.op
+    hidden = (op.micrograd_operand or None) if stale is not None and not isinstance(op, str) else None
     for index, (child, local) in enumerate(zip(node.children, _locals(node))):
         if child.op is CONSTANT:
             continue
