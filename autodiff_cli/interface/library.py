@@ -216,7 +216,7 @@ class Program:
     # -- the work
     def _scalar(self, overrides: dict[int, float], index: int) -> tuple[float, dict[str, float]]:
         graph = self._graph
-        if graph.formulas:
+        if graph.formulas and overrides:
             edited, nodes = self._graph_at(overrides)
             output = self._output_in(edited, nodes, index)
             values = [node.data for node in nodes]
@@ -230,6 +230,8 @@ class Program:
 
     def _values(self, overrides: dict[int, float]) -> list[float]:
         graph = self._graph
+        if not overrides:
+            return [node.data for node in graph.nodes]  # the program's own point (with grad(), the only one replay may run)
         try:
             return values_at(graph, overrides)
         except ProgramError as error:
@@ -239,9 +241,7 @@ class Program:
     def _graph_at(self, overrides: dict[int, float]) -> tuple[Graph, list[Value]]:
         """The program's graph at the new values, for the analyses that read each node's `data`: never the compiled one."""
         graph = self._graph
-        if graph.formulas:
-            if not overrides:
-                overrides = {node.id: node.data for node in graph.nodes if node.op is INPUT}
+        if graph.formulas and overrides:
             try:
                 edited = evaluate_edited(graph, overrides)
             except ProgramError as error:

@@ -69,6 +69,8 @@ class Graph:
         self.call_labels: dict[int, str] = {}  # node id -> "x * w in neuron#1" for nodes a call made
         self._calls: dict[str, int] = {}
         self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
+        self._constants: dict[tuple[object, ...], Value] = {}  # for grad(): see _first_constants
+        self._constants_seen = 0
 
     # -- building
     def _node(self, node: Value, start: int, end: int) -> Value:
@@ -333,9 +335,9 @@ class Graph:
                     "bind it to a name first, as in: y = ...; grad(y, x)",
                 )
         y, x = children
-        m = GraphMath()
+        m = GraphMath(constants=self._first_constants(), before=x.id)
         with _no_cyclic_gc():
-            result = gradient(y, x, m)
+            result = gradient(y, x, m, since=x.id)
             if not math.isfinite(result.data):
                 # Before adopting any node: a REPL session goes on with its graph as it was.
                 raise EvaluationError(
@@ -347,6 +349,17 @@ class Graph:
                 self._node(node, start, end)
                 self.formulas[node.id] = self._formula_label(node)
         return result
+
+    def _first_constants(self) -> dict[tuple[object, ...], Value]:
+        """The graph's first constant of each value, brought up to date (grad() reuses them)."""
+        from ..core.derivative import constant_key
+
+        table = self._constants
+        for node in self.nodes[self._constants_seen :]:
+            if node.op is CONSTANT:
+                table.setdefault(constant_key(node.data), node)
+        self._constants_seen = len(self.nodes)
+        return table
 
     def _formula_label(self, node: Value) -> str:
         from ..core.formula import fill, level, number, template
@@ -450,6 +463,7 @@ class Graph:
         them; a REPL line or a `:load` that fails leaves nothing behind.
         """
         count = checkpoint.node_count
+        self._constants, self._constants_seen = {}, 0  # it may hold nodes about to be forgotten
         del self.nodes[count:]
         del self.starts[count:]
         del self.ends[count:]
