@@ -369,8 +369,8 @@ class _Arrays:
         except (TypeError, BufferError, RuntimeError, AttributeError):
             try:
                 return np.asarray(value)
-            except Exception as error:  # a library's own refusal (a GPU array has no host copy)
-                raise UsageError(f"argument {key}: cannot be read on the CPU ({error})") from None
+            except Exception as error:  # a library's own refusal (a GPU array, a tensor that requires grad)
+                raise UsageError(f"argument {key}: cannot be read as a NumPy array ({error})") from None
 
     def out(self, result: Any) -> Any:
         """A result column as an array of the arguments' shape, in the arguments' namespace."""

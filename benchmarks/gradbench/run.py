@@ -1,14 +1,17 @@
 """GradBench's evals against autodiff's tool (and GradBench's PyTorch tool), each answer checked by GradBench itself.
 
     python benchmarks/gradbench/run.py --gradbench GRADBENCH --eval-python VENV/bin/python \\
-        [--torch-python TORCH_VENV/bin/python] [--only hello lse] [--logs DIR]
+        [--torch-python TORCH_VENV/bin/python] [--manual] [--only hello lse] [--logs DIR]
 
 Each eval runs through `relay.py` (GradBench's `run` intermediary, for a
 machine without its Rust CLI) from the GradBench checkout, so its validators
 find their reference implementations (`tools/manual/bin/*`, built here with
 `make` when missing).  Prints a Markdown table: every evaluation, whether its
-answer was valid, the median time a run, and the PyTorch tool's on the same
-evaluation where it implements the eval, run right after ours.
+answer was valid, the median time a run, and the same for GradBench's PyTorch
+tool and its hand-written C++ ("manual") tool where they implement the eval,
+each run right after ours.  Every process gets OMP_NUM_THREADS=1 by default:
+ours computes on one core, and PyTorch's idle intra-op threads on a busy
+2-core machine made some of its runs take 8 ms instead of 14 µs.
 """
 
 from __future__ import annotations
@@ -47,8 +50,9 @@ QUICK: dict[str, list[str]] = {
     "llsq": ["-n", "16", "32", "--min-seconds", "0.2"],
     "ba": ["--min", "1", "--max", "1", "--min-seconds", "0.2"],
 }
-#: GradBench's PyTorch tool implements these of them (tools/pytorch/evals.txt).
-PYTORCH = {"hello", "lse", "ba"}
+#: GradBench's tools compared, and which of these evals each implements (its tools/NAME/evals.txt):
+#: the PyTorch tool, and the "manual" tool, derivatives written by hand in C++ (GradBench's reference).
+REFERENCES = {"pytorch": {"hello", "lse", "ba"}, "manual": {"hello", "det", "lse", "llsq", "ba"}}
 MANUAL = ["det", "lse", "llsq", "ba", "hello"]
 
 
@@ -65,13 +69,21 @@ def build_reference(gradbench: Path) -> None:
 
 
 def session(
-    gradbench: Path, python: str, eval_name: str, arguments: list[str], tool: str, log: Path | None
+    gradbench: Path, python: str, eval_name: str, arguments: list[str], tool: str, log: Path | None, threads: int
 ) -> tuple[list, float]:
     command = " ".join([python, f"python/gradbench/gradbench/evals/{eval_name}/run.py", *arguments])
-    relay = Relay(command, tool, str(gradbench), timeout=3600)
-    started = time.perf_counter()
-    relay.run()
-    wall = time.perf_counter() - started
+    saved = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # PyTorch's intra-op threads; both processes inherit it
+    try:
+        relay = Relay(command, tool, str(gradbench), timeout=3600)
+        started = time.perf_counter()
+        relay.run()
+        wall = time.perf_counter() - started
+    finally:
+        if saved is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
     if log is not None:
         log.write_text("".join(json.dumps(line) + "\n" for line in relay.lines), encoding="utf-8")
     return relay.summary(), wall
@@ -84,11 +96,20 @@ def median_seconds(row: dict) -> float | None:
 def seconds_text(value: float | None) -> str:
     if value is None:
         return "—"
+    if value < 1e-6:
+        return f"{value * 1e9:.0f} ns"
     if value < 1e-3:
         return f"{value * 1e6:.0f} µs"
     if value < 1:
         return f"{value * 1e3:.1f} ms"
     return f"{value:.2f} s"
+
+
+def ratio_text(mine: float | None, theirs: float | None) -> str:
+    if not mine or not theirs:
+        return "—"
+    ratio = mine / theirs
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x" if ratio >= 1 else f"{ratio:.2g}x"
 
 
 def verdict(row: dict | None) -> str:
@@ -105,6 +126,8 @@ def main() -> int:
     parser.add_argument("--eval-python", required=True, help="a Python with GradBench's package, NumPy and pydantic")
     parser.add_argument("--tool-python", default=sys.executable, help="the Python autodiff is installed in (this one)")
     parser.add_argument("--torch-python", help="a Python with PyTorch and GradBench's package: runs GradBench's PyTorch tool too")
+    parser.add_argument("--manual", action="store_true", help="run GradBench's manual tool too (C++, derivatives by hand)")
+    parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS for every process (ours uses one)")
     parser.add_argument("--only", nargs="+", choices=list(EVALS), help="these evals only")
     parser.add_argument("--quick", action="store_true", help="the smallest sizes and one run each: a check, not a measurement")
     parser.add_argument("--logs", type=Path, help="write each session's message log (JSON Lines) here")
@@ -114,45 +137,57 @@ def main() -> int:
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
     ours = f"{args.tool_python} {HERE / 'tool.py'}"
-    torch = f"{args.torch_python} python/gradbench/gradbench/tools/pytorch/run.py" if args.torch_python else None
+    references = {}
+    if args.torch_python:
+        references["pytorch"] = f"{args.torch_python} python/gradbench/gradbench/tools/pytorch/run.py"
+    if args.manual:
+        references["manual"] = f"{args.eval_python} python/gradbench/gradbench/cpp.py manual"
     sizes = QUICK if args.quick else EVALS
     print(f"load before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    lines = [
-        "| eval | function | size | autodiff | a run (median) | runs | PyTorch | a run (median) | autodiff / PyTorch |",
-        "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: |",
-    ]
+    header = "| eval | function | size | autodiff | a run (median) | runs |"
+    rule = "| --- | --- | --- | --- | ---: | ---: |"
+    for name in references:
+        header += f" {name} | a run | autodiff / {name} |"
+        rule += " --- | ---: | ---: |"
+    lines = [header, rule]
     totals = []
     ok = True
     for name in args.only or list(EVALS):
         log = args.logs / f"{name}-autodiff.jsonl" if args.logs else None
-        rows, wall = session(gradbench, args.eval_python, name, sizes[name], ours, log)
-        ok = ok and passed([row for row in rows if row["kind"] == "evaluate"])
-        theirs: dict[tuple, dict] = {}
-        torch_wall = None
-        if torch and name in PYTORCH:
-            log = args.logs / f"{name}-pytorch.jsonl" if args.logs else None
-            torch_rows, torch_wall = session(gradbench, args.eval_python, name, sizes[name], torch, log)
-            theirs = {(row["function"], row["description"], row["id"]): row for row in torch_rows if row["kind"] == "evaluate"}
+        rows, wall = session(gradbench, args.eval_python, name, sizes[name], ours, log, args.threads)
         evaluations = [row for row in rows if row["kind"] == "evaluate"]
+        ok = ok and passed(evaluations)
+        others: dict[str, dict[int, dict]] = {}
+        walls: dict[str, float] = {}
+        for reference, command in references.items():
+            if name not in REFERENCES[reference]:
+                continue
+            log = args.logs / f"{name}-{reference}.jsonl" if args.logs else None
+            their_rows, walls[reference] = session(gradbench, args.eval_python, name, sizes[name], command, log, args.threads)
+            others[reference] = {row["id"]: row for row in their_rows if row["kind"] == "evaluate"}
         valid = sum(1 for row in evaluations if row["success"] and row["valid"] is not False)
-        totals.append((name, valid, len(evaluations), wall, torch_wall))
+        totals.append((name, valid, len(evaluations), wall, walls))
         for row in evaluations:
-            other = theirs.get((row["function"], row["description"], row["id"]))
-            mine, their = median_seconds(row), median_seconds(other) if other else None
-            ratio = f"{mine / their:.2g}x" if mine and their else "—"
-            lines.append(
-                f"| {name} | {row['function']} | {row['description'] or ''} | {verdict(row)} | {seconds_text(mine)} | {row['runs']} "
-                f"| {verdict(other) if torch and name in PYTORCH else 'not implemented'} | {seconds_text(their)} | {ratio} |"
-            )
+            mine = median_seconds(row)
+            line = f"| {name} | {row['function']} | {row['description'] or ''} | {verdict(row)} | {seconds_text(mine)} | {row['runs']} |"
+            for reference in references:
+                if reference not in others:
+                    line += " not implemented | — | — |"
+                    continue
+                other = others[reference].get(row["id"])  # the same eval sends the same messages in the same order
+                theirs = median_seconds(other) if other else None
+                line += f" {verdict(other)} | {seconds_text(theirs)} | {ratio_text(mine, theirs)} |"
+            lines.append(line)
         print(
-            f"{name}: {valid}/{len(evaluations)} valid, {wall:.1f} s" + (f" (PyTorch {torch_wall:.1f} s)" if torch_wall else ""),
+            f"{name}: {valid}/{len(evaluations)} valid, {wall:.1f} s " + str({k: round(v, 1) for k, v in walls.items()}),
             file=sys.stderr,
         )
     print(f"load after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    print("| eval | answers valid | session (wall) | PyTorch session |")
-    print("| --- | ---: | ---: | ---: |")
-    for name, valid, count, wall, torch_wall in totals:
-        print(f"| {name} | {valid}/{count} | {wall:.1f} s | {'—' if torch_wall is None else f'{torch_wall:.1f} s'} |")
+    print("| eval | answers valid | session (wall) | " + " | ".join(f"{name} session" for name in references) + " |")
+    print("| --- | ---: | ---: |" + " ---: |" * len(references))
+    for name, valid, count, wall, walls in totals:
+        cells = " | ".join("—" if reference not in walls else f"{walls[reference]:.1f} s" for reference in references)
+        print(f"| {name} | {valid}/{count} | {wall:.1f} s | {cells} |")
     print()
     print("\n".join(lines))
     return 0 if ok else 1
