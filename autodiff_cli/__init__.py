@@ -1,8 +1,11 @@
-"""autodiff: differentiate small programs of scalar assignments from the command line.
+"""autodiff: differentiate small programs of scalar assignments from the command line, or from Python.
 
 >>> from autodiff_cli import evaluate
 >>> evaluate("a = 3; b = a + a").variables["a"].grad
 2.0
+>>> import autodiff_cli as ad
+>>> ad.compile("x = 2; x * x")(x=3.0).grad["x"]
+6.0
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
 
     from .base.errors import ProgramError, UsageError
     from .core.engine import Value, backward, topological_order
+    from .interface.library import Hessian, Jacobian, Program, Taylor, ValueAndGrad, compile
     from .language.evaluate import Graph, Result, evaluate
 
 #: The public API, each name imported from its module on first use, so that
@@ -22,11 +26,17 @@ if TYPE_CHECKING:
 #: loads the engine.
 _PUBLIC = {
     "Graph": "language.evaluate",
+    "Hessian": "interface.library",
+    "Jacobian": "interface.library",
+    "Program": "interface.library",
     "ProgramError": "base.errors",
     "Result": "language.evaluate",
+    "Taylor": "interface.library",
     "UsageError": "base.errors",
     "Value": "core.engine",
+    "ValueAndGrad": "interface.library",
     "backward": "core.engine",
+    "compile": "interface.library",
     "evaluate": "language.evaluate",
     "topological_order": "core.engine",
 }
@@ -41,12 +51,18 @@ def load_ipython_extension(ipython: object) -> None:
 
 __all__ = [
     "Graph",
+    "Hessian",
+    "Jacobian",
+    "Program",
     "ProgramError",
     "Result",
+    "Taylor",
     "UsageError",
     "Value",
+    "ValueAndGrad",
     "__version__",
     "backward",
+    "compile",
     "evaluate",
     "topological_order",
 ]

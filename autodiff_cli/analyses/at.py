@@ -112,15 +112,23 @@ def apply(graph: Graph, overrides: dict[int, float]) -> Graph:
         return graph
     if graph.formulas:
         return evaluate_edited(graph, overrides)
+    values = values_at(graph, overrides)
+    for node, value in zip(graph.nodes, values):
+        node.data = value
+    return graph
+
+
+def values_at(graph: Graph, overrides: dict[int, float]) -> list[float]:
+    """Every node's value (by id) at the new input values, or the error eval of the edited program gives.
+
+    Not for a program that uses `grad()` (see `evaluate_edited`).
+    """
     try:
-        values = forward_values(graph.nodes, overrides)
+        return forward_values(graph.nodes, overrides)
     except ReplayError as failure:
         # Error path only: the values up to the failing node, for its arguments.
         before = forward_values(graph.nodes[: failure.node.id], overrides)
         raise step_error(graph, failure.node, tuple(before[child.id] for child in failure.node.children)) from None
-    for node, value in zip(graph.nodes, values):
-        node.data = value
-    return graph
 
 
 def evaluate_edited(graph: Graph, overrides: dict[int, float]) -> Graph:

@@ -100,12 +100,7 @@ def sweep(result: Result, axes: Sequence[Axis], fixed: dict[int, float]) -> Swee
     keys_by_node = {node.id: key for key, node in inputs_by_key(graph).items()}
     columns = dict(zip((axis.node.id for axis in axes), grid(axes)))
     count = len(next(iter(columns.values())))
-    failures: Mapping[int, PointError]
-    with np.errstate(all="ignore"):
-        if graph.formulas:
-            value, grads, failures = _pointwise(graph, output, columns, fixed, count)
-        else:
-            value, grads, failures = _vectorised(graph, result.order, output, columns, fixed, count)
+    value, grads, failures = at_points(graph, result.order, output, columns, fixed, count)
     inputs = {}
     for node_id, key in keys_by_node.items():
         column = columns.get(node_id)
@@ -122,6 +117,22 @@ def sweep(result: Result, axes: Sequence[Axis], fixed: dict[int, float]) -> Swee
         errors=failures,
         source=graph.source,
     )
+
+
+def at_points(
+    graph: Graph, order: list[Value], output: Value, columns: dict[int, Any], fixed: dict[int, float], count: int
+) -> tuple[Any, dict[int, Any], Mapping[int, PointError]]:
+    """The output's value and every input's gradient (by node id) at `count` points, and the points that fail.
+
+    `columns` holds the moving inputs (node id -> an array of `count` values),
+    `fixed` the others moved to one value; `order` is the output's
+    topological order.  A sweep's grid is one way to make the columns; a
+    library call on arrays is another.  No node is written.
+    """
+    with np.errstate(all="ignore"):
+        if graph.formulas:
+            return _pointwise(graph, output, columns, fixed, count)
+        return _vectorised(graph, order, output, columns, fixed, count)
 
 
 def _vectorised(

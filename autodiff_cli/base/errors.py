@@ -23,15 +23,24 @@ class Source(NamedTuple):
 
 
 class ProgramError(Exception):
-    """The program is wrong (exit code 1); `span` is (start, end) offsets, or None."""
+    """The program is wrong (exit code 1); `span` is (start, end) offsets, or None.
+
+    `source` is the text the span points into, where the raiser knows it (a
+    library call sets it), so `render()` can show the caret on its own.
+    """
 
     exit_code = 1
+    source: Source | None = None
 
     def __init__(self, message: str, span: tuple[int, int] | None = None, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.span = span
         self.hint = hint
+
+    def render(self, source: Source | None = None) -> str:
+        """The error as the command line prints it: message, `--> place`, the line and a caret."""
+        return format_error(self, source or self.source)
 
 
 class ParseError(ProgramError):

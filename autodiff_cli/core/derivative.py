@@ -15,7 +15,7 @@ derivative becomes a constant node, whose own derivative is 0.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeAlias
 
 from .engine import CONSTANT, Value, gradients, topological_order
@@ -28,7 +28,7 @@ def _is_constant(node: Value, value: float | None = None) -> bool:
     return node.op is CONSTANT and (value is None or node.data == value)
 
 
-def _constant_key(value: float) -> tuple[str, float, float]:
+def constant_key(value: float) -> tuple[str, float, float]:
     # The sign keeps 0.0 and -0.0 apart (1/-0.0 is -inf).
     return ("const", value, math.copysign(1.0, value))
 
@@ -61,11 +61,20 @@ class GraphMath:
     are the key, so the table keeps them alive as long as it lives.
     """
 
-    def __init__(self, known: Iterable[Value] = (), budget: float = math.inf) -> None:
+    def __init__(
+        self,
+        known: Iterable[Value] = (),
+        budget: float = math.inf,
+        constants: Mapping[tuple[object, ...], Value] | None = None,
+        before: int = 0,
+    ) -> None:
         self.created: list[Value] = []
         self._shared: dict[tuple[object, ...], Value] = {}
         # Nodes it may still create or be told it walked (`spend`); past it, GraphTooLarge.
         self.budget = self._initial_budget = budget
+        # A graph's first constant of each value (by key), reused first where it was made before id `before`.
+        self._older = constants
+        self._before = before
         self.know(known)
 
     @property
@@ -85,13 +94,17 @@ class GraphMath:
         for node in nodes:
             op = node.op
             if op is CONSTANT:
-                shared.setdefault(_constant_key(node.data), node)
+                shared.setdefault(constant_key(node.data), node)
             elif op.__class__ is not str:
                 shared.setdefault(_operation_key(op, node.children), node)  # type: ignore[arg-type]
 
     # -- making nodes
     def constant(self, value: float) -> Value:
-        key = _constant_key(value)
+        key = constant_key(value)
+        if self._older is not None:
+            older = self._older.get(key)
+            if older is not None and 0 <= older.id < self._before:
+                return older
         node = self._shared.get(key)
         if node is None:
             self.spend(1)
@@ -258,20 +271,26 @@ class Term:
     __hash__ = None  # type: ignore[assignment]
 
 
-def gradient(y: Value, x: Value, m: GraphMath | None = None) -> Value:
+def gradient(y: Value, x: Value, m: GraphMath | None = None, since: int | None = None) -> Value:
     """d(y)/d(x) as a node: the backward pass of `engine.backward`, building instead of computing.
 
     Only nodes on a path from `x` to `y` are visited, and a node used more
     than once sums the contributions of all its uses, as in the float pass.
     New nodes are recorded in `m.created`; the result may also be a node
     that already existed (d exp(a)/da is exp(a) itself).
+
+    `since`: x's id in a graph whose ids are creation order.  No node made
+    before x depends on it, so the walk stops at them (`m` offers the
+    graph's earlier constants for reuse, as a walk from y would meet them
+    first): a grad() in a loop written out as a program
+    (`x_k+1 = x_k - eta * grad(f_k, x_k)`) costs one step, not the whole history.
     """
     m = m if m is not None else GraphMath()
     if y is x:
         return m.constant(1.0)
     depends = {id(x)}
     path = []
-    order = topological_order(y)
+    order = topological_order(y) if since is None else _order_since(y, since)
     m.spend(len(order))
     m.know(order)
     for node in order:
@@ -296,6 +315,35 @@ def gradient(y: Value, x: Value, m: GraphMath | None = None) -> Value:
                 grads[id(child)] = contribution if earlier is None else m.add(earlier, contribution)
     result = grads.get(id(x))
     return result if result is not None else m.constant(0.0)
+
+
+def _order_since(y: Value, first: int) -> list[Value]:
+    """`topological_order(y)`, not expanding a node of a graph made before id `first` (it is a leaf here).
+
+    Ids are creation order and a node is made after its arguments, so a node
+    made before x cannot depend on x: `grad(y, x)` needs only what was made
+    since.  In a loop written out as a program (`x_k+1 = x_k - eta *
+    grad(f_k, x_k)`) each grad() then costs one step, not the whole history.
+    A node of no graph (id -1) is always expanded.
+    """
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(y, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if 0 <= node.id < first:
+            continue
+        for child in reversed(node.children):
+            if id(child) not in seen:
+                stack.append((child, False))
+    return order
 
 
 def adopted(result: Value, m: GraphMath) -> list[Value]:

@@ -1,7 +1,8 @@
 """The graph's forward pass run again at other input values, without parsing again.
 
-The one re-run of the tool: `--check` steps an input, `--at` moves it.
-Nodes are visited in id order, which is creation order and so topological.
+The one re-run of the tool: `--check` steps an input, `--at` moves it, a
+library call (`autodiff_cli.compile`) does both at every call.  Nodes are
+visited in id order, which is creation order and so topological.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .engine import Value
-from .ops import DomainError
+from .engine import CONSTANT, Value
+from .ops import DomainError, FloatMath
 
 
 class ReplayError(ArithmeticError):
@@ -51,3 +52,54 @@ def forward_values(nodes: Sequence[Value], overrides: Mapping[int, float]) -> li
                     raise ReplayError(node, f"overflow: the result of {op.name} is too large for a double")  # type: ignore[union-attr]
         append(value)
     return values
+
+
+def gradients(order: Sequence[Value], root: Value, values: Sequence[float]) -> list[float]:
+    """d(root)/d(node) by id, from `values` (by id) instead of each node's `data`; no node is written.
+
+    `engine.backward_steps`' walk, rule for rule and sum for sum (so the same
+    bits at the graph's own values), for a graph re-run by `forward_values`:
+    a library call differentiates the program at new values without
+    touching `Value.grad`, so calls in any order give the same answers.
+    """
+    grads = [0.0] * len(values)
+    grads[root.id] = 1.0
+    m = FloatMath
+    for node in reversed(order):
+        op = node.op
+        if op.__class__ is str:
+            continue
+        grad = grads[node.id]
+        if grad == 0.0:
+            continue  # as the engine: nothing flows back through a node the output does not feel
+        a, b = node.a, node.b
+        if b is None:
+            children: tuple[Value, ...] = (a,)  # type: ignore[assignment]
+            local = op.derivatives(m, values[a.id], values[node.id])  # type: ignore[union-attr]
+        elif a is not None:
+            children = (a, b)  # type: ignore[assignment]
+            local = op.derivatives(m, values[a.id], values[b.id], values[node.id])  # type: ignore[union-attr]
+        else:
+            children = b  # type: ignore[assignment]
+            local = op.derivatives(m, *[values[child.id] for child in children], values[node.id])  # type: ignore[union-attr]
+        for child, derivative in zip(children, local):
+            if child.op is CONSTANT:
+                continue
+            # Accumulate, never assign: a node used twice gets both uses.
+            grads[child.id] += derivative * grad
+    return grads
+
+
+def clone_at(nodes: Sequence[Value], values: Sequence[float]) -> list[Value]:
+    """A copy of the graph whose nodes hold `values` (by id): for the analyses that read `data` (Hessian, Taylor).
+
+    The copy shares nothing writable with the original, so whatever an
+    analysis writes on it (a Hessian's backward passes write `grad`) is
+    thrown away with it.
+    """
+    copies: list[Value] = []
+    for node in nodes:
+        copy = Value(values[node.id], node.op, tuple(copies[child.id] for child in node.children), node.id)
+        copy.name = node.name
+        copies.append(copy)
+    return copies

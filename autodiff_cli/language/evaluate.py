@@ -85,6 +85,8 @@ class Graph:
         self._calls: dict[str, int] = {}
         self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
         self.built = 0  # nodes function calls and grad() have built or walked (at most MAX_BUILT_NODES)
+        self._constants: dict[tuple[object, ...], Value] = {}  # for grad(): see _first_constants
+        self._constants_seen = 0
 
     # -- building
     def _node(self, node: Value, start: int, end: int) -> Value:
@@ -360,10 +362,10 @@ class Graph:
                     "bind it to a name first, as in: y = ...; grad(y, x)",
                 )
         y, x = children
-        m = GraphMath(budget=MAX_BUILT_NODES - self.built)
+        m = GraphMath(budget=MAX_BUILT_NODES - self.built, constants=self._first_constants(), before=x.id)
         with _no_cyclic_gc():
             try:
-                result = gradient(y, x, m)
+                result = gradient(y, x, m, since=x.id)
             except GraphTooLarge:
                 raise self._over_cap(
                     "this grad() would build or walk more nodes than are left",
@@ -393,6 +395,17 @@ class Graph:
             span,
             f'{why}; see "Caps" in docs/security.md',
         )
+
+    def _first_constants(self) -> dict[tuple[object, ...], Value]:
+        """The graph's first constant of each value, brought up to date (grad() reuses them)."""
+        from ..core.derivative import constant_key
+
+        table = self._constants
+        for node in self.nodes[self._constants_seen :]:
+            if node.op is CONSTANT:
+                table.setdefault(constant_key(node.data), node)
+        self._constants_seen = len(self.nodes)
+        return table
 
     def _formula_label(self, node: Value) -> str:
         from ..core.formula import fill, level, number, template
@@ -501,6 +514,7 @@ class Graph:
         them; a REPL line or a `:load` that fails leaves nothing behind.
         """
         count = checkpoint.node_count
+        self._constants, self._constants_seen = {}, 0  # it may hold nodes about to be forgotten
         del self.nodes[count:]
         del self.starts[count:]
         del self.ends[count:]
