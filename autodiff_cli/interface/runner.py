@@ -108,6 +108,19 @@ def _run_program(
     _warn_program(graph, out)
     from ..render import writer
 
+    if report.descent is not None and options.format != "html":
+        from ..render.descent import write as write_descent
+
+        write_descent(report, out)
+        if options.plot not in (None, "-"):
+            from ..render.descent import write_image
+
+            try:
+                write_image(report.descent, options.plot)
+            except UsageError as error:
+                out.warn(f"error: {error}")
+                return EXIT_USAGE
+        return EXIT_OK
     writer("code" if options.emit is not None else options.format)(report, out)
     out.stdout.flush()
     for note in report.notes:
@@ -142,6 +155,12 @@ def _warn_program(graph: Any, out: OutputContext) -> None:
 
 
 def _points_usage(options: Options) -> list[tuple[str, float]]:
+    if options.descend:
+        from ..analyses.at import parse_assignment
+        from ..analyses.descend import check_usage as check_descent
+
+        check_descent(options)
+        return [parse_assignment(text) for text in options.at]
     if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
         return []
     from ..analyses.points import check_usage
