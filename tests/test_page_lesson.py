@@ -38,7 +38,8 @@ def chain(size: int) -> str:
 
 #: In the page's own coordinates: the active box inside the pane and the window, by client rectangles.
 ACTIVE_IN_VIEW = """root => {
-  const active = root.querySelector('.adp-v.adp-to') || root.querySelector('.adp-v.adp-from');
+  const shown = root.querySelector('.adp-svg:not([hidden])');
+  const active = shown.querySelector('.adp-v.adp-to') || shown.querySelector('.adp-v.adp-from');
   if (!active) return 'no active value';
   const box = active.querySelector('rect').getBoundingClientRect();
   const pane = root.querySelector('.adp-graph').getBoundingClientRect();
@@ -53,9 +54,10 @@ ACTIVE_IN_VIEW = """root => {
 #: Every pair of boxes (records and operations), in the drawing's units: none overlaps another.
 OVERLAPS = """root => {
   const boxes = [];
-  root.querySelectorAll('.adp-v rect').forEach(r => boxes.push([+r.getAttribute('x'), +r.getAttribute('y'),
+  const shown = root.querySelector('.adp-svg:not([hidden])');
+  shown.querySelectorAll('.adp-v rect').forEach(r => boxes.push([+r.getAttribute('x'), +r.getAttribute('y'),
     +r.getAttribute('width'), +r.getAttribute('height'), r.parentNode.dataset.node]));
-  root.querySelectorAll('.adp-o ellipse').forEach(e => boxes.push([e.cx.baseVal.value - e.rx.baseVal.value,
+  shown.querySelectorAll('.adp-o ellipse').forEach(e => boxes.push([e.cx.baseVal.value - e.rx.baseVal.value,
     e.cy.baseVal.value - e.ry.baseVal.value, 2 * e.rx.baseVal.value, 2 * e.ry.baseVal.value, 'op' + e.parentNode.dataset.op]));
   boxes.sort((a, b) => a[0] - b[0]);
   const found = [];
@@ -72,7 +74,7 @@ OVERLAPS = """root => {
 #: Every text of a record inside its own cell (the cells are split by the record's two lines).
 TEXT_OUTSIDE = """root => {
   const bad = [];
-  root.querySelectorAll('.adp-v').forEach(g => {
+  root.querySelectorAll('.adp-svg:not([hidden]) .adp-v').forEach(g => {
     const r = g.querySelector('rect'), lines = g.querySelectorAll('line');
     const x0 = +r.getAttribute('x'), x3 = x0 + +r.getAttribute('width');
     const edges = [x0, +lines[0].getAttribute('x1'), +lines[1].getAttribute('x1'), x3];
@@ -178,5 +180,30 @@ def test_the_descent_on_the_page(browser, tmp_path, artefacts) -> None:  # noqa:
     assert page.eval_on_selector(".adp-dslider", "s => s.value") == "10"
     check_view(page)
     page.screenshot(path=str(artefacts / "descent.png"))
+    assert requests == [url] and errors == []
+    page.close()
+
+
+def test_calls_fold_into_one_box_and_unfold(browser, tmp_path, artefacts) -> None:  # noqa: F811
+    page, requests, errors, url, _ = open_lesson(browser, tmp_path, run("run", "--format", "html", str(MLP)), "fold")
+    root = page.query_selector(".adp")
+    count = "root => root.querySelectorAll('.adp-svg:not([hidden]) .adp-v').length"
+    unfolded = root.evaluate(count)
+    page.keyboard.press("f")
+    boxes = root.evaluate(count)
+    # 13 weights, 8 coordinates of the points, the 4 calls of mlp, 4 targets, the exponent 2,
+    # then 4 differences, 4 squares and the loss
+    assert boxes == 13 + 8 + 4 + 4 + 1 + 4 + 4 + 1 < unfolded
+    calls = page.eval_on_selector_all(".adp-svg:not([hidden]) .adp-o text", "ts => ts.map(t => t.textContent)")
+    assert calls.count("mlp") == 4
+    assert root.evaluate(OVERLAPS) == [] and root.evaluate(TEXT_OUTSIDE) == []
+    for _ in range(30):  # steps inside a call light the call's box, and keep it in view
+        page.keyboard.press("ArrowRight")
+        check_view(page)
+    page.screenshot(path=str(artefacts / "folded.png"))
+    page.keyboard.press("f")
+    assert root.evaluate(count) == unfolded
+    check_view(page)
+    assert page.inner_text(".adp-count").startswith("step 30 of")
     assert requests == [url] and errors == []
     page.close()

@@ -71,6 +71,9 @@ class Graph:
         self.functions: dict[str, Function] = {}  # the program's own functions, by name
         self.call_labels: dict[int, str] = {}  # node id -> "x * w in neuron#1" for nodes a call made
         self._calls: dict[str, int] = {}
+        # (function name, first node id, end) of each call made by a statement itself (not inside a body):
+        # its nodes, nested calls' included, are ids first..end-1, so the page can fold it into one box.
+        self.calls: list[tuple[str, int, int]] = []
         self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
 
     # -- building
@@ -541,6 +544,7 @@ class Graph:
         del self.ends[count:]
         for node_id in [node_id for node_id in self.formulas if node_id >= count]:
             del self.formulas[node_id]
+        self.calls = [call for call in self.calls if call[1] < count]
         self.names = checkpoint.names
         self.last = checkpoint.last
         self.source = checkpoint.source

@@ -149,6 +149,7 @@ def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_
             elif result.id >= frame.first:  # made by this call: it is the call's node, shown as the call
                 graph.move(result, span, _label(graph, frames[-1], span) if frames else None)
             if not frames:
+                graph.calls.append((function.name, frame.first, len(graph.nodes)))
                 return result
             frames[-1].stack.append(result)
             continue

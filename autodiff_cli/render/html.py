@@ -41,7 +41,7 @@ def _asset(name: str) -> str:
 
 
 def _kind(result: Any, node: Value) -> str:
-    if node is result.output:
+    if node.id == result.output.id:
         return "out"
     if node.op is INPUT:
         return "in"
@@ -101,11 +101,15 @@ def _svg(
     prefix: str,
     data_width: dict[int, str] | None = None,
     grad_width: dict[int, int] | None = None,
+    op_texts: dict[int, str] | None = None,
+    folded: bool = False,
 ) -> str:
     """The drawing: a record per value (label | data | grad), an ellipse per operation, edges under both."""
     result = report.result
+    op_texts = op_texts or {}
+    kind = ' adp-folded" hidden' if folded else '"'
     out = [
-        f'<svg class="adp-svg" xmlns="http://www.w3.org/2000/svg" width="{place.width:.0f}" height="{place.height:.0f}" '
+        f'<svg class="adp-svg{kind} xmlns="http://www.w3.org/2000/svg" width="{place.width:.0f}" height="{place.height:.0f}" '
         f'viewBox="0 0 {place.width:.0f} {place.height:.0f}" role="img" aria-label="computation graph">',
         f'<defs><marker id="{prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
         'markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" '
@@ -123,7 +127,8 @@ def _svg(
         out.append(
             f'<g class="adp-o" data-op="{node.id}">'
             f'<ellipse cx="{cx:.1f}" cy="{cy:.1f}" rx="{box.w / 2:.1f}" ry="{box.h / 2:.1f}"/>'
-            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{escape(_op_text(node))}</text></g>'
+            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">'
+            f"{escape(op_texts.get(node.id) or _op_text(node))}</text></g>"
         )
     out.append('</g><g class="adp-values">')
     for node in drawn:
@@ -236,12 +241,20 @@ def page_fragment(
     ranges, statement_of = _statements(result, drawn)
     draw = len(drawn) <= DRAW_LIMIT
     drawing = ""
+    fold_map: dict[int, int] = {}
     engine = "none"
     if draw:
         widths = {node.id: sum(record_cells(label(node), data_width[node.id], widest[node.id])) for node in drawn}
         place = layout(drawn, widths, dot_finder)
         engine = place.engine
         drawing = _svg(report, drawn, place, texts, prefix, data_width, widest)
+        folding = _folded(report, drawn)
+        if folding is not None:
+            shown, members, op_texts = folding
+            folded_widths = {node.id: widths[node.id] for node in shown}
+            folded_place = layout(shown, folded_widths, dot_finder)
+            drawing += _svg(report, shown, folded_place, texts, prefix + "f", data_width, widest, op_texts, folded=True)
+            fold_map = members
     else:
         drawing = (
             f'<p class="adp-too-big">This graph has {len(drawn):,} values: too many to draw usefully in a browser '
@@ -270,6 +283,7 @@ def page_fragment(
         "layout": engine,
         "extras": _extras(report, drawn),
         "descent": descent,
+        "folded": {str(member): box for member, box in fold_map.items()},
     }
     title = escape(f"{result.output_name} = {rounded(result.value, precision)}")
     dependent = result.dependent_inputs()
@@ -291,7 +305,14 @@ def page_fragment(
         f'<span class="adp-count">step 0 of {len(steps)}</span>'
         '<span class="adp-zoom"><button type="button" data-action="zoomout" title="Zoom out (-)">−</button>'
         '<button type="button" data-action="fit" title="Fit the drawing to the window (0)">Fit</button>'
-        '<button type="button" data-action="zoomin" title="Zoom in (+)">+</button></span></div>'
+        '<button type="button" data-action="zoomin" title="Zoom in (+)">+</button>'
+        + (
+            '<button type="button" data-action="fold" title="Each call of a function of the program as one box (f)">'
+            "Fold calls</button>"
+            if fold_map
+            else ""
+        )
+        + "</span></div>"
         f"{descent_html}"
         '<div class="adp-explain" aria-live="polite"></div>'
         '<div class="adp-main">'
@@ -309,6 +330,72 @@ def page_fragment(
         f"<script>{_asset('page.js')}\nautodiffPage(document.getElementById({json.dumps(prefix)}));</script>"
         "</div>"
     )
+
+
+def _folded(report: Report, drawn: list[Value]) -> tuple[list[Value], dict[int, int], dict[int, str]] | None:
+    """The drawing with each call of a user function as one box: its result's record behind an ellipse named
+    after the function, fed by what the call read from outside. None when no drawn value comes from a call.
+
+    A call's nodes are the ids first..end-1 (Graph.calls), created after everything it reads and before
+    everything that reads it, so ordering by id (a call at its first id) keeps the drawing topological.
+    Returns the values to draw, each folded value's id -> its box's id, and the boxes' operation texts.
+    """
+    calls = report.result.graph.calls
+    if not calls:
+        return None
+    starts = [first for _, first, _ in calls]
+
+    def call_of(node_id: int) -> int:
+        index = bisect_right(starts, node_id) - 1
+        return index if index >= 0 and node_id < calls[index][2] else -1
+
+    in_call = {node.id: call_of(node.id) for node in drawn}
+    if all(index < 0 for index in in_call.values()):
+        return None
+    results: dict[int, list[int]] = {}  # call index -> its members read outside it, in id order
+    for node in drawn:
+        for child in node.children:
+            index = in_call.get(child.id, -1)
+            if index >= 0 and in_call[node.id] != index and child.id not in results.setdefault(index, []):
+                results[index].append(child.id)
+    members: dict[int, list[Value]] = {}
+    for node in sorted(drawn, key=lambda node: node.id):
+        if in_call[node.id] >= 0:
+            members.setdefault(in_call[node.id], []).append(node)
+    box_of: dict[int, int] = {}  # member id -> its call's box (the id of its last result)
+    for index, nodes in members.items():
+        box = max(results.get(index) or [nodes[-1].id])
+        for node in nodes:
+            box_of[node.id] = box
+    proxies: dict[int, Value] = {}
+    shown: list[Value] = []
+    names: dict[int, str] = {}
+
+    def proxy(node_id: int) -> Value:
+        return proxies[box_of.get(node_id, node_id)]
+
+    for node in sorted(drawn, key=lambda node: node.id):  # ids are creation order, so topological
+        index = in_call[node.id]
+        if index >= 0:
+            box = box_of[node.id]
+            if box in proxies:
+                continue
+            inside = {member.id for member in members[index]}
+            outside: list[Value] = []
+            for member in members[index]:
+                for child in member.children:
+                    if child.id not in inside and all(proxy(child.id) is not seen for seen in outside):
+                        outside.append(proxy(child.id))
+            original = next(member for member in members[index] if member.id == box)
+            made = Value(original.data, original.op, tuple(outside), box)
+            names[box] = calls[index][0]
+        else:
+            original = node
+            made = Value(node.data, node.op, tuple(proxy(child.id) for child in node.children), node.id)
+        made.name, made.grad = original.name, original.grad
+        proxies[made.id] = made
+        shown.append(made)
+    return shown, box_of, names
 
 
 #: Inputs whose gradient the page's heading lists (the table has every one).

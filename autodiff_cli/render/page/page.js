@@ -46,7 +46,7 @@ var autodiffPage = autodiffPage || function (root) {
       explain.textContent = out + ".grad = 1: the output's gradient with respect to itself; every other grad starts at 0.\n" +
         (steps.length ? "Next (→) walks back one contribution at a time." : "Nothing flows back: the output is an input or a constant.");
       light(records[data.output], "adp-from");
-      reveal(records[data.output]);
+      revealId(data.output);
       if (selected !== null) select(selected);
       return;
     }
@@ -62,7 +62,8 @@ var autodiffPage = autodiffPage || function (root) {
       s[NODE_GRAD] + " = " + s[CONTRIBUTION] + "\n" + label(child) + ".grad: " + s[BEFORE] + " → " + s[AFTER] +
       "   (contribution " + s[K] + " of " + s[N] + " to " + label(child) + ")" +
       (current === steps.length ? "\nBackward pass done: every grad is final." : "");
-    reveal(records[child]);
+    if (folded && data.folded[child] !== undefined) light(shownIn(records[data.folded[child]]), "adp-to");
+    revealId(child);
     if (selected !== null) select(selected);  // its grad at this step
   }
 
@@ -83,7 +84,8 @@ var autodiffPage = autodiffPage || function (root) {
   var actions = {
     reset: function () { go(0); }, prev: function () { go(current - 1); }, next: function () { go(current + 1); },
     end: function () { go(steps.length); }, play: play,
-    fit: function () { fit(); }, zoomin: function () { zoom(1.25); }, zoomout: function () { zoom(0.8); }
+    fit: function () { fit(); }, zoomin: function () { zoom(1.25); }, zoomout: function () { zoom(0.8); },
+    fold: function () { fold(!folded); }
   };
   root.querySelectorAll("[data-action]").forEach(function (button) {
     button.addEventListener("click", function () { actions[button.dataset.action](); });
@@ -92,7 +94,7 @@ var autodiffPage = autodiffPage || function (root) {
   root.addEventListener("keydown", function (event) {
     var key = {
       ArrowRight: "next", ArrowLeft: "prev", Home: "reset", End: "end", " ": "play", "+": "zoomin", "=": "zoomin",
-      "-": "zoomout", "0": "fit"
+      "-": "zoomout", "0": "fit", f: "fold"
     }[event.key];
     if (!key || event.target === slider) return;
     event.preventDefault();
@@ -252,8 +254,33 @@ var autodiffPage = autodiffPage || function (root) {
 
   // The drawing's window: the SVG's viewBox is the part shown, so zoom and pan never scroll the page,
   // and the active value is brought into view after every step (Next, Previous, keys, the slider).
-  var svg = root.querySelector(".adp-svg"), pane = $(".adp-graph");
-  var full = svg ? { w: parseFloat(svg.getAttribute("width")), h: parseFloat(svg.getAttribute("height")) } : null;
+  // Two drawings when the program calls its own functions: every value, and each call folded into one box.
+  var drawings = root.querySelectorAll(".adp-svg"), svg = drawings[0] || null, pane = $(".adp-graph"), folded = false;
+  drawings.forEach(function (d) {
+    d.dataset.w = d.getAttribute("width");
+    d.dataset.h = d.getAttribute("height");
+  });
+  var full = svg ? { w: parseFloat(svg.dataset.w), h: parseFloat(svg.dataset.h) } : null;
+  function shownIn(list) { return (list || []).filter(function (el) { return el.ownerSVGElement === svg; }); }
+  function revealId(id) {
+    var list = shownIn(records[id]);
+    if (!list.length && folded && data.folded[id] !== undefined) list = shownIn(records[data.folded[id]]);
+    reveal(list);
+  }
+  function fold(on) {
+    if (drawings.length < 2 || on === folded) return;
+    folded = on;
+    svg.setAttribute("hidden", "");
+    svg = drawings[on ? 1 : 0];
+    svg.removeAttribute("hidden");
+    full = { w: parseFloat(svg.dataset.w), h: parseFloat(svg.dataset.h) };
+    var button = root.querySelector('[data-action="fold"]');
+    if (button) button.textContent = on ? "Unfold calls" : "Fold calls";
+    fit();
+    if (view.s < READABLE) { view.s = 1; apply(); }
+    Object.keys(records).forEach(function (id) { fitTexts(id); });
+    go(current);
+  }
   var view = { x: 0, y: 0, s: 1 };
   var MAX_SCALE = 2, MIN_SCALE = 0.05, READABLE = 0.6, FAR = 0.45, MARGIN = 16;
   function paneSize() { return { w: Math.max(1, pane.clientWidth), h: Math.max(1, pane.clientHeight) }; }
@@ -287,7 +314,7 @@ var autodiffPage = autodiffPage || function (root) {
     return { x: +r.getAttribute("x"), y: +r.getAttribute("y"), w: +r.getAttribute("width"), h: +r.getAttribute("height") };
   }
   function reveal(list) {
-    if (!svg || !list || !list[0] || !list[0].closest(".adp-svg")) return;
+    if (!svg || !list || !list[0] || list[0].ownerSVGElement !== svg) return;
     var b = boxOf(list[0]), size = paneSize();
     var vw = size.w / view.s, vh = size.h / view.s, m = MARGIN / view.s;
     if (b.w + 2 * m > vw) { view.s = Math.max(MIN_SCALE, size.w / (b.w + 2 * MARGIN)); vw = size.w / view.s; vh = size.h / view.s; m = MARGIN / view.s; }
@@ -305,9 +332,11 @@ var autodiffPage = autodiffPage || function (root) {
     return Math.min(low, Math.max(high - length, start));  // the box itself always wins
   }
   if (svg) {
-    svg.removeAttribute("width");
-    svg.removeAttribute("height");
-    svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
+    drawings.forEach(function (d) {
+      d.removeAttribute("width");
+      d.removeAttribute("height");
+      d.setAttribute("preserveAspectRatio", "xMinYMin meet");
+    });
     fit();
     if (view.s < READABLE) { view.s = 1; apply(); }  // too small to read: full size, following the steps
     pane.addEventListener("wheel", function (event) {
@@ -350,7 +379,7 @@ var autodiffPage = autodiffPage || function (root) {
     }
   }
   fitTexts = function (id) {
-    each(records[id], function (g) { g.querySelectorAll("text").forEach(fitText); });
+    each(shownIn(records[id]), function (g) { g.querySelectorAll("text").forEach(fitText); });
   };
   if (svg) Object.keys(records).forEach(function (id) { fitTexts(id); });
   var setGradBare = setGrad;
