@@ -179,3 +179,11 @@ def test_the_mlp_example_agrees_with_micrograd(run) -> None:
 def test_the_mlp_example_is_short() -> None:
     statements = [line for line in MLP.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
     assert len(statements) < 20
+
+
+def test_the_table_groups_a_vector_of_inputs(run) -> None:
+    result = run("eval", "w = [0.5, -2, 1]; x = [3, 1, 2]; y = tanh(dot(w, x) + 0.1)")
+    assert result.exit_code == 0
+    labels = [line.split()[1] for line in result.stdout.splitlines()[1:] if line.strip() and line.split()[0].isdigit()]
+    assert labels[:6] == ["w[0]", "w[1]", "w[2]", "x[0]", "x[1]", "x[2]"]
+    assert labels[-1] == "y"  # the rows stay in a topological order
