@@ -12,7 +12,7 @@ so every shape mistake is an error with a caret, before any node is made.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from ..base.typing_lite import TYPE_CHECKING
 
 from ..base.errors import EvaluationError, NameError_
 from ..core.engine import CONSTANT, Value
