@@ -64,7 +64,7 @@ class Session:
 
     @property
     def names(self) -> list[str]:
-        return list(self.graph.names)
+        return [*self.graph.names, *self.graph.vectors]
 
     def num(self, x: float | None) -> str:
         """A number as every view of the tool writes it, at the session's precision."""
