@@ -278,12 +278,18 @@ var autodiffPage = autodiffPage || function (root) {
     if (button) button.textContent = on ? "Unfold calls" : "Fold calls";
     fit();
     if (view.s < READABLE) { view.s = 1; apply(); }
-    Object.keys(records).forEach(function (id) { fitTexts(id); });
+    Object.keys(records).forEach(function (id) { fitTexts(id, true); });
     go(current);
   }
   var view = { x: 0, y: 0, s: 1 };
   var MAX_SCALE = 2, MIN_SCALE = 0.05, READABLE = 0.6, FAR = 0.45, MARGIN = 16;
-  function paneSize() { return { w: Math.max(1, pane.clientWidth), h: Math.max(1, pane.clientHeight) }; }
+  // The pane's size, read once and on a resize: reading it after a step's class changes would force a
+  // layout of the whole drawing in every step (about 50 ms at 1,000 values).
+  var size = null;
+  function paneSize() {
+    if (!size) size = { w: Math.max(1, pane.clientWidth), h: Math.max(1, pane.clientHeight) };
+    return size;
+  }
   function apply() {
     var size = paneSize();
     svg.setAttribute("viewBox", view.x + " " + view.y + " " + size.w / view.s + " " + size.h / view.s);
@@ -360,7 +366,7 @@ var autodiffPage = autodiffPage || function (root) {
     var stop = function () { drag = null; pane.classList.remove("adp-dragging"); };
     pane.addEventListener("pointerup", stop);
     pane.addEventListener("pointercancel", stop);
-    window.addEventListener("resize", function () { apply(); });
+    window.addEventListener("resize", function () { size = null; apply(); });
   }
 
   // Texts never leave their cells: a text wider than its cell (a font wider than the layout's metric) is condensed.
@@ -370,20 +376,29 @@ var autodiffPage = autodiffPage || function (root) {
     for (var i = 0; i < 3; i++) if (x >= edges[i] && x <= edges[i + 1]) return edges[i + 1] - edges[i] - 4;
     return r.w;
   }
-  function fitText(text) {
-    text.removeAttribute("textLength");
-    var room = cellWidth(text);
-    if (text.getComputedTextLength() > room) {
+  // Measured once (one layout for the whole drawing); a text that changes later is estimated from its
+  // font's width per character, so a step never forces a layout.
+  function fitText(text, measure) {
+    var count = text.textContent.length;
+    if (measure || !text.dataset.perChar) {
+      text.removeAttribute("textLength");
+      var length = text.getComputedTextLength();
+      if (count && length) text.dataset.perChar = String(length / count);
+    }
+    var room = cellWidth(text), estimate = parseFloat(text.dataset.perChar || "0") * count;
+    if (estimate > room) {
       text.setAttribute("textLength", room.toFixed(1));
       text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    } else {
+      text.removeAttribute("textLength");
     }
   }
-  fitTexts = function (id) {
-    each(shownIn(records[id]), function (g) { g.querySelectorAll("text").forEach(fitText); });
+  fitTexts = function (id, measure) {
+    each(shownIn(records[id]), function (g) { g.querySelectorAll("text").forEach(function (t) { fitText(t, measure); }); });
   };
-  if (svg) Object.keys(records).forEach(function (id) { fitTexts(id); });
+  if (svg) Object.keys(records).forEach(function (id) { fitTexts(id, true); });
   var setGradBare = setGrad;
-  setGrad = function (id, text) { setGradBare(id, text); if (svg) fitTexts(id); };
+  setGrad = function (id, text) { setGradBare(id, text); if (svg) fitTexts(id, false); };
 
   go(0);
   if (descent) showDescent(descent.steps.length - 1);
