@@ -12,9 +12,9 @@ so every shape mistake is an error with a caret, before any node is made.
 from __future__ import annotations
 
 import math
-from ..base.typing_lite import TYPE_CHECKING
 
 from ..base.errors import EvaluationError, NameError_
+from ..base.typing_lite import TYPE_CHECKING
 from ..core.engine import CONSTANT, Value
 from ..core.ops import FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 
