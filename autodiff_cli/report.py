@@ -13,6 +13,7 @@ from .core.engine import Step, Value
 
 if TYPE_CHECKING:
     from .analyses.check import CheckRow
+    from .analyses.descend import Descent
     from .analyses.explain import ExplainEntry
     from .analyses.modes import ForwardView, JacobianView, TaylorView
     from .analyses.points import Sweep
@@ -42,6 +43,7 @@ class Report(Subject):
         # --simplify: each formula's graph (input, root) for LaTeX, and notes for stderr
         self.formula_roots: list[tuple[Value, Value]] | None = None
         self.notes: list[str] = []
+        self.descent: Descent | None = None  # --descend: every step of gradient descent
 
     # -- how it shows itself: the page in Jupyter, the table and its views in IPython and Rich (display.py)
     def _repr_html_(self) -> str:
@@ -72,6 +74,12 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     (tests/test_pure_views.py), so the order below is only the order of the code.
     """
     report = Report(result, options, source_field)
+    if options.descend:
+        from .analyses.descend import descend
+
+        # The other views are refused with --descend (descend.check_usage); the page shows every step.
+        report.descent = descend(result, options, keep_nodes=options.format == "html" or options.render is not None)
+        return report
     if options.hessian:
         report.hessian = result.hessian()
     if options.simplify:

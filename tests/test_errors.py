@@ -141,7 +141,7 @@ def test_only_ascii_digits_make_numbers(run, program: str, shown: str, column: i
     assert hint in result.stderr
 
 
-ANYTHING_THAT_STARTS_AN_EXPRESSION = "expected '(', '+', '-', a name or a number"
+ANYTHING_THAT_STARTS_AN_EXPRESSION = "expected '(', '+', '-', '[', a name or a number"
 AN_OPERATOR_OR_THE_END = "expected '*', '**', '+', '-', '/' or the end of the statement"
 AN_OPERATOR_OR_A_CLOSE = "expected ')', '*', '**', '+', '-' or '/'"
 
@@ -153,12 +153,15 @@ AN_OPERATOR_OR_A_CLOSE = "expected ')', '*', '**', '+', '-' or '/'"
         pytest.param("a = 1; max(a, 2,)", "unexpected ')'", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="trailing-comma"),
         pytest.param("a = 1_000", "unexpected '_000'", AN_OPERATOR_OR_THE_END, id="digit-separator-no-bracket-open"),
         pytest.param(
-            "a = 1; b = sin(a)(2)", "unexpected '('", AN_OPERATOR_OR_THE_END, id="call-of-a-call-no-bracket-open"
+            "a = 1; b = sin(a)(2)",
+            "unexpected '('",
+            "expected '*', '**', '+', '-', '/', '[' or the end of the statement",
+            id="call-of-a-call-no-bracket-open",
         ),
         pytest.param(
             "a = 1; sin(a)(2)",
             "unexpected '('",
-            "expected '*', '**', '+', '-', '/', '=' or the end of the statement",
+            "expected '*', '**', '+', '-', '/', '=', '[' or the end of the statement",
             id="call-at-statement-start-may-be-a-definition",
         ),
         pytest.param("x = 1 )", "unexpected ')'", AN_OPERATOR_OR_THE_END, id="stray-close-after-reductions"),
@@ -167,7 +170,10 @@ AN_OPERATOR_OR_A_CLOSE = "expected ')', '*', '**', '+', '-' or '/'"
         pytest.param("x = (1; 2)", "unexpected ';'", AN_OPERATOR_OR_A_CLOSE, id="separator-inside-parentheses"),
         pytest.param("a = 1 +\nb = 2", "unexpected end of line", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="end-of-line"),
         pytest.param(
-            "a b", "unexpected 'b'", "expected '(', '*', '**', '+', '-', '/', '=' or the end of the statement", id="name-name"
+            "a b",
+            "unexpected 'b'",
+            "expected '(', '*', '**', '+', '-', '/', '=', '[' or the end of the statement",
+            id="name-name",
         ),
         pytest.param("x = (1 +", "the program ends in the middle of an expression", ANYTHING_THAT_STARTS_AN_EXPRESSION, id="end"),
         pytest.param("x = (1", "the program ends in the middle of an expression", AN_OPERATOR_OR_A_CLOSE, id="end-in-group"),

@@ -56,9 +56,9 @@ class _NewlinesInParentheses:
     def process(self, stream):
         depth = 0
         for token in stream:
-            if token.type == "LPAR":
+            if token.type in ("LPAR", "LSQB"):
                 depth += 1
-            elif token.type == "RPAR":
+            elif token.type in ("RPAR", "RSQB"):
                 depth = max(0, depth - 1)
             elif token.type == "_SEP" and depth and token == "\n":
                 continue
@@ -212,7 +212,7 @@ def test_same_as_lark(text: str) -> None:
 
 _LEXEMES = [
     "a", "b1", "_x", "max", "exp", "1", "2.5", ".5", "1e3", "1e", "1.", "0",
-    "+", "-", "*", "/", "**", "^", "(", ")", ",", "=", ";", "\n", " ", "\t", "\r",
+    "+", "-", "*", "/", "**", "^", "(", ")", "[", "]", ",", "=", ";", "\n", " ", "\t", "\r",
     "#c\n", "# (\n", "$", ".", "é", "\x00", "!", "\u0663", "\uff11",
 ]  # fmt: skip
 
@@ -432,7 +432,7 @@ def test_spans_point_at_the_source() -> None:
 # A text for each terminal a hint may name, to put where the error was.
 _SAMPLE = {
     "NUMBER": "1", "NAME": "a", "POW": "**", "MINUS": "-", "PLUS": "+", "STAR": "*", "SLASH": "/",
-    "LPAR": "(", "RPAR": ")", "COMMA": ",", "EQUAL": "=", "_SEP": ";",
+    "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "COMMA": ",", "EQUAL": "=", "_SEP": ";",
 }  # fmt: skip
 
 

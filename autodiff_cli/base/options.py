@@ -34,3 +34,6 @@ class Options(NamedTuple):
     simplify_timeout: float = 10.0
     emit: str | None = None  # --emit python|c: the derivative as code instead of a view
     standalone: bool = False  # --format latex as a complete document
+    descend: tuple[str, ...] = ()  # --descend NAMES: the inputs gradient descent moves (analyses/descend.py)
+    lr: float = 0.1  # --lr: its learning rate
+    steps: int = 10  # --steps: how many updates

@@ -194,6 +194,13 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--emit", type=click.Choice(("python", "c")),
             help="Print the value and gradient as code instead: a Python module or a C99 function.",
         ),
+        click.option(
+            "--descend", "descend", metavar="NAME[,NAME...]", multiple=True,
+            help="Gradient descent on these inputs (a vector's name means its elements): the loss and the "
+            "parameters at each step. Example: --descend w,b --lr 0.05 --steps 20",
+        ),
+        click.option("--lr", type=float, default=0.1, show_default=True, metavar="RATE", help="--descend's learning rate."),
+        click.option("--steps", type=int, default=10, show_default=True, metavar="N", help="--descend's number of updates."),
         click.option("--standalone", is_flag=True, help="With --format latex: a complete document, not a fragment."),
         click.option(
             "--render", "render", metavar="FILE", type=click.Path(dir_okay=False), callback=_render_path,

@@ -75,7 +75,7 @@ class Session:
 
     @property
     def names(self) -> list[str]:
-        return list(self.graph.names)
+        return [*self.graph.names, *self.graph.vectors]
 
     @property
     def width(self) -> int | None:
@@ -174,6 +174,9 @@ class Session:
             for statement in statements:
                 if statement.parameters is not None:
                     self._print(f"defined {self.graph.functions[statement.target].signature()}")  # type: ignore[index]
+                elif statement.target in self.graph.vectors:
+                    elements = self.graph.vectors[statement.target]
+                    self._print(f"{statement.target} = [{', '.join(self.num(node.data) for node in elements)}]")
                 elif statement.target is not None:
                     self._print(f"{statement.target} = {self.num(self.graph.names[statement.target].data)}")
         else:
@@ -188,6 +191,11 @@ class Session:
             self._error(f"warning: {len(warnings) - limit} more like these")
 
     def _show_expression(self) -> None:
+        from ..language.vectors import Vector
+
+        if isinstance(self.graph.last, Vector):  # a vector's elements; nothing to differentiate
+            self._print(f"[{', '.join(self.num(node.data) for node in self.graph.last)}]")
+            return
         try:
             result = self.graph.differentiate(None)
         except (ProgramError, UsageError) as error:
@@ -532,6 +540,45 @@ def _at(session: Session, argument: str) -> None:
         _grad_all(session)
 
 
+def _descend(session: Session, argument: str) -> None:
+    """`:descend w,b 0.05 20`: gradient descent on those inputs; the session keeps the trained values."""
+    import io
+
+    from ..analyses.descend import check_usage, descend
+    from ..render.descent import write_table
+
+    words = argument.split()
+    usage = "usage: :descend NAME[,NAME...] [RATE [STEPS]] (as in :descend w,b 0.05 20)"
+    if not 1 <= len(words) <= 3:
+        session._error(usage)
+        return
+    try:
+        rate = float(words[1]) if len(words) > 1 else 0.1
+        steps = int(words[2]) if len(words) > 2 else 10
+    except ValueError:
+        session._error(usage)
+        return
+    options = session.options._replace(descend=(words[0],), lr=rate, steps=steps, format="table")
+    try:
+        check_usage(options)
+        if session.graph.formulas:
+            raise UsageError(":descend cannot re-run a session that used grad() (its derivative nodes took their branches)")
+        result = session._result(options.of)
+        if result is None:
+            return
+        descent = descend(result, options)
+    except UsageError as error:
+        session._error(f"error: {error}")
+        return
+    except ProgramError as error:
+        session._error(format_error(error, session.graph.source))
+        return
+    text = io.StringIO()
+    write_table(descent, text, session.options.precision)
+    for line in text.getvalue().rstrip("\n").split("\n"):
+        session._print(line)
+
+
 def _grad_all(session: Session) -> None:
     result = session._result(session.options.of)
     if result is None:
@@ -588,6 +635,11 @@ COMMANDS: dict[str, Command] = {
         Command(
             "at", ":at NAME=VALUE", "give inputs new values (the statements run again), then the output", _at,
             _input_keys, separators=" ", suffix="=",
+        ),
+        Command(
+            "descend", ":descend NAMES [RATE [STEPS]]",
+            "gradient descent on those inputs (default rate 0.1, 10 steps); they keep the values it reaches", _descend,
+            _input_keys, separators=" ,",
         ),
         Command("why", ":why NAME", "NAME's gradient as the sum of its uses", _why, _names, separators=" "),
         Command(

@@ -117,6 +117,19 @@ def _run_program(
         out.warn(f"error: {place}{error}")
         return EXIT_USAGE
     _warn_program(graph, out)
+    if report.descent is not None and options.format != "html" and write is None:
+        from ..render.descent import write as write_descent
+
+        write_descent(report, out)
+        if options.plot not in (None, "-"):
+            from ..render.descent import write_image
+
+            try:
+                write_image(report.descent, options.plot)
+            except UsageError as error:
+                out.warn(f"error: {error}")
+                return EXIT_USAGE
+        return EXIT_OK
     try:
         (write or report_writer(options))(report, out)
     except UsageError as error:  # what a view needs and cannot have: a plotting library, a drawable range
@@ -190,6 +203,12 @@ def _warn_program(graph: Any, out: OutputContext) -> None:
 
 
 def _points_usage(options: Options) -> list[tuple[str, float]]:
+    if options.descend:
+        from ..analyses.at import parse_assignment
+        from ..analyses.descend import check_usage as check_descent
+
+        check_descent(options)
+        return [parse_assignment(text) for text in options.at]
     if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
         return []
     from ..analyses.points import check_usage

@@ -21,12 +21,13 @@ if TYPE_CHECKING:
 from ..base.errors import EvaluationError, LimitError, NameError_, ProgramError, ProgramWarning, Source, UsageError, printable
 from ..core.ops import CONSTANTS, FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 from .parse import Statement, parse
+from .vectors import VECTOR_BUILTINS, Vector
 
 #: `grad(y, x)`: not an operation of the table but a graph of them (see derivative.py).
 GRAD = "grad"
 
 #: Every name a program may call; none of them can be assigned to.
-BUILTINS = frozenset({*FUNCTIONS, GRAD})
+BUILTINS = frozenset({*FUNCTIONS, GRAD, *VECTOR_BUILTINS})
 
 
 @contextmanager
@@ -74,15 +75,20 @@ class Graph:
         # 4-byte offsets (a source over 4 GB could not be held in memory anyway).
         self.starts = array("I")
         self.ends = array("I")
-        self.names: dict[str, Value] = {}
+        self.names: dict[str, Value] = {}  # a vector's elements too, as `w[0]`
+        self.vectors: dict[str, Vector] = {}  # the names bound to vectors
         self.formulas: dict[int, str] = {}  # node id -> the text of a node grad() built
         self.last: Value | None = None  # the node of the last statement
+        self.last_span: tuple[int, int] = (0, 0)
         # One float per literal text: `* 0.999` in every statement shares one (24 bytes a constant).
         self._literals: dict[str, float] = {}
         self.warnings: list[ProgramWarning] = []
         self.functions: dict[str, Function] = {}  # the program's own functions, by name
         self.call_labels: dict[int, str] = {}  # node id -> "x * w in neuron#1" for nodes a call made
         self._calls: dict[str, int] = {}
+        # (function name, first node id, end) of each call made by a statement itself (not inside a body):
+        # its nodes, nested calls' included, are ids first..end-1, so the page can fold it into one box.
+        self.calls: list[tuple[str, int, int]] = []
         self.underflowed: dict[int, str] = {}  # node id -> the nonzero literal that became 0.0
         self.built = 0  # nodes function calls and grad() have built or walked (at most MAX_BUILT_NODES)
         self._constants: dict[tuple[object, ...], Value] = {}  # for grad(): see _first_constants
@@ -126,7 +132,7 @@ class Graph:
             function = define(self, statement, offset, BUILTINS)
             self.functions[function.name] = function
             return None
-        stack: list[Value] = []
+        stack: list[Value] = []  # and Vectors (vectors.py), which only the cold paths make and take
         push, pop = stack.append, stack.pop
         nodes, names, literals = self.nodes, self.names, self._literals
         add_start, add_end = self.starts.append, self.ends.append
@@ -152,6 +158,9 @@ class Graph:
             if kind == "operator":
                 _, name, start, end, operand_spans = instruction
                 op = OPERATIONS[name]
+            elif kind == "vector" or kind == "index":
+                push(self._structure(instruction, stack, offset))  # type: ignore[arg-type]
+                continue
             else:  # call
                 _, name, count, start, end, operand_spans = instruction
                 op = FUNCTIONS.get(name)  # type: ignore[assignment]
@@ -180,6 +189,10 @@ class Graph:
                 if not self.lenient:
                     raise self._step_error(op, children, error, start, end, operand_spans, offset) from None
                 data = math.nan
+            except AttributeError:  # a vector among the arguments (it has no `data`)
+                vector = self._vector_operation(op, children, start + offset, end + offset, operand_spans, offset)
+                push(vector)  # type: ignore[arg-type]
+                continue
             if not -inf < data < inf and not self.lenient:
                 raise self._step_error(op, children, None, start, end, operand_spans, offset)
             node = Value(data, op, children, len(nodes))
@@ -191,7 +204,54 @@ class Graph:
         if statement.target is not None:
             self._bind(statement, node, first_new, offset)
         self.last = node
+        self.last_span = (statement.span[0] + offset, statement.span[1] + offset)
         return node
+
+    # -- vectors (vectors.py): off the hot path
+    def _structure(self, instruction: tuple, stack: list, offset: int) -> Value | Vector:  # type: ignore[type-arg]
+        """A vector literal `[a, b]` or an index `v[0]`, from the values on the stack."""
+        from . import vectors
+
+        if instruction[0] == "vector":
+            _, count, start, end, spans = instruction
+            items = stack[len(stack) - count :]
+            del stack[len(stack) - count :]
+            return vectors.literal(items, tuple((a + offset, b + offset) for a, b in spans))
+        _, digits, start, end, (operand_span, digits_span) = instruction
+        shift = lambda span: (span[0] + offset, span[1] + offset)  # noqa: E731
+        return vectors.index(self, stack.pop(), digits, shift(operand_span), shift(digits_span))
+
+    def _vector_operation(
+        self, op: Operation, children: tuple, start: int, end: int, operand_spans: tuple, offset: int  # type: ignore[type-arg]
+    ) -> Value | Vector:
+        from . import vectors
+
+        spans = tuple((a + offset, b + offset) for a, b in operand_spans)
+        return vectors.apply(vectors.Maker(self), op, children, (start, end), spans)
+
+    def _bind_vector(self, statement: Statement, vector: Vector, first_new: int) -> None:
+        """`w = [...]`: each element named `w[i]`; a vector of literals is a vector of inputs."""
+        target = statement.target
+        assert target is not None
+        self._forget_vector(target)
+        self.names.pop(target, None)
+        code = statement.code
+        literals = code[-1][0] == "vector" and all(instruction[0] == "number" for instruction in code[:-1])
+        for index, node in enumerate(vector):
+            key = f"{target}[{index}]"
+            if literals and node.op is CONSTANT and node.id >= first_new:
+                node.op = INPUT
+                node.grad = 0.0
+            if node.name is None:
+                node.name = key
+            self.names[key] = node
+        self.vectors[target] = vector
+
+    def _forget_vector(self, target: str) -> None:
+        old = self.vectors.pop(target, None)
+        if old is not None:
+            for index in range(len(old)):
+                self.names.pop(f"{target}[{index}]", None)
 
     def _bind(self, statement: Statement, node: Value, first_new: int, offset: int) -> None:
         target = statement.target
@@ -200,6 +260,11 @@ class Graph:
             start, end = statement.target_span
             kind = "a built-in function" if target in BUILTINS else f"a function ({self.functions[target].signature()})"
             raise NameError_(f"cannot assign to '{target}': it is {kind}", (start + offset, end + offset), "choose another name")
+        if isinstance(node, Vector):
+            self._bind_vector(statement, node, first_new)
+            return
+        if self.vectors:
+            self._forget_vector(target)
         code = statement.code
         if node.op is CONSTANT and node.id >= first_new and len(code) == 1 and code[0][0] != "call":
             # `a = 3` (or `a = -2.5`, `a = pi`): a literal bound to a name is an input.  A
@@ -255,6 +320,9 @@ class Graph:
         node = self.names.get(name)
         if node is not None:
             return node
+        vector = self.vectors.get(name)
+        if vector is not None:
+            return vector  # type: ignore[return-value]  # the stack holds vectors too
         if name in CONSTANTS:
             return self._node(Value(CONSTANTS[name], CONSTANT), start, end)
         if name in BUILTINS or name in self.functions:
@@ -276,6 +344,11 @@ class Graph:
         """A call that is not a plain function of the table: `grad`, or a mistake."""
         if name == GRAD:
             return self._grad(children, start, end, operand_spans, offset)
+        if name in VECTOR_BUILTINS:
+            from . import vectors
+
+            spans = tuple((a + offset, b + offset) for a, b in operand_spans)
+            return vectors.builtin(vectors.Maker(self), name, children, (start, end), spans)
         function = self.functions.get(name)
         if function is not None:
             from .functions import check_call, inline
@@ -288,7 +361,7 @@ class Graph:
                     f"a call builds the whole body of {name}(), the calls in it included",
                 )
             self.built += function.size
-            return inline(self, function, children, (start, end))
+            return inline(self, function, children, (start, end))  # type: ignore[return-value]  # maybe a Vector
         operation = FUNCTIONS.get(name)
         if operation is None:
             if name in self.names or name in CONSTANTS:
@@ -353,6 +426,11 @@ class Graph:
 
         if len(children) != 2:
             raise NameError_(f"grad() takes 2 arguments (grad(y, x)), not {len(children)}", (start, end))
+        for child, (arg_start, arg_end) in zip(children, operand_spans):
+            if isinstance(child, Vector):
+                span = (arg_start + offset, arg_end + offset)
+                hint = "name one element, as in grad(y, w[0])"
+                raise EvaluationError("grad() differentiates a number, not a vector", span, hint)
         for child, (arg_start, arg_end) in zip(children, operand_spans):
             text = self.source.text[arg_start + offset : arg_end + offset]
             if self.names.get(text) is not child:
@@ -430,11 +508,19 @@ class Graph:
         if of is not None:
             node = self.names.get(of)
             if node is None:
+                if of in self.vectors:
+                    raise UsageError(f"--of {of}: '{of}' is a vector; differentiate one number, as in --of {of}[0]")
                 raise UsageError(f"--of {of}: the program binds no name '{of}'")
             return node
         if self.last is None:
             what = "only defines functions" if self.functions else "has no statements"
             raise UsageError(f"nothing to differentiate: the program {what}")
+        if isinstance(self.last, Vector):
+            raise EvaluationError(
+                f"the program ends in a vector of {len(self.last)} elements: there is no one number to differentiate",
+                self.last_span,
+                "end with a number, as in sum(v) or v[0], or name one with --of",
+            )
         return self.last
 
     def differentiate(self, of: str | None = None) -> Result:
@@ -503,8 +589,9 @@ class Graph:
     # -- undoing
     def checkpoint(self) -> Checkpoint:
         """What `rollback` needs to make the graph as it is now (O(names), not O(nodes))."""
+        names, functions, vectors = dict(self.names), dict(self.functions), dict(self.vectors)
         return Checkpoint(
-            len(self.nodes), dict(self.names), self.last, self.source, dict(self.functions), len(self.warnings), self.built
+            len(self.nodes), names, self.last, self.source, functions, len(self.warnings), self.built, vectors
         )
 
     def rollback(self, checkpoint: Checkpoint) -> None:
@@ -521,10 +608,12 @@ class Graph:
         for labels in (self.formulas, self.call_labels, self.underflowed):
             for node_id in [node_id for node_id in labels if node_id >= count]:
                 del labels[node_id]
+        self.calls = [call for call in self.calls if call[1] < count]
         self.names = checkpoint.names
         self.last = checkpoint.last
         self.source = checkpoint.source
         self.functions = checkpoint.functions
+        self.vectors = checkpoint.vectors
         del self.warnings[checkpoint.warning_count :]
         self.built = checkpoint.built
 
@@ -539,6 +628,7 @@ class Checkpoint(NamedTuple):
     functions: dict[str, Function]
     warning_count: int
     built: int
+    vectors: dict[str, Vector]
 
 
 def _nonzero_digits(text: str) -> bool:

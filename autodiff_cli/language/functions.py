@@ -11,12 +11,13 @@ stack of frames, never by Python recursion.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..base.errors import EvaluationError, NameError_
 from ..core.engine import CONSTANT, Value
 from ..core.ops import CONSTANTS, FUNCTIONS, OPERATIONS, DomainError
 from .parse import Instruction, Statement
+from .vectors import VECTOR_BUILTINS, Maker, Vector, apply, builtin, index, literal
 
 if TYPE_CHECKING:
     from .evaluate import Graph
@@ -49,7 +50,7 @@ def define(graph: Graph, statement: Statement, offset: int, builtins: frozenset[
         raise NameError_(
             f"function '{name}' is already defined", name_span, "a function cannot be redefined: choose another name"
         )
-    if name in graph.names:
+    if name in graph.names or name in graph.vectors:
         raise NameError_(f"'{name}' is already a value; a function needs a name of its own", name_span)
     parameters: list[str] = []
     for parameter in statement.parameters:
@@ -111,6 +112,11 @@ def _check_call(graph: Graph, defining: str, instruction: Instruction, offset: i
         if len(function.parameters) != count:
             raise NameError_(_wrong_count(function.signature(), called, len(function.parameters), count), span)
         return
+    if called in VECTOR_BUILTINS:
+        wanted = 1 if called == "len" else 2
+        if count != wanted:
+            raise NameError_(_wrong_count("", called, wanted, count), span)
+        return
     operation = FUNCTIONS.get(called)
     if operation is not None:
         if not operation.takes(count):
@@ -142,12 +148,12 @@ class _Frame:
         self.function = function
         self.index = 0
         self.local = dict(zip(function.parameters, arguments))
-        self.stack: list[Value] = []
+        self.stack: list[Any] = []  # Values, and Vectors (vectors.py)
         self.number = number
         self.first = first  # the id the call's first node gets
 
 
-def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_span: Span) -> Value:
+def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_span: Span) -> Value | Vector:
     """Build one call's nodes into `graph`, labelled `... in name#N`; return the node of its result."""
     frames = [_Frame(function, arguments, graph.next_call(function.name), len(graph.nodes))]
     spans = [call_span]  # where each frame was called from (absolute offsets)
@@ -158,9 +164,16 @@ def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_
             (result,) = frame.stack
             frames.pop()
             span = spans.pop()
-            if result.id >= frame.first:  # made by this call: it is the call's node, shown as the call
+            if isinstance(result, Vector):  # each element made by this call is shown as the call's element
+                text = " ".join(graph.source.text[span[0] : span[1]].split())
+                for position, element in enumerate(result):
+                    if element.id >= frame.first:
+                        where = f" in {frames[-1].function.name}#{frames[-1].number}" if frames else ""
+                        graph.move(element, span, f"{text}[{position}]{where}")
+            elif result.id >= frame.first:  # made by this call: it is the call's node, shown as the call
                 graph.move(result, span, _label(graph, frames[-1], span) if frames else None)
             if not frames:
+                graph.calls.append((function.name, frame.first, len(graph.nodes)))
                 return result
             frames[-1].stack.append(result)
             continue
@@ -181,12 +194,22 @@ def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_
             graph.call_labels[node.id] = _label(graph, frame, span)
             frame.stack.append(node)
             continue
+        if kind == "vector" or kind == "index":
+            frame.stack.append(_structure(graph, frame, instruction, base))
+            continue
         if kind == "operator":
-            _, name, start, end, _ = instruction
+            _, name, start, end, operand_spans = instruction
             operation = OPERATIONS[name]
             count = 1 if operation.arity == 1 else 2
         else:
-            _, name, count, start, end, _ = instruction
+            _, name, count, start, end, operand_spans = instruction
+            if name in VECTOR_BUILTINS:
+                children = tuple(frame.stack[len(frame.stack) - count :])
+                del frame.stack[len(frame.stack) - count :]
+                span = (start + base, end + base)
+                shifted = tuple((a + base, b + base) for a, b in operand_spans)
+                frame.stack.append(builtin(_maker(graph, frame), name, children, span, shifted))
+                continue
             called = graph.functions.get(name)
             if called is not None:
                 children = tuple(frame.stack[len(frame.stack) - count :])
@@ -204,10 +227,31 @@ def inline(graph: Graph, function: Function, arguments: tuple[Value, ...], call_
             if not graph.lenient:
                 raise error_inside(graph, frame.function, error, operation.name, span, call_span) from None
             data = math.nan
+        except AttributeError:  # a vector among the arguments
+            shifted = tuple((a + base, b + base) for a, b in operand_spans)
+            frame.stack.append(apply(_maker(graph, frame), operation, children, span, shifted))
+            continue
         if not -math.inf < data < math.inf and not graph.lenient:
             raise error_inside(graph, frame.function, None, operation.name, span, call_span)
         node = Value(data, operation, children)
         frame.stack.append(graph.labelled(node, span, _label(graph, frame, span)))
+
+
+def _maker(graph: Graph, frame: _Frame) -> Maker:
+    return Maker(graph, f" in {frame.function.name}#{frame.number}")
+
+
+def _structure(graph: Graph, frame: _Frame, instruction: Instruction, base: int) -> Value | Vector:
+    """`[a, b]` or `v[0]` inside a body, from the frame's stack."""
+    stack = frame.stack
+    if instruction[0] == "vector":
+        _, count, _, _, spans = instruction
+        items = stack[len(stack) - count :]
+        del stack[len(stack) - count :]
+        return literal(items, tuple((a + base, b + base) for a, b in spans))  # type: ignore[arg-type]
+    _, digits, _, _, (operand_span, digits_span) = instruction
+    shifted = (operand_span[0] + base, operand_span[1] + base), (digits_span[0] + base, digits_span[1] + base)
+    return index(graph, stack.pop(), digits, *shifted)
 
 
 def _label(graph: Graph, frame: _Frame, span: Span) -> str:

@@ -42,6 +42,8 @@ from ..base.typing_lite import Any, NamedTuple
 #   ("name", name, start, end)          a name to look up
 #   ("operator", name, start, end, operand_spans)
 #   ("call", name, argument_count, start, end, operand_spans)
+#   ("vector", element_count, start, end, element_spans)   `[a, b]`: the elements' code comes first
+#   ("index", digits, start, end, (operand_span, digits_span))  `v[0]`: after the operand's code
 Instruction = tuple[Any, ...]
 Span = tuple[int, int]
 #: A token as the rule callbacks see it: (text, start, end).
@@ -192,6 +194,16 @@ class _Emitter:
     def arguments(self, children: Sequence[Any]) -> list[Span]:
         return list(children)
 
+    def vector(self, children: Sequence[Any]) -> Span:
+        lsqb, elements, rsqb = children
+        self._code.append(("vector", len(elements), lsqb[1], rsqb[2], tuple(elements)))
+        return (lsqb[1], rsqb[2])
+
+    def index(self, children: Sequence[Any]) -> Span:
+        operand, _, number, rsqb = children
+        self._code.append(("index", number[0].strip(), operand[0], rsqb[2], (operand, number[1:])))
+        return (operand[0], rsqb[2])
+
     def group(self, children: Sequence[Any]) -> Span:
         lpar, _, rpar = children
         return (lpar[1], rpar[2])
@@ -281,7 +293,7 @@ class _Tables:
 #: only operators that are binary there take spaces before them; an error
 #: reads the terminal's own group. Names, numbers and ")" take none.
 _SPACES_AROUND = frozenset({"STAR", "SLASH", "POW", "EQUAL", "COMMA", "PLUS", "MINUS"})
-_SPACES_AFTER = frozenset({"LPAR", "_SEP"})
+_SPACES_AFTER = frozenset({"LPAR", "LSQB", "_SEP"})
 
 
 def _spaces(terminals: tuple[tuple[str, str], ...], ignore: frozenset[str]) -> str:
@@ -546,9 +558,9 @@ def _segment(tables: _Tables, text: str, position: int) -> tuple[list[re.Match[s
                 return matches, kinds, True
         elif kind in ignore:
             continue
-        elif kind == "LPAR":
+        elif kind == "LPAR" or kind == "LSQB":
             depth += 1
-        elif kind == "RPAR":
+        elif kind == "RPAR" or kind == "RSQB":
             depth = max(0, depth - 1)
         matches.append(token)
         kinds.append(kind)
@@ -641,9 +653,9 @@ class _Run:
                     continue
             elif kind in ignore:
                 continue
-            elif kind == "LPAR":
+            elif kind == "LPAR" or kind == "LSQB":
                 depth += 1
-            elif kind == "RPAR":
+            elif kind == "RPAR" or kind == "RSQB":
                 depth = max(0, depth - 1)
             # `reductions`, inline: a call a token was a third of the time here.
             action = states[stack[-1]].get(kind)  # type: ignore[arg-type]  # None (a bad character) is in no row
@@ -743,6 +755,8 @@ _TOKEN_TEXT = {
     "PLUS": "'+'",
     "LPAR": "'('",
     "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
     # Wherever a program may end, a statement may end too (the grammar's start
     # rule): one phrase for both.
     "_SEP": "the end of the statement",
@@ -853,9 +867,9 @@ def _stack_at(tables: _Tables, text: str, position: int) -> list[int]:
         if action is None:  # cannot happen before the first error; stop rather than guess
             break
         stack.append(action)
-        if kind == "LPAR":
+        if kind == "LPAR" or kind == "LSQB":
             depth += 1
-        elif kind == "RPAR":
+        elif kind == "RPAR" or kind == "RSQB":
             depth = max(0, depth - 1)
     return stack
 

@@ -41,7 +41,7 @@ def _asset(name: str) -> str:
 
 
 def _kind(result: Any, node: Value) -> str:
-    if node is result.output:
+    if node.id == result.output.id:
         return "out"
     if node.op is INPUT:
         return "in"
@@ -93,11 +93,23 @@ def _source_html(text: str, ranges: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _svg(report: Report, drawn: list[Value], place: Layout, texts: dict[int, tuple[str, str, str]], prefix: str) -> str:
+def _svg(
+    report: Report,
+    drawn: list[Value],
+    place: Layout,
+    texts: dict[int, tuple[str, str, str]],
+    prefix: str,
+    data_width: dict[int, str] | None = None,
+    grad_width: dict[int, int] | None = None,
+    op_texts: dict[int, str] | None = None,
+    folded: bool = False,
+) -> str:
     """The drawing: a record per value (label | data | grad), an ellipse per operation, edges under both."""
     result = report.result
+    op_texts = op_texts or {}
+    kind = ' adp-folded" hidden' if folded else '"'
     out = [
-        f'<svg class="adp-svg" xmlns="http://www.w3.org/2000/svg" width="{place.width:.0f}" height="{place.height:.0f}" '
+        f'<svg class="adp-svg{kind} xmlns="http://www.w3.org/2000/svg" width="{place.width:.0f}" height="{place.height:.0f}" '
         f'viewBox="0 0 {place.width:.0f} {place.height:.0f}" role="img" aria-label="computation graph">',
         f'<defs><marker id="{prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
         'markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" '
@@ -115,7 +127,8 @@ def _svg(report: Report, drawn: list[Value], place: Layout, texts: dict[int, tup
         out.append(
             f'<g class="adp-o" data-op="{node.id}">'
             f'<ellipse cx="{cx:.1f}" cy="{cy:.1f}" rx="{box.w / 2:.1f}" ry="{box.h / 2:.1f}"/>'
-            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{escape(_op_text(node))}</text></g>'
+            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">'
+            f"{escape(op_texts.get(node.id) or _op_text(node))}</text></g>"
         )
     out.append('</g><g class="adp-values">')
     for node in drawn:
@@ -123,7 +136,9 @@ def _svg(report: Report, drawn: list[Value], place: Layout, texts: dict[int, tup
         label = report.label(node)
         value_text, grad_text, _ = texts[node.id]
         shown = label if len(label) <= DRAWN_LABEL else label[:DRAWN_LABEL] + "…"
-        w1, w2, w3 = record_cells(label, value_text, len(grad_text))
+        # The cells as the layout sized the box: the grad cell holds the widest running sum it will show.
+        widest_grad = (grad_width or {}).get(node.id, len(grad_text))
+        w1, w2, w3 = record_cells(label, (data_width or {}).get(node.id, value_text), widest_grad)
         scale = box.w / (w1 + w2 + w3)  # dot may round a width: keep the cells in proportion
         x1, x2 = box.x + w1 * scale, box.x + (w1 + w2) * scale
         y = box.y + box.h / 2 + 4
@@ -135,7 +150,8 @@ def _svg(report: Report, drawn: list[Value], place: Layout, texts: dict[int, tup
             f'<line x1="{x1:.1f}" y1="{box.y:.1f}" x2="{x1:.1f}" y2="{box.y + box.h:.1f}"/>'
             f'<line x1="{x2:.1f}" y1="{box.y:.1f}" x2="{x2:.1f}" y2="{box.y + box.h:.1f}"/>'
             f'<text x="{(box.x + x1) / 2:.1f}" y="{y:.1f}" text-anchor="middle" class="adp-label">{escape(shown)}</text>'
-            f'<text x="{(x1 + x2) / 2:.1f}" y="{y:.1f}" text-anchor="middle">data {escape(value_text)}</text>'
+            f'<text x="{(x1 + x2) / 2:.1f}" y="{y:.1f}" text-anchor="middle">data '
+            f'<tspan data-value="{node.id}">{escape(value_text)}</tspan></text>'
             f'<text x="{(x2 + box.x + box.w) / 2:.1f}" y="{y:.1f}" text-anchor="middle">grad '
             f'<tspan class="adp-grad" data-grad="{node.id}">{escape(grad_text)}</tspan></text></g>'
         )
@@ -216,15 +232,30 @@ def page_fragment(
 
     grad = report.grad
     texts = {node.id: (rounded(node.data, precision), start_grad[node.id], rounded(grad(node), precision)) for node in drawn}
+    descent, descent_html = _descent(report, drawn, precision)
+    data_width = {node.id: texts[node.id][0] for node in drawn}
+    if descent is not None:  # every box wide enough for its value and gradient at every step of the descent
+        for column, node in enumerate(drawn):
+            data_width[node.id] = max((row[column] for row in descent["values"]), key=len, default=data_width[node.id])
+            longest_grad = max((len(row[column]) for row in descent["grads"]), default=0)
+            widest[node.id] = max(widest[node.id], longest_grad)
     ranges, statement_of = _statements(result, drawn)
     draw = len(drawn) <= DRAW_LIMIT
     drawing = ""
+    fold_map: dict[int, int] = {}
     engine = "none"
     if draw:
-        widths = {node.id: sum(record_cells(label(node), texts[node.id][0], widest[node.id])) for node in drawn}
+        widths = {node.id: sum(record_cells(label(node), data_width[node.id], widest[node.id])) for node in drawn}
         place = layout(drawn, widths, dot_finder)
         engine = place.engine
-        drawing = _svg(report, drawn, place, texts, prefix)
+        drawing = _svg(report, drawn, place, texts, prefix, data_width, widest)
+        folding = _folded(report, drawn)
+        if folding is not None:
+            shown, members, op_texts = folding
+            folded_widths = {node.id: widths[node.id] for node in shown}
+            folded_place = layout(shown, folded_widths, dot_finder)
+            drawing += _svg(report, shown, folded_place, texts, prefix + "f", data_width, widest, op_texts, folded=True)
+            fold_map = members
     else:
         drawing = (
             f'<p class="adp-too-big">This graph has {len(drawn):,} values: too many to draw usefully in a browser '
@@ -252,9 +283,15 @@ def page_fragment(
         "drawn": draw,
         "layout": engine,
         "extras": _extras(report, drawn),
+        "descent": descent,
+        "folded": {str(member): box for member, box in fold_map.items()},
     }
     title = escape(f"{result.output_name} = {rounded(result.value, precision)}")
-    inputs = ", ".join(f"{escape(label(node))}.grad = {rounded(grad(node), precision)}" for node in result.dependent_inputs())
+    grad = report.grad
+    dependent = result.dependent_inputs()
+    inputs = ", ".join(f"{escape(label(node))}.grad = {rounded(grad(node), precision)}" for node in dependent[:HEAD_INPUTS])
+    if len(dependent) > HEAD_INPUTS:
+        inputs += f", … ({len(dependent) - HEAD_INPUTS:,} more inputs in the table)"
     payload = html_json(payload_data)
     return (
         f'<div class="adp" id="{prefix}" tabindex="0" data-layout="{engine}">'
@@ -267,11 +304,22 @@ def page_fragment(
         '<button type="button" data-action="next" title="Next (→)">Next ▶</button>'
         '<button type="button" data-action="end" title="Last step (End)">End</button>'
         f'<input type="range" class="adp-slider" min="0" max="{len(steps)}" value="0" aria-label="step">'
-        f'<span class="adp-count">step 0 of {len(steps)}</span></div>'
+        f'<span class="adp-count">step 0 of {len(steps)}</span>'
+        '<span class="adp-zoom"><button type="button" data-action="zoomout" title="Zoom out (-)">−</button>'
+        '<button type="button" data-action="fit" title="Fit the drawing to the window (0)">Fit</button>'
+        '<button type="button" data-action="zoomin" title="Zoom in (+)">+</button>'
+        + (
+            '<button type="button" data-action="fold" title="Each call of a function of the program as one box (f)">'
+            "Fold calls</button>"
+            if fold_map
+            else ""
+        )
+        + "</span></div>"
+        f"{descent_html}"
         '<div class="adp-explain" aria-live="polite"></div>'
         '<div class="adp-main">'
         f'<pre class="adp-src">{_source_html(graph.source.text, ranges)}</pre>'
-        f'<div class="adp-graph">{drawing}</div></div>'
+        f'<div class="adp-graph{"" if draw else " adp-undrawn"}">{drawing}</div></div>'
         '<div class="adp-detail"></div>'
         '<div class="adp-extras"></div>'
         f'<details class="adp-tablebox"{" open" if open_table or not draw else ""}>'
@@ -284,6 +332,122 @@ def page_fragment(
         f"<script>{_asset('page.js')}\nautodiffPage(document.getElementById({json.dumps(prefix)}));</script>"
         "</div>"
     )
+
+
+def _folded(report: Report, drawn: list[Value]) -> tuple[list[Value], dict[int, int], dict[int, str]] | None:
+    """The drawing with each call of a user function as one box: its result's record behind an ellipse named
+    after the function, fed by what the call read from outside. None when no drawn value comes from a call.
+
+    A call's nodes are the ids first..end-1 (Graph.calls), created after everything it reads and before
+    everything that reads it, so ordering by id (a call at its first id) keeps the drawing topological.
+    Returns the values to draw, each folded value's id -> its box's id, and the boxes' operation texts.
+    """
+    calls = report.result.graph.calls
+    if not calls:
+        return None
+    starts = [first for _, first, _ in calls]
+
+    def call_of(node_id: int) -> int:
+        index = bisect_right(starts, node_id) - 1
+        return index if index >= 0 and node_id < calls[index][2] else -1
+
+    in_call = {node.id: call_of(node.id) for node in drawn}
+    if all(index < 0 for index in in_call.values()):
+        return None
+    results: dict[int, list[int]] = {}  # call index -> its members read outside it, in id order
+    for node in drawn:
+        for child in node.children:
+            index = in_call.get(child.id, -1)
+            if index >= 0 and in_call[node.id] != index and child.id not in results.setdefault(index, []):
+                results[index].append(child.id)
+    members: dict[int, list[Value]] = {}
+    for node in sorted(drawn, key=lambda node: node.id):
+        if in_call[node.id] >= 0:
+            members.setdefault(in_call[node.id], []).append(node)
+    box_of: dict[int, int] = {}  # member id -> its call's box (the id of its last result)
+    for index, nodes in members.items():
+        box = max(results.get(index) or [nodes[-1].id])
+        for node in nodes:
+            box_of[node.id] = box
+    proxies: dict[int, Value] = {}
+    shown: list[Value] = []
+    names: dict[int, str] = {}
+
+    def proxy(node_id: int) -> Value:
+        return proxies[box_of.get(node_id, node_id)]
+
+    for node in sorted(drawn, key=lambda node: node.id):  # ids are creation order, so topological
+        index = in_call[node.id]
+        if index >= 0:
+            box = box_of[node.id]
+            if box in proxies:
+                continue
+            inside = {member.id for member in members[index]}
+            outside: list[Value] = []
+            for member in members[index]:
+                for child in member.children:
+                    if child.id not in inside and all(proxy(child.id) is not seen for seen in outside):
+                        outside.append(proxy(child.id))
+            original = next(member for member in members[index] if member.id == box)
+            made = Value(original.data, original.op, tuple(outside), box)
+            names[box] = calls[index][0]
+        else:
+            original = node
+            made = Value(node.data, node.op, tuple(proxy(child.id) for child in node.children), node.id)
+        made.name, made.grad = original.name, original.grad
+        proxies[made.id] = made
+        shown.append(made)
+    return shown, box_of, names
+
+
+#: Inputs whose gradient the page's heading lists (the table has every one).
+HEAD_INPUTS = 12
+
+#: The most steps of a descent the page holds (evenly spaced, the first and last always among them).
+DESCENT_SHOWN = 200
+
+
+def _descent(report: Report, drawn: list[Value], precision: int) -> tuple[dict[str, Any] | None, str]:
+    """--descend on the page: each shown step's loss, values and gradients as text, and the loss curve with its slider."""
+    descent = report.descent
+    if descent is None or not descent.nodes:
+        return None, ""
+    count = len(descent.steps)
+    shown = (
+        sorted({round(i * (count - 1) / (DESCENT_SHOWN - 1)) for i in range(DESCENT_SHOWN)})
+        if count > DESCENT_SHOWN
+        else list(range(count))
+    )
+    ids = [node.id for node in drawn]
+    data = {
+        "steps": [descent.steps[k].step for k in shown],
+        "loss": [rounded(descent.steps[k].loss, precision) for k in shown],
+        "values": [[rounded(descent.nodes[k][0][i], precision) for i in ids] for k in shown],
+        "grads": [[rounded(descent.nodes[k][1][i], precision) for i in ids] for k in shown],
+        "ids": ids,
+    }
+    losses = [descent.steps[k].loss for k in shown]
+    width, height, pad = 360.0, 110.0, 8.0
+    low, high = min(losses), max(losses)
+    span = (high - low) or 1.0
+    points = [
+        (pad + (width - 2 * pad) * (index / max(1, len(shown) - 1)), pad + (height - 2 * pad) * (1 - (loss - low) / span))
+        for index, loss in enumerate(losses)
+    ]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    last = points[-1]
+    output = escape(descent.output)
+    first, final = rounded(losses[0], precision), rounded(losses[-1], precision)
+    html = (
+        '<div class="adp-descent">'
+        f'<svg class="adp-loss" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'aria-label="{output} over the steps of gradient descent"><polyline points="{path}"/>'
+        f'<circle class="adp-dot" cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="4"/>'
+        f'<text x="{width - pad:.0f}" y="14" text-anchor="end">{output} {escape(first)} → {escape(final)}</text></svg>'
+        f'<label>descent step <input type="range" class="adp-dslider" min="0" max="{len(shown) - 1}" value="{len(shown) - 1}" '
+        f'aria-label="descent step"></label> <span class="adp-dcount"></span></div>'
+    )
+    return data, html
 
 
 def _extras(report: Report, drawn: list[Value]) -> dict[str, Any]:

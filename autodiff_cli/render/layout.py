@@ -25,7 +25,7 @@ from ..base.children import Reaped
 from ..core.engine import Value
 
 #: Pixel metrics of the drawing (12 px sans-serif text).
-CHAR_WIDTH = 7.0
+CHAR_WIDTH = 7.4  # a 12 px monospace digit is 7.2 px (DejaVu Sans Mono, Liberation Mono)
 RECORD_HEIGHT = 28.0
 OP_WIDTH, OP_HEIGHT = 34.0, 24.0
 CELL_PADDING = 14.0

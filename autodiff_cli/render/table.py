@@ -42,6 +42,8 @@ def _rows(report: Report, precision: int, limit: int | None) -> list[tuple[tuple
     if len(nodes) < len(graph.nodes):  # nodes off the output's path follow, in creation order
         in_order = {node.id for node in result.order}
         nodes += [node for node in graph.nodes if node.id not in in_order]
+    if graph.vectors:
+        nodes = _grouped(nodes, graph.vectors.values())  # type: ignore[arg-type,assignment]  # no None yet
     hidden = 0
     if limit is not None and len(nodes) > limit:
         hidden = len(nodes) - limit
@@ -57,6 +59,31 @@ def _rows(report: Report, precision: int, limit: int | None) -> list[tuple[tuple
         label = report.label(node) + (f" ({kind})" if kind in ("output", "input") else "")
         cells = (str(node.id), label, node.op_name, rounded(node.data, precision), rounded(report.grad(node), precision))
         rows.append((cells, kind))
+    return rows
+
+
+def _grouped(nodes: list[Value], vectors: Any) -> list[Value]:
+    """The rows with each vector of inputs (or constants) together, where its first element is.
+
+    Only vectors of leaves move: a leaf depends on nothing, so the rows stay in a topological order.
+    """
+    group: dict[int, tuple[Value, ...]] = {}
+    for vector in vectors:
+        if all(not element.children for element in vector):
+            for element in vector:
+                group.setdefault(element.id, tuple(vector))
+    if not group:
+        return nodes
+    present = {node.id for node in nodes}
+    placed: set[int] = set()
+    rows: list[Value] = []
+    for node in nodes:
+        if node.id in placed:
+            continue
+        for member in group.get(node.id, (node,)):
+            if member.id in present and member.id not in placed:
+                placed.add(member.id)
+                rows.append(member)
     return rows
 
 
