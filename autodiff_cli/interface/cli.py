@@ -215,8 +215,8 @@ def refuse_combination(options: Options, files: int) -> None:
             problem = f"--emit prints only code; it cannot go with {', '.join(views)}"
     if options.standalone and options.format != "latex":
         problem = "--standalone goes with --format latex"
-    if files > 1 and (options.emit is not None or options.standalone):
-        option = "--emit" if options.emit is not None else "--standalone"
+    if files > 1 and (options.emit is not None or options.standalone or options.format == "parquet"):
+        option = "--emit" if options.emit is not None else "--standalone" if options.standalone else "--format parquet"
         problem = f"{option} writes one program's code or document: give one FILE"
     if problem is not None:
         click.echo(f"error: {problem}", err=True)

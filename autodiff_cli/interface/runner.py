@@ -69,6 +69,10 @@ def _run_program(
     graph = None
     try:
         assignments = _points_usage(options)
+        if options.format == "parquet":
+            from ..render.parquet import check_output
+
+            check_output(out)
         source = load()
         from ..language.evaluate import Graph
         from ..language.parse import parse
@@ -142,7 +146,7 @@ def _warn_program(graph: Any, out: OutputContext) -> None:
 
 
 def _points_usage(options: Options) -> list[tuple[str, float]]:
-    if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
+    if not (options.at or options.sweep or options.plot is not None or options.format in ("csv", "parquet")):
         return []
     from ..analyses.points import check_usage
 

@@ -91,20 +91,44 @@ def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None
 
 
 def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> None:
-    """One JSON object a point, one a line (see docs/sweeps.md for the keys)."""
+    """One JSON object a point, one a line (see docs/sweeps.md for the keys), written from whole columns in blocks."""
+    from bisect import bisect_left
+    from itertools import chain, repeat
+
+    from .columns import BLOCK, spelled
+
     head = (f'{{"source": {quote(source)}, ' if source is not None else "{") + f'"output": {quote(sweep.output)}, '
     axes = [quote(axis.key) for axis in sweep.axes]
     keys = [quote(key) for key in sweep.keys]
-    columns = [column_list(sweep.inputs[axis.key]) for axis in sweep.axes]
-    values = column_list(sweep.value)
-    grads = [column_list(sweep.grads[key]) for key in sweep.keys]
+    columns = [sweep.inputs[axis.key] for axis in sweep.axes]
+    columns.append(sweep.value)
+    columns.extend(sweep.grads[key] for key in sweep.keys)
+    # The text before each number column, then the text before the error: a row is text, number, ..., error.
+    texts = [f", {key}: " for key in axes]
+    texts[:1] = [f'{head}"point": {{{axes[0]}: '] if axes else []
+    texts.append('}, "value": ' if axes else f'{head}"point": {{}}, "value": ')
+    texts += [f", {key}: " for key in keys]
+    texts[len(axes) + 1 : len(axes) + 2] = [f', "grad": {{{keys[0]}: '] if keys else []
+    texts.append('}, "error": ' if keys else ', "grad": {}, "error": ')
     errors = sweep.errors
-    write = out.write
-    for index in range(sweep.size):
-        point = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(axes, columns))
-        grad = ", ".join(f"{key}: {json_number(column[index])}" for key, column in zip(keys, grads))
-        error = errors.get(index)
-        failure = (
-            "null" if error is None else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
-        )
-        write(f'{head}"point": {{{point}}}, "value": {json_number(values[index])}, "grad": {{{grad}}}, "error": {failure}}}\n')
+    failed = sorted(errors)
+    for start in range(0, sweep.size, BLOCK):
+        stop = min(start + BLOCK, sweep.size)
+        count = stop - start
+        cells = [spelled(column[start:stop], _json_nonfinite) for column in columns]
+        failures = ["null}\n"] * count
+        for index in failed[bisect_left(failed, start) : bisect_left(failed, stop)]:
+            error = errors[index]
+            failures[index - start] = (
+                f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}}}\n'
+            )
+        parts: list[object] = []
+        for text, column in zip(texts, cells):
+            parts += [repeat(text, count), column]
+        parts += [repeat(texts[-1], count), failures]
+        out.write("".join(chain.from_iterable(zip(*parts))))  # type: ignore[call-overload]
+
+
+def _json_nonfinite(x: float) -> str:
+    """nan, inf and -inf as JSON strings (JSON has no such numbers), as json_number spells them."""
+    return json_number(x)
