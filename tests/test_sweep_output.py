@@ -29,7 +29,8 @@ def _reference_csv(sweep: Sweep) -> str:
     cols = [list(sweep.inputs[a.key]) for a in sweep.axes] + [list(sweep.value)] + [list(sweep.grads[k]) for k in sweep.keys]
     for index, cells in enumerate(zip(*cols)):
         error = sweep.errors.get(index)
-        writer.writerow([*(repr(float(c)) for c in cells), "" if error is None else f"{error.line}:{error.column}: {error.message}"])
+        reason = "" if error is None else f"{error.line}:{error.column}: {error.message}"
+        writer.writerow([*(repr(float(c)) for c in cells), reason])
     return out.getvalue()
 
 

@@ -86,7 +86,7 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
     assignments = [parse_assignment(text) for text in options.at]
     asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name, None)]
     if options.of is not None and "," in options.of and (options.sweep or options.format in _POINT_FORMATS):
-        raise UsageError(f"--sweep and --format {options.format} follow one output: give --of one name")
+        raise UsageError("--sweep, --format csv and --format parquet follow one output: give --of one name")
     if options.sweep and getattr(options, "mode", None) == "forward":
         raise UsageError("--sweep computes its gradients in reverse mode: drop --mode forward")
     if options.sweep:

@@ -14,7 +14,7 @@ every number goes through `repr`: the bytes are the same either way
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 #: Rows formatted at a time: big enough for the C loops to dominate, small enough to bound memory.
@@ -53,7 +53,7 @@ def _fast_encoder() -> Callable[[Any], list[str]] | None:
     return _encoder  # type: ignore[return-value]
 
 
-def spelled(column: Sequence[float] | Any, nonfinite: Callable[[float], str] | None = None) -> list[str]:
+def spelled(column: Any, nonfinite: Callable[[float], str] | None = None) -> list[str]:
     """Each number of `column` (a slice of an ndarray, or a list) as repr writes it.
 
     Non-finite numbers go through `nonfinite` when given (JSON's `"nan"`),

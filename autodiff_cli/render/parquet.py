@@ -51,8 +51,8 @@ def write(report: Report, out: OutputContext) -> None:
 def parquet_bytes(sweep: Sweep) -> memoryview:
     """The sweep as the bytes of one Parquet file."""
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:
         raise UsageError(f"--format parquet needs pyarrow, which is not installed: {EXTRA}") from None
     names = header(sweep)
