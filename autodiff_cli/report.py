@@ -101,7 +101,7 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         from .analyses.explain import explain
 
         report.explain = explain(result)
-    if options.sweep or options.format == "csv":
+    if options.sweep or options.format in ("csv", "parquet"):
         from .analyses.points import points
 
         report.sweep = points(result, options, report.grad)

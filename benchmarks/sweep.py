@@ -55,6 +55,92 @@ f = s17 * s13 + s16 / s4
 """
 
 
+#: The whole-command benchmark's program: 2 inputs, 18 statements of tanh(x*k + y) * exp(-x*x), summed.
+SUM_PROGRAM = "x = 0.5\ny = 1.5\ns1 = tanh(x*1 + y) * exp(-x*x)\n" + "".join(
+    f"{'f' if k == 18 else f's{k}'} = s{k - 1} + tanh(x*{k} + y) * exp(-x*x)\n" for k in range(2, 19)
+)
+
+
+def numpy_reference(x, y):  # type: ignore[no-untyped-def]
+    """SUM_PROGRAM by hand in NumPy, each statement as written: its value, d/dx and d/dy at every x."""
+    import numpy as np
+
+    value = np.zeros_like(x)
+    dx = np.zeros_like(x)
+    dy = np.zeros_like(x)
+    for k in range(1, 19):
+        t = np.tanh(x * k + y)
+        e = np.exp(-x * x)
+        value = value + t * e
+        slope = (1 - t * t) * e  # d(t*e)/d(x*k + y)
+        dy = dy + slope
+        dx = dx + (slope * k + t * e * (-2 * x))
+    return value, dx, dy
+
+
+def whole_command(points: int, runs: int) -> list[str]:
+    """`autodiff eval --sweep` to CSV and to JSON Lines in a file, against numpy_reference, interleaved."""
+    import json
+    import tempfile
+
+    import numpy as np
+
+    xs = np.linspace(-2, 2, points)
+    reference = numpy_reference(xs, 1.5)
+    folder = Path(tempfile.mkdtemp())
+    commands = {
+        form: [sys.executable, "-m", "autodiff_cli", "eval", "-f", form, f"--sweep=x=-2:2:{points}", SUM_PROGRAM]
+        for form in ("csv", "json")
+    }
+    times: dict[str, list[float]] = {"numpy": [], "csv": [], "json": []}
+    for _ in range(runs):
+        start = time.perf_counter()
+        numpy_reference(xs, 1.5)
+        times["numpy"].append(time.perf_counter() - start)
+        for form, command in commands.items():
+            with open(folder / form, "w") as out:
+                start = time.perf_counter()
+                subprocess.run(command, stdout=out, check=True)
+                times[form].append(time.perf_counter() - start)
+    # The files agree with the reference within the bound of docs/sweeps.md.
+    with open(folder / "csv") as text:
+        next(text)
+        table = np.loadtxt(text, delimiter=",", usecols=(0, 1, 2, 3))
+    with open(folder / "json") as lines:
+        first = json.loads(next(lines))
+    assert np.array_equal(table[:, 0], xs) and first["value"] == table[0, 1]
+    apart = []
+    for column, (ours, theirs) in enumerate(zip(table[:, 1:].T, reference), 1):
+        # Each of the 18 statements is 8 operations (k ulp each, 21 in all), none amplifying: about
+        # 21 x 18 ulp of the output's scale; the gradients' rules multiply by up to k = 18.
+        scale = np.abs(theirs).max()
+        bound = 21 * 18 * (18 if column > 1 else 1) * np.spacing(scale)
+        assert np.all(np.abs(ours - theirs) <= bound), (column, float(np.max(np.abs(ours - theirs))), bound)
+        apart.append(float(np.max(np.abs(ours - theirs)) / np.spacing(scale)))
+    sizes = {form: (folder / form).stat().st_size for form in commands}
+    median = {name: statistics.median(values) for name, values in times.items()}
+    return [
+        "",
+        "### The whole command against NumPy by hand",
+        "",
+        f"`autodiff eval -f csv|json --sweep x=-2:2:{points}` of a 20-statement program (18 statements of "
+        "`tanh(x*k + y) * exp(-x*x)` summed; `SUM_PROGRAM` in `benchmarks/sweep.py`), output to a file: the process "
+        "from start-up to the last row, against `numpy_reference`, the same value and both gradients written by hand "
+        f"in NumPy (in this process, no output). Medians of {runs} interleaved runs, wall time.",
+        "",
+        "| What | Wall time | Ratio to NumPy by hand | Output |",
+        "|---|---:|---:|---:|",
+        f"| NumPy by hand: value, d/dx, d/dy | {median['numpy']:.3f} s | 1.00x | |",
+        f"| `autodiff eval -f csv --sweep` | {median['csv']:.3f} s | {median['csv'] / median['numpy']:.2f}x "
+        f"| {sizes['csv'] / 1e6:.0f} MB |",
+        f"| `autodiff eval -f json --sweep` (JSON Lines) | {median['json']:.3f} s | {median['json'] / median['numpy']:.2f}x "
+        f"| {sizes['json'] / 1e6:.0f} MB |",
+        "",
+        f"The files read back agree with the reference within the bound of docs/sweeps.md: at most "
+        f"{apart[0]:.0f}, {apart[1]:.0f} and {apart[2]:.0f} ulp of the largest value, d/dx and d/dy.",
+    ]
+
+
 def torch_program(torch, x, y):  # type: ignore[no-untyped-def]
     """PROGRAM in PyTorch (its relu, abs, maximum and minimum take the same kink choices)."""
     s1 = torch.sin(x) * y
@@ -102,7 +188,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=3_000, help="scalar evaluations timed, then extrapolated")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="print the section, do not update RESULTS.md")
+    parser.add_argument("--only-command", action="store_true", help="only the whole command against NumPy by hand")
     args = parser.parse_args()
+    if args.only_command:
+        print("\n".join(whole_command(args.points, args.runs)))
+        return
 
     import numpy as np
 
@@ -243,6 +333,7 @@ def main() -> None:
         "(NumPy's ufuncs round differently from the C library; the bound is in docs/sweeps.md, checked by "
         "tests/test_sweep_agreement.py).",
     ]
+    lines += whole_command(points, args.runs)
     section = "\n".join(lines)
     print(section)
     if not args.no_write:

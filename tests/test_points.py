@@ -165,7 +165,7 @@ def test_sweep_and_at_together(run) -> None:
         pytest.param(["--sweep", "x=0:1:3", "--sweep", "x=0:1:3"], "--sweep x: the same input is swept twice", id="twice"),
         pytest.param(["--sweep", "x=0:1:3", "--at", "x=2"], "--sweep x: the input is also given by --at", id="also-at"),
         pytest.param(["--sweep", "x=0:1:3", "--explain"], "--explain shows one point", id="explain"),
-        pytest.param(["--sweep", "x=0:1:3", "-f", "dot"], "--sweep gives table, json (JSON Lines) or csv", id="dot"),
+        pytest.param(["--sweep", "x=0:1:3", "-f", "dot"], "--sweep gives table, json (JSON Lines), csv or parquet", id="dot"),
         pytest.param(["--plot"], "--plot draws along one input: give exactly one --sweep (given 0)", id="plot-without-sweep"),
         pytest.param(
             ["--sweep", "x=0:1:3", "--plot=out.pdf"], "--plot out.pdf: the file must end in .svg or .png", id="plot-pdf"
@@ -303,7 +303,7 @@ def test_a_long_sweep_table_elides_its_middle(run) -> None:
         pytest.param(["--taylor", "x:3"], "--taylor shows one point", id="taylor"),
         pytest.param(["--why", "x"], "--why shows one point", id="why"),
         pytest.param(["--emit", "python"], "--emit shows one point", id="emit"),
-        pytest.param(["-f", "latex"], "--sweep gives table, json (JSON Lines) or csv, not --format latex", id="latex"),
+        pytest.param(["-f", "latex"], "--sweep gives table, json (JSON Lines), csv or parquet, not --format latex", id="latex"),
     ],
 )
 def test_sweep_with_the_modes_and_teaching_views(run, args: list[str], message: str) -> None:

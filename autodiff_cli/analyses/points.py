@@ -89,6 +89,8 @@ _ONE_POINT_VIEWS = {
     "simplify": "--simplify",
 }
 IMAGE_SUFFIXES = (".svg", ".png")
+#: The formats that hold points only (a plain evaluation is one point).
+_POINT_FORMATS = ("csv", "parquet")
 
 
 #: Most memory a sweep's columns may take: refused before they are made (docs/sweeps.md).
@@ -153,7 +155,7 @@ def check_sweep_size(counts: list[int], inputs: int, widest: int, plot: bool) ->
 
 
 def check_usage(options: Options) -> list[tuple[str, float]]:
-    """Check --at, --sweep, --plot and --format csv before any work; return the --at pairs."""
+    """Check --at, --sweep, --plot and --format csv|parquet before any work; return the --at pairs."""
     from .at import parse_assignment
 
     assignments = [parse_assignment(text) for text in options.at]
@@ -162,19 +164,21 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
         counts = [parse_sweep(text).points for text in options.sweep]
         check_sweep_size(counts, len(counts), 1, options.plot is not None)
     asked = [flag for name, flag in _ONE_POINT_VIEWS.items() if getattr(options, name, None)]
-    if options.of is not None and "," in options.of and (options.sweep or options.format == "csv"):
-        given = " and ".join(flag for flag, on in (("--sweep", options.sweep), ("--format csv", options.format == "csv")) if on)
-        follows = "follow" if options.sweep and options.format == "csv" else "follows"
-        raise UsageError(f"{given} {follows} one output: give --of one name, not {options.of}")
+    if options.of is not None and "," in options.of and (options.sweep or options.format in _POINT_FORMATS):
+        given = [f"--format {options.format}"] if options.format in _POINT_FORMATS else []
+        if options.sweep:
+            given.insert(0, "--sweep")
+        follows = "follow" if len(given) > 1 else "follows"
+        raise UsageError(f"{' and '.join(given)} {follows} one output: give --of one name, not {options.of}")
     if options.sweep and getattr(options, "mode", None) == "forward":
         raise UsageError("--sweep computes its gradients in reverse mode: drop --mode forward")
     if options.sweep:
-        if options.format not in ("table", "json", "csv"):
-            raise UsageError(f"--sweep gives table, json (JSON Lines) or csv, not --format {options.format}")
+        if options.format not in ("table", "json", *_POINT_FORMATS):
+            raise UsageError(f"--sweep gives table, json (JSON Lines), csv or parquet, not --format {options.format}")
         if asked:
             raise UsageError(f"{asked[0]} shows one point: it cannot be combined with --sweep")
-    elif options.format == "csv" and asked:
-        raise UsageError(f"--format csv holds values and gradients only: {asked[0]} needs another format")
+    elif options.format in _POINT_FORMATS and asked:
+        raise UsageError(f"--format {options.format} holds values and gradients only: {asked[0]} needs another format")
     if options.plot is not None:
         if len(options.sweep) != 1:
             raise UsageError(f"--plot draws along one input: give exactly one --sweep (given {len(options.sweep)})")

@@ -241,8 +241,8 @@ def combination_problem(options: Options, files: int) -> str | None:
             problem = f"--emit prints only code; it cannot go with {', '.join(views)}"
     if options.standalone and options.format != "latex":
         problem = f"--standalone makes a complete LaTeX document: it goes with --format latex, not --format {options.format}"
-    if files > 1 and (options.emit is not None or options.standalone):
-        option = "--emit" if options.emit is not None else "--standalone"
+    if files > 1 and (options.emit is not None or options.standalone or options.format == "parquet"):
+        option = "--emit" if options.emit is not None else "--standalone" if options.standalone else "--format parquet"
         problem = f"{option} writes one program's code or document: give one FILE"
     if files > 1 and options.plot not in (None, "-"):
         problem = "--plot FILE draws one program's sweep: give one FILE, or run each file on its own"

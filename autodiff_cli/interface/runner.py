@@ -77,6 +77,10 @@ def _run_program(
     graph = None
     try:
         assignments = _points_usage(options)
+        if options.format == "parquet":
+            from ..render.parquet import check_output
+
+            check_output(out)
         source = load()
         from ..language.evaluate import Graph
         from ..language.parse import parse
@@ -209,7 +213,7 @@ def _points_usage(options: Options) -> list[tuple[str, float]]:
 
         check_descent(options)
         return [parse_assignment(text) for text in options.at]
-    if not (options.at or options.sweep or options.plot is not None or options.format == "csv"):
+    if not (options.at or options.sweep or options.plot is not None or options.format in ("csv", "parquet")):
         return []
     from ..analyses.points import check_usage
 

@@ -24,6 +24,7 @@ FORMATS: dict[str, str] = {
     "html": "html",
     "csv": "csv",
     "latex": "latex",
+    "parquet": "parquet",
 }
 
 #: Writers that are not a --format: --emit python|c (render/code.py).

@@ -7,7 +7,7 @@ with respect to every input, and why the point failed (empty when it did not).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 try:  # the C function behind json.dumps(str), without the json package
     from _json import encode_basestring_ascii as quote
@@ -25,23 +25,9 @@ if TYPE_CHECKING:
 ROW_LIMIT = 200
 
 
-#: Points turned into Python floats at a time: a whole column of a big sweep would take 32 bytes a point more.
-BLOCK = 10_000
-
-
-def column_list(column: object) -> list[float]:
-    """A column as a list of Python floats (an ndarray's tolist() is the fast way)."""
-    tolist = getattr(column, "tolist", None)
-    return tolist() if tolist is not None else list(column)  # type: ignore[call-overload]
-
-
-def blocks(sweep: Sweep) -> Iterator[tuple[int, list[list[float]]]]:
-    """The columns (swept inputs, value, every gradient) BLOCK points at a time: (first point, columns)."""
-    columns = [sweep.inputs[axis.key] for axis in sweep.axes]
-    columns.append(sweep.value)
-    columns.extend(sweep.grads[key] for key in sweep.keys)
-    for first in range(0, sweep.size, BLOCK):
-        yield first, [column_list(column[first : first + BLOCK]) for column in columns]
+def columns(sweep: Sweep) -> list[Any]:
+    """The sweep's columns in the order of `header`: the swept inputs, the value, every gradient."""
+    return [*(sweep.inputs[axis.key] for axis in sweep.axes), sweep.value, *(sweep.grads[key] for key in sweep.keys)]
 
 
 def header(sweep: Sweep) -> list[str]:
@@ -56,12 +42,10 @@ def reason(error: PointError | None) -> str:
 
 def rows(sweep: Sweep, number: object, indices: range | list[int] | None = None) -> Iterator[list[str]]:
     """Each point's cells (or those of `indices`), numbers written by `number` (a function of one float)."""
-    columns = [sweep.inputs[axis.key] for axis in sweep.axes]
-    columns.append(sweep.value)
-    columns.extend(sweep.grads[key] for key in sweep.keys)
+    every = columns(sweep)
     errors = sweep.errors
     for index in range(sweep.size) if indices is None else indices:
-        yield [*(number(float(column[index])) for column in columns), reason(errors.get(index))]  # type: ignore[operator]
+        yield [*(number(float(column[index])) for column in every), reason(errors.get(index))]  # type: ignore[operator]
 
 
 def write_sweep(report: Report, out: OutputContext) -> None:
@@ -106,24 +90,41 @@ def write_table(sweep: Sweep, out: TextIO, precision: int = 6, limit: int | None
 
 
 def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> None:
-    """One JSON object a point, one a line (see docs/sweeps.md for the keys)."""
+    """One JSON object a point, one a line (see docs/sweeps.md for the keys), written from whole columns in blocks."""
+    from bisect import bisect_left
+    from itertools import chain, repeat
+
+    from .columns import BLOCK, spelled
+
     head = (f'{{"source": {quote(source)}, ' if source is not None else "{") + f'"output": {quote(sweep.output)}, '
     axes = [quote(axis.key) for axis in sweep.axes]
     keys = [quote(key) for key in sweep.keys]
+    # The text before each number column, then the text before the error: a row is text, number, ..., error.
+    texts = [f", {key}: " for key in axes]
+    texts[:1] = [f'{head}"point": {{{axes[0]}: '] if axes else []
+    texts.append('}, "value": ' if axes else f'{head}"point": {{}}, "value": ')
+    texts += [f", {key}: " for key in keys]
+    texts[len(axes) + 1 : len(axes) + 2] = [f', "grad": {{{keys[0]}: '] if keys else []
+    texts.append('}, "error": ' if keys else ', "grad": {}, "error": ')
     errors = sweep.errors
-    write = out.write
-    swept = len(axes)
-    for first, block in blocks(sweep):
-        columns, values, grads = block[:swept], block[swept], block[swept + 1 :]
-        for offset in range(len(values)):
-            point = ", ".join(f"{key}: {json_number(column[offset])}" for key, column in zip(axes, columns))
-            grad = ", ".join(f"{key}: {json_number(column[offset])}" for key, column in zip(keys, grads))
-            error = errors.get(first + offset) if errors else None
-            failure = (
-                "null"
-                if error is None
-                else f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}'
+    failed = sorted(errors)
+    for start in range(0, sweep.size, BLOCK):
+        stop = min(start + BLOCK, sweep.size)
+        count = stop - start
+        cells = [spelled(column[start:stop], _json_nonfinite) for column in columns(sweep)]
+        failures = ["null}\n"] * count
+        for index in failed[bisect_left(failed, start) : bisect_left(failed, stop)]:
+            error = errors[index]
+            failures[index - start] = (
+                f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}}}\n'
             )
-            write(
-                f'{head}"point": {{{point}}}, "value": {json_number(values[offset])}, "grad": {{{grad}}}, "error": {failure}}}\n'
-            )
+        parts: list[object] = []
+        for text, column in zip(texts, cells):
+            parts += [repeat(text, count), column]
+        parts += [repeat(texts[-1], count), failures]
+        out.write("".join(chain.from_iterable(zip(*parts))))  # type: ignore[call-overload]
+
+
+def _json_nonfinite(x: float) -> str:
+    """nan, inf and -inf as JSON strings (JSON has no such numbers), as json_number spells them."""
+    return json_number(x)
