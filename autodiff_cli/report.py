@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .analyses.explain import ExplainEntry
     from .analyses.modes import ForwardView, JacobianView, TaylorView
     from .analyses.points import Sweep
-    from .analyses.teaching.mistakes import Comparison
+    from .analyses.teaching.comparison import Comparison
     from .base.options import Options
     from .language.evaluate import Result
 
@@ -101,17 +101,21 @@ def build_report(result: Result, options: Options, source_field: str | None = No
         from .analyses.explain import explain
 
         report.explain = explain(result)
-    if options.sweep or options.format in ("csv", "parquet"):
-        from .analyses.points import points
+    if options.sweep:
+        from .analyses.sweep import requested_sweep
 
-        report.sweep = points(result, options, report.grad)
+        report.sweep = requested_sweep(result, options)
+    elif options.format in ("csv", "parquet"):
+        from .analyses.points import one_point
+
+        report.sweep = one_point(result, report.grad)
     if options.why or (options.explain and report.forward is None):
         from .analyses.teaching.contributions import contributions
 
         report.why = [_named(report, name, "--why") for name in options.why] if options.why else None
         report.contributions = contributions(result, report.explain)
     if options.compare is not None:
-        from .analyses.teaching.mistakes import compare
+        from .analyses.teaching.comparison import compare
 
         report.compare = compare(report, options.compare)
     return report

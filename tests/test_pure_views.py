@@ -30,8 +30,9 @@ from autodiff_cli.analyses.at import apply, overrides_for
 from autodiff_cli.analyses.check import gradient_check
 from autodiff_cli.analyses.explain import explain
 from autodiff_cli.analyses.modes import forward_view, jacobian_view, taylor_view
+from autodiff_cli.analyses.teaching.comparison import compare
 from autodiff_cli.analyses.teaching.contributions import contributions
-from autodiff_cli.analyses.teaching.mistakes import VARIANTS, compare
+from autodiff_cli.analyses.teaching.mistakes import VARIANTS
 from autodiff_cli.base.errors import ProgramError, Source
 from autodiff_cli.base.options import Options
 from autodiff_cli.core.derivative import hessian

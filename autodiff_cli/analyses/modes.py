@@ -14,14 +14,12 @@ from ..core.tangents import (
     FORWARD,
     TangentStep,
     cheaper_mode,
-    forward_gradient,
     jacobian,
     jacobian_inputs,
     tangent_steps,
 )
 
 if TYPE_CHECKING:
-    from ..language.evaluate import Result
     from .subject import Subject
 
 
@@ -79,12 +77,6 @@ def jacobian_view(report: Subject, names: list[str], mode: str | None) -> Jacobi
     chosen = mode or cheaper_mode(len(outputs), len(inputs))
     matrix = jacobian(outputs, inputs, chosen, len(graph.nodes))
     return JacobianView(names, [report.input_key(x) for x in inputs], matrix.rows, matrix.mode, matrix.passes)
-
-
-def forward_gradients(result: Result) -> tuple[list[Value], list[float]]:
-    """d(output)/d(input) for every input the output depends on, by forward passes (no node is written)."""
-    inputs = result.dependent_inputs()
-    return inputs, forward_gradient(result.output, inputs, result.order)
 
 
 def forward_view(report: Subject, explain: bool) -> ForwardView:

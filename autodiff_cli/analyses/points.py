@@ -193,15 +193,3 @@ def check_usage(options: Options) -> list[tuple[str, float]]:
                 "(for the terminal, put --plot last or before another option)"
             )
     return assignments
-
-
-def points(result: Result, options: Options, grad: Callable[[Value], float | None] | None = None) -> Sweep:
-    """The sweep `options` asks for, or the one point of `result` (for --format csv), its gradients `grad`'s."""
-    if not options.sweep:
-        return one_point(result, grad)
-    from .at import overrides_for, parse_assignment
-    from .sweep import check_memory, parse_axis, sweep
-
-    check_memory(result.graph, options.sweep, options.plot is not None)
-    fixed = overrides_for(result.graph, [parse_assignment(text) for text in options.at])
-    return sweep(result, [parse_axis(result.graph, text) for text in options.sweep], fixed)

@@ -32,9 +32,11 @@ class Subject:
     def forward_gradients(self) -> tuple[list[Value], list[float]]:
         """The inputs the output depends on and d(output)/d(input) by forward passes, computed once."""
         if self._forward is None:
-            from .modes import forward_gradients
+            from ..core.tangents import forward_gradient
 
-            self._forward = forward_gradients(self.result)
+            result = self.result
+            inputs = result.dependent_inputs()
+            self._forward = inputs, forward_gradient(result.output, inputs, result.order)
         return self._forward
 
     def shown_gradients(self) -> dict[int, float]:

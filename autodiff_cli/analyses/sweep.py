@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..base.errors import ProgramError, UsageError
 from ..core import arraymath  # first: without NumPy it raises the usage error naming the extra
@@ -23,6 +23,9 @@ from ..core.ops import OPERATIONS, FloatMath
 from ..language.evaluate import Graph, Result
 from .at import inputs_by_key, resolve
 from .points import Axis, PointError, Sweep, check_sweep_size, parse_sweep
+
+if TYPE_CHECKING:
+    from ..base.options import Options
 
 np = arraymath.np
 
@@ -88,6 +91,15 @@ def grid(axes: Sequence[Axis]) -> list[Any]:
     """Each axis's value at every point; the first --sweep varies slowest (rows of nested loops)."""
     meshes = np.meshgrid(*[axis.values for axis in axes], indexing="ij")
     return [mesh.ravel() for mesh in meshes]
+
+
+def requested_sweep(result: Result, options: Options) -> Sweep:
+    """The sweep `options` ask for (--sweep, with --at's inputs fixed at each point)."""
+    from .at import overrides_for, parse_assignment
+
+    check_memory(result.graph, options.sweep, options.plot is not None)
+    fixed = overrides_for(result.graph, [parse_assignment(text) for text in options.at])
+    return sweep(result, [parse_axis(result.graph, text) for text in options.sweep], fixed)
 
 
 def sweep(result: Result, axes: Sequence[Axis], fixed: dict[int, float]) -> Sweep:

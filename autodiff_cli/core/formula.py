@@ -208,3 +208,21 @@ def spelled_rule(op: Operation, index: int, arguments: Sequence[str], out: str) 
         return atomic(words[word]) if word in words else word
 
     return _RULE_WORD.sub(spell, op.rule(index))
+
+
+def statement(label: Callable[[Value], str], node: Value) -> tuple[str, list[str]]:
+    """How an operation node reads as a statement (`f = (a*b) * (a+b)`), and its operands as written.
+
+    `label` names a node (a view's labels: names, source text, labels of derived nodes).
+    """
+    children = node.children
+    op = node.op
+    operands = [atomic(label(child)) for child in children]
+    if op.symbol and len(children) == 2:  # type: ignore[union-attr]
+        expression = f"{operands[0]} {op.symbol} {operands[1]}"  # type: ignore[union-attr]
+    elif op.symbol:  # type: ignore[union-attr]
+        expression = f"{op.symbol}{operands[0]}"  # type: ignore[union-attr]
+    else:
+        expression = f"{op.name}({', '.join(operands)})"  # type: ignore[union-attr]
+    head = f"{label(node)} = {expression}" if node.name is not None or label(node) != expression else expression
+    return head, operands

@@ -252,7 +252,7 @@ def combination_problem(options: Options, files: int) -> str | None:
 def refuse_outputs(options: Options, inputs: tuple[str, ...]) -> None:
     """Every file the run would write can be written and is not an input: else exit 2 before any work."""
     from ..base.errors import UsageError
-    from ..render.files import check_outputs
+    from ..render.preflight import check_outputs
 
     try:
         check_outputs(options, inputs)

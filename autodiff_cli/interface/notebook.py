@@ -86,7 +86,7 @@ def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
         print(f"error: {problem}", file=sys.stderr)
         return
     try:
-        from ..render.files import check_outputs
+        from ..render.preflight import check_outputs
 
         check_outputs(options, ())  # before the work, as on the command line
     except UsageError as error:

@@ -20,7 +20,27 @@ from .parse import Instruction, Statement
 from .vectors import VECTOR_BUILTINS, Maker, Vector, apply, builtin, index, literal
 
 if TYPE_CHECKING:
-    from .evaluate import Graph
+    from typing import Protocol
+
+    from ..base.errors import Source
+
+    class Graph(Protocol):
+        """What calls need of the graph being built: language/evaluate.py's Graph, which calls
+        `inline` (a protocol here, so that this module does not import the one that imports it)."""
+
+        source: Source
+        lenient: bool
+        nodes: list[Value]
+        names: dict[str, Value]
+        vectors: dict[str, Vector]
+        functions: dict[str, Function]
+        call_labels: dict[int, str]
+        calls: list[tuple[str, int, int]]
+
+        def labelled(self, node: Value, span: tuple[int, int], label: str) -> Value: ...
+        def move(self, node: Value, span: tuple[int, int], label: str | None) -> None: ...
+        def next_call(self, name: str) -> int: ...
+        def number(self, text: str, start: int, end: int) -> Value: ...
 
 Span = tuple[int, int]
 

@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import functools
 import operator
-import os
 import re
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 
 from ..base.errors import ParseError
 from ..base.typing_lite import Any, NamedTuple
+from .grammar import grammar_checksum, grammar_text
 
 # An instruction is a tuple whose first item says what it is:
 #   ("number", text, start, end)        a literal; text may carry a leading "-"
@@ -70,22 +69,6 @@ class Statement(NamedTuple):
     code: list[Instruction]
     span: Span
     parameters: tuple[Parameter, ...] | None = None
-
-
-def grammar_text() -> str:
-    """The grammar, from the installed package or, in a checkout, from grammar/."""
-    # os.path, not importlib.resources (~12 ms of start-up) nor pathlib (~3.5 ms).
-    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-    path = os.path.join(package, "autodiff.lark")
-    if not os.path.isfile(path):
-        path = os.path.join(os.path.dirname(package), "grammar", "autodiff.lark")
-    with open(path, encoding="utf-8") as file:
-        return file.read()
-
-
-def grammar_checksum(grammar: str) -> int:
-    """A fingerprint of the grammar text, to tell whether grammar_tables.py was made from it."""
-    return zlib.crc32(grammar.encode("utf-8"))  # zlib, not hashlib: its import costs start-up time
 
 
 # ---------------------------------------------------------------- callbacks

@@ -99,7 +99,7 @@ def _rule_row(rule: Any) -> tuple[str, int, str, bool, tuple[tuple[int, bool], .
 
 def render(grammar: str) -> str:
     """The text of grammar_tables.py for `grammar`."""
-    from .parse import grammar_checksum
+    from .grammar import grammar_checksum
 
     tables = build(grammar)
     lines = [
@@ -131,7 +131,7 @@ def render(grammar: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from .parse import grammar_text
+    from .grammar import grammar_text
 
     text = render(grammar_text())
     if argv == ["--check"]:

@@ -19,7 +19,16 @@ from ..core.engine import CONSTANT, Value
 from ..core.ops import FUNCTIONS, OPERATIONS, VARIADIC, DomainError, Operation
 
 if TYPE_CHECKING:
-    from .evaluate import Graph
+    from typing import Protocol
+
+    from ..base.errors import Source
+
+    class Graph(Protocol):
+        """What vectors need of the graph being built (language/evaluate.py's Graph has it)."""
+
+        source: Source
+
+        def labelled(self, node: Value, span: tuple[int, int], label: str) -> Value: ...
 
 Span = tuple[int, int]
 

@@ -1,6 +1,6 @@
 """Every file the tool writes (--render, --plot FILE): checked before the work, then written whole or not at all.
 
-Before anything is read or evaluated, `check_outputs` makes sure each output
+Before anything is read or evaluated, `check_output` makes sure each output
 can be written (its directory exists and is writable, it is not a directory)
 and is none of the inputs: not a program file, not stdin, stdout or stderr,
 whether by the same name, a symbolic link or a hard link.
@@ -22,27 +22,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 from ..base.errors import UsageError
-from ..base.options import Options
-
-
-def output_files(options: Options) -> list[tuple[str, str]]:
-    """The files a run writes, as (option, path): --render FILE and --plot FILE."""
-    files = []
-    if options.render is not None:
-        files.append(("--render", options.render))
-    if options.plot not in (None, "-"):
-        files.append(("--plot", options.plot))
-    return files
-
-
-def check_outputs(options: Options, inputs: Sequence[str]) -> None:
-    """UsageError unless every file `options` writes can be written (and drawn) and is none of `inputs` (`-` is stdin)."""
-    for option, path in output_files(options):
-        check_output(option, path, inputs)
-        if option == "--plot":
-            from .plot import require_matplotlib
-
-            require_matplotlib(path)
 
 
 def check_output(option: str, path: str, inputs: Sequence[str] = ()) -> None:

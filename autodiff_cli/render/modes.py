@@ -64,14 +64,13 @@ def _primed(label: str) -> str:
 
 
 def _tangent_line(report: Report, step: TangentStep) -> str:
-    from ..core.formula import atomic, spelled_rule
-    from .sections import statement_text
+    from ..core.formula import atomic, spelled_rule, statement
 
     precision = report.options.precision
     label = report.label
     node = step.node
     children = node.children
-    head, _ = statement_text(report, node)
+    head, _ = statement(report.label, node)
     arguments = [label(child) for child in children]
     terms = [
         (spelled_rule(node.op, index, arguments, label(node)), child, d, t)  # type: ignore[arg-type]

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from ..base.numbers import rounded
 from ..base.typing_lite import TYPE_CHECKING
-from ..core.engine import CONSTANT, Value
-from ..core.formula import atomic, spelled_rule
+from ..core.engine import CONSTANT
+from ..core.formula import atomic, spelled_rule, statement
 from .grid import write_grid
 
 if TYPE_CHECKING:
@@ -104,22 +104,6 @@ def write_check(report: Report, out: OutputContext) -> None:
 
 # ---------------------------------------------------------------- --explain
 
-def statement_text(report: Report, node: Value) -> tuple[str, list[str]]:
-    """How an operation node reads as a statement (`f = (a*b) * (a+b)`), and its operands as written."""
-    label = report.label
-    children = node.children
-    op = node.op
-    operands = [atomic(label(child)) for child in children]
-    if op.symbol and len(children) == 2:  # type: ignore[union-attr]
-        expression = f"{operands[0]} {op.symbol} {operands[1]}"  # type: ignore[union-attr]
-    elif op.symbol:  # type: ignore[union-attr]
-        expression = f"{op.symbol}{operands[0]}"  # type: ignore[union-attr]
-    else:
-        expression = f"{op.name}({', '.join(operands)})"  # type: ignore[union-attr]
-    head = f"{label(node)} = {expression}" if node.name is not None or label(node) != expression else expression
-    return head, operands
-
-
 def explain_lines(report: Report) -> list[str]:
     """The backward pass as lines: each node with its gradient, then each contribution it sends."""
     assert report.explain is not None
@@ -131,7 +115,7 @@ def explain_lines(report: Report) -> list[str]:
         name = atomic(label(node))
         children = node.children
         op = node.op
-        head, _ = statement_text(report, node)
+        head, _ = statement(report.label, node)
         grad = rounded(entry.grad, precision)
         lines.append(f"{head}   {name}.grad = {grad}" + ("" if entry.steps or entry.grad else "   (nothing flows back)"))
         arguments = [label(child) for child in children]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..analyses.teaching.comparison import Comparison
 from ..analyses.teaching.contributions import argument_positions, users
-from ..analyses.teaching.mistakes import Comparison, same
+from ..analyses.teaching.mistakes import same
 from ..base.numbers import rounded
 from ..core.engine import CONSTANT, Step, Value
 from ..core.formula import atomic, spelled_rule

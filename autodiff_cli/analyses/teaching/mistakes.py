@@ -37,7 +37,6 @@ from ...core.engine import CONSTANT, FloatMath, Value
 
 if TYPE_CHECKING:
     from ...language.evaluate import Result
-    from ..subject import Subject
 
 VARIANTS = ("overwrite", "no-sort", "no-reset")
 
@@ -156,27 +155,3 @@ def same(x: float | None, y: float | None) -> bool:
     if x is None or y is None:
         return x is y
     return x == y or (math.isnan(x) and math.isnan(y))
-
-
-class Comparison(NamedTuple):
-    """The correct gradients and each asked variant's, with a reason per differing node."""
-
-    report: Subject
-    walks: dict[str, Walk]
-    reasons: dict[str, dict[int, str]]  # variant -> node id -> one line of why
-
-
-def compare(report: Subject, variants: Sequence[str] = VARIANTS) -> Comparison:
-    """Run each variant on the report's program; say why for every gradient it gets wrong."""
-    from .reasons import reason
-
-    result = report.result
-    walks = {variant: RUN[variant](result) for variant in variants}
-    reasons: dict[str, dict[int, str]] = {}
-    for variant, walk in walks.items():
-        reasons[variant] = {
-            node.id: reason(report, walk, node)
-            for node in reversed(result.order)
-            if node.op is not CONSTANT and not same(walk.grads[node.id], node.grad)
-        }
-    return Comparison(report, walks, reasons)
