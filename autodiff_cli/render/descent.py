@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..base.errors import UsageError
 from ..base.numbers import json_number, rounded
-from .plot import IMAGE_SUFFIXES
+from .plot import IMAGE_SUFFIXES, drawn, plotext
 
 if TYPE_CHECKING:
     from ..analyses.descend import Descent
@@ -81,21 +81,11 @@ def write_json_lines(descent: Descent, out: TextIO, source: str | None = None) -
 
 def terminal_plot(descent: Descent, width: int, height: int, color: bool) -> str:
     """The loss over the steps, drawn by plotext."""
-    try:
-        import plotext as plt  # type: ignore[import-untyped]
-    except ImportError:
-        raise UsageError("--plot needs plotext, which is not installed: pip install 'autodiff-cli[plot]'") from None
-    plt.clear_figure()
-    plt.plotsize(width, height)
-    plt.theme("pro" if color else "clear")
+    plt = plotext(width, height, color)
     plt.plot([step.step for step in descent.steps], [step.loss for step in descent.steps], label=descent.output, marker="braille")
     plt.xlabel("step")
     plt.title(f"{descent.output} over {len(descent.steps) - 1} steps of gradient descent (rate {descent.rate:g})")
-    text: str = plt.build()
-    plt.clear_figure()
-    if not color:
-        text = plt.uncolorize(text)
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    return drawn(plt, color)
 
 
 def write_image(descent: Descent, path: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..base.errors import UsageError
 
@@ -94,22 +94,37 @@ def _in_units(numbers: list[float]) -> tuple[list[float], str]:
     return [x / unit for x in numbers], f" (×1e{exponent:+d})"
 
 
+def plotext(width: int, height: int, color: bool) -> Any:
+    """plotext with a clear figure of `width` x `height` characters; UsageError naming the extra without it."""
+    try:
+        import plotext as plt  # type: ignore[import-untyped]
+    except ImportError:
+        raise UsageError(f"--plot needs plotext, which is not installed: {_EXTRA}") from None
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("pro" if color else "clear")
+    return plt
+
+
+def drawn(plt: Any, color: bool) -> str:
+    """plotext's figure as text, its lines' trailing spaces cut (and its colours, unless `color`)."""
+    text: str = plt.build()
+    plt.clear_figure()
+    if not color:
+        text = plt.uncolorize(text)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
 def terminal_plot(sweep: Sweep, width: int, height: int, color: bool, ascii_only: bool = False) -> str:
     """The plot as text (with ANSI colour when `color`), `width` x `height` characters.
 
     `ascii_only`: for a stream that cannot show Braille dots, the curves are drawn with `*`.
     """
-    try:
-        import plotext as plt  # type: ignore[import-untyped]
-    except ImportError:
-        raise UsageError(f"--plot needs plotext, which is not installed: {_EXTRA}") from None
+    plt = plotext(width, height, color)
     key, xs, values, derivative = curves(sweep)
     xs, x_unit = _in_units(xs)
     both, y_unit = _in_units(values + derivative)
     values, derivative = both[: len(values)], both[len(values) :]
-    plt.clear_figure()
-    plt.plotsize(width, height)
-    plt.theme("pro" if color else "clear")
     curves_drawn = ((sweep.output + y_unit, values, "blue"), (f"d/d{key}" + y_unit, derivative, "red"))
     for index, (name, ys, line_color) in enumerate(curves_drawn):
         for number, (run_x, run_y) in enumerate(segments(xs, ys)):
@@ -122,11 +137,7 @@ def terminal_plot(sweep: Sweep, width: int, height: int, color: bool, ascii_only
     plt.hline(0.0, "gray")
     plt.xlabel(key + x_unit)
     plt.title(f"{sweep.output} and d/d{key} over {key}")
-    text: str = plt.build()
-    plt.clear_figure()
-    if not color:
-        text = plt.uncolorize(text)
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    return drawn(plt, color)
 
 
 def require_matplotlib(path: str) -> None:
