@@ -68,6 +68,8 @@ MAGIC_CASES: dict[str, tuple[list[str], str, str]] = {
     "emit-c": (["--emit", "c"], EXP, "cell"),
     "render": (["--render", "graph.svg"], SEED, "line"),
     "dashes": (["--"], "-1.5 * 2", "line"),
+    "descend": (["--descend", "x", "--lr", "0.2", "--steps", "3"], "x = 2; y = (x - 1) ** 2", "line"),
+    "descend-cell": (["--descend", "x", "--format", "csv"], "x = 2\ny = (x - 1) ** 2", "cell"),
     # the command line's errors, word for word
     "bad-combination": (["--emit", "python", "--explain"], EXP, "line"),
     "bad-at": (["--at", "y=2"], EXP, "line"),

@@ -97,9 +97,10 @@ def run_magic(arguments: list[str], program: str, name: str = "<cell>") -> None:
 
 
 def _show(report: Report, out: OutputContext) -> None:
-    """Display a table or page report; anything else (a sweep, code, JSON, ...) is written as on the command line."""
+    """Display a table or page report; anything else (a sweep, a descent, code, JSON, ...) is written as on the command line."""
     options = report.options
-    if options.format not in ("table", "html") or options.emit is not None or report.sweep is not None:
+    written = options.emit is not None or report.sweep is not None or (report.descent is not None and options.format != "html")
+    if options.format not in ("table", "html") or written:
         report_writer(options)(report, out)
         return
     from IPython.display import display

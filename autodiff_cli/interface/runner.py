@@ -121,10 +121,12 @@ def _run_program(
         out.warn(f"error: {place}{error}")
         return EXIT_USAGE
     _warn_program(graph, out)
-    if report.descent is not None and options.format != "html" and write is None:
-        from ..render.descent import write as write_descent
-
-        write_descent(report, out)
+    try:
+        (write or report_writer(options))(report, out)
+    except UsageError as error:  # what a view needs and cannot have: a plotting library, a drawable range
+        out.warn(f"error: {error}")
+        return EXIT_USAGE
+    if report.descent is not None and options.format != "html":  # the page shows the descent itself
         if options.plot not in (None, "-"):
             from ..render.descent import write_image
 
@@ -134,11 +136,6 @@ def _run_program(
                 out.warn(f"error: {error}")
                 return EXIT_USAGE
         return EXIT_OK
-    try:
-        (write or report_writer(options))(report, out)
-    except UsageError as error:  # what a view needs and cannot have: a plotting library, a drawable range
-        out.warn(f"error: {error}")
-        return EXIT_USAGE
     out.stdout.flush()
     for note in report.notes:
         out.warn(f"note: {note}")
@@ -162,7 +159,11 @@ def _run_program(
 
 
 def report_writer(options: Options) -> Callable[[Report, OutputContext], None]:
-    """The writer of the format registry that `options` ask for: --emit's code, or --format's."""
+    """The writer of the format registry that `options` ask for: --emit's code, --descend's steps, or --format's."""
+    if options.descend and options.format != "html":  # the page draws the descent itself
+        from ..render.descent import write
+
+        return write
     from ..render import writer
 
     return writer("code" if options.emit is not None else options.format)
