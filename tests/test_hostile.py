@@ -343,7 +343,7 @@ def test_a_closed_stdout_ends_quietly(args: list[str], tmp_path: Path) -> None:
     stderr = process.stderr.read().decode()
     process.wait(timeout=60)
     assert stderr == ""
-    assert process.returncode in (0, 1)
+    assert process.returncode == 0  # docs/cli.md: a reader that left early is not an error
 
 
 # ---------------------------------------------------------------- time in proportion to size
