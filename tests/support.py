@@ -1,6 +1,7 @@
-"""Shared by the matrix and the fuzz tests: the operation cases, the outcome checker, the program generator.
+"""What the test files share: paths, the command, the operation cases, the outcome checker, the program generator.
 
-Not a test file: the test files import it, never each other.
+Not a test file: the test files import it (and tests/oracle.py), never each other
+(tests/whole/test_layout_of_tests.py checks).
 """
 
 from __future__ import annotations
@@ -8,9 +9,13 @@ from __future__ import annotations
 import math
 import random
 import re
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from autodiff_cli.core.ops import OPERATIONS
+
+#: The repository's root: README.md, docs/, examples/, benchmarks/.
+ROOT = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- outcomes
 
@@ -193,7 +198,7 @@ def matrix_cases() -> list[Case]:
 def _from_definitions(known: set[str]) -> list[Case]:
     """An operation the list above does not name, from its row of tests/oracle.py: at its first
     point, and just outside each finite end of its domain (where every view must refuse it)."""
-    from .oracle import DEFINITIONS
+    from tests.oracle import DEFINITIONS
 
     cases: list[Case] = []
     for op, definition in sorted(DEFINITIONS.items()):
