@@ -5,7 +5,7 @@
 
 A sweep runs NumPy's ufuncs, `eval --at` Python's `math` (the C library); the
 bound they keep is stated in docs/sweeps.md and asserted by
-tests/whole/test_sweep_agreement.py, whose helpers this uses.  Here the differences
+tests/whole/test_sweep_agreement.py, whose bound (tests/sweep_bound.py) this uses.  Here the differences
 are measured instead of asserted:
 
 1. each operation's forward on the same inputs (the test's generator: every
@@ -39,7 +39,7 @@ from autodiff_cli.base.errors import ProgramError  # noqa: E402
 from autodiff_cli.core import arraymath  # noqa: E402
 from autodiff_cli.core.engine import CONSTANT, backward, topological_order  # noqa: E402
 from autodiff_cli.core.ops import OPERATIONS, VARIADIC  # noqa: E402
-from tests.whole import test_sweep_agreement as agreement  # noqa: E402
+from tests import sweep_bound as agreement  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- agreement benchmark: begin -->", "<!-- agreement benchmark: end -->"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autodiff_cli.interface.repl import Session
-from tests.language.test_vectors import MLP, micrograd_loss, micrograd_mlp
+from tests.support import MLP, micrograd_loss, micrograd_mlp
 
 PARAMETERS = "w1,w2,w3,b,v,c"
 

@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
+from tests.support import drive, quit_, ready, spawn
+
 PROGRAM = "x = 1\ny = 2\nz = log(x) * y + relu(x - 0.5) / (y - 1)\n"
 
 
@@ -258,7 +260,6 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path) -> None:
 
 
 def test_repl_at_reruns_the_session_at_new_values() -> None:
-    from tests.interface.test_repl import drive
 
     session, out, err = drive(["x = 1", "y = 2", "z = log(x) * y", ":at x=3", ":at x=-1", ":at z=1", ":vars"])
     assert "2.19722\n  ∂/∂x = 0.666667  ∂/∂y = 1.09861\n" in out  # log(3) * 2 and its gradients
@@ -268,14 +269,12 @@ def test_repl_at_reruns_the_session_at_new_values() -> None:
 
 
 def test_repl_at_with_of_shows_that_output() -> None:
-    from tests.interface.test_repl import drive
 
     _, out, err = drive(["x = 1", "u = x * x", "v = u + 1", ":of u", ":at x=3"])
     assert out.endswith("u = 9\n  ∂/∂x = 6\n") and not err
 
 
 def test_repl_at_on_a_terminal(tmp_path) -> None:
-    from tests.interface.test_repl import quit_, ready, spawn
 
     child = spawn(tmp_path)
     child.sendline("x = 2")

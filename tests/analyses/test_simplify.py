@@ -13,7 +13,7 @@ import sympy
 
 from autodiff_cli import evaluate
 from autodiff_cli.analyses.simplify import MISSING
-from tests.core.test_oracle import random_program
+from tests.support import WRITTEN, random_program
 
 # Generous: SymPy's import and simplify share two busy cores with the rest of the suite.
 BUDGET = "300"
@@ -93,7 +93,6 @@ def test_every_operation_goes_through_sympy_and_back(run) -> None:
     simplified (no note), comes back as autodiff's operations, and pastes back with the same floats."""
     from autodiff_cli.core.ops import OPERATIONS
     from tests.oracle import inside
-    from tests.render.test_latex import WRITTEN
 
     lines, terms = [], []
     for op in sorted(OPERATIONS):

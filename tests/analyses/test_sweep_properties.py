@@ -30,7 +30,7 @@ from autodiff_cli.analyses.sweep import parse_axis, sweep  # noqa: E402
 from autodiff_cli.base.errors import ProgramError  # noqa: E402
 from autodiff_cli.core.ops import FUNCTIONS, OPERATIONS, VARIADIC  # noqa: E402
 from autodiff_cli.language.evaluate import evaluate  # noqa: E402
-from tests.whole.test_sweep_agreement import check_point  # noqa: E402
+from tests.sweep_bound import check_point  # noqa: E402
 
 OPERATORS = {op.name: op.symbol for op in OPERATIONS.values() if op.symbol}
 LEAVES = st.sampled_from(["x", "y", "x", "y", "0", "1", "2", "0.5", "3", "pi"])

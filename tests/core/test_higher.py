@@ -11,9 +11,8 @@ import sympy
 
 from autodiff_cli import evaluate
 from autodiff_cli.core.derivative import GraphMath, gradient
-from tests.core.test_ops import BINARY, MANY, UNARY
-from tests.core.test_oracle import random_program
 from tests.oracle import DEFINITIONS
+from tests.support import BINARY, MANY, UNARY, random_program
 
 X, Y, Z = sympy.symbols("x y z", real=True)
 SYMPY_UNARY = {name: DEFINITIONS[name].sympy(X) for name in UNARY}

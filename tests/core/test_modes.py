@@ -15,7 +15,7 @@ from autodiff_cli.core import ops
 from autodiff_cli.core.engine import INPUT, Value, backward, topological_order
 from autodiff_cli.core.tangents import FORWARD, REVERSE, forward_gradient, jacobian
 from tests.oracle import DEFINITIONS, close, finite_difference
-from tests.whole.test_properties import PROFILE, Program, programs
+from tests.support import PROFILE, Program, programs
 
 SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
 

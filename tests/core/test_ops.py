@@ -9,13 +9,8 @@ import pytest
 
 from autodiff_cli import evaluate
 from autodiff_cli.core.ops import OPERATIONS
-from tests.oracle import ARGUMENTS, DEFINITIONS, finite_difference
-
-#: Each operation as a program writes it, by its number of arguments (tests/oracle.py's table).
-UNARY = {name: d.text for name, d in DEFINITIONS.items() if ARGUMENTS[name] == 1}
-BINARY = {name: d.text for name, d in DEFINITIONS.items() if ARGUMENTS[name] == 2}
-#: Operations of three or any number of arguments, as programs over x, y, z.
-MANY = {name: d.text for name, d in DEFINITIONS.items() if ARGUMENTS[name] == 3}
+from tests.oracle import DEFINITIONS, finite_difference
+from tests.support import BINARY, MANY, UNARY
 
 
 def test_every_operation_is_covered() -> None:

@@ -13,7 +13,7 @@ from autodiff_cli import evaluate
 from autodiff_cli.base.errors import ProgramError
 from autodiff_cli.core import ops, taylor
 from tests.oracle import DEFINITIONS
-from tests.whole.test_properties import PROFILE, Program, forward, programs, sympy_of
+from tests.support import PROFILE, Program, forward, programs, sympy_of
 
 sp = pytest.importorskip("sympy")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import autodiff_cli
+from tests.support import autodiff_command
 
 SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
 
@@ -129,12 +130,7 @@ def test_empty_program_is_not_an_error(run) -> None:
     assert "nothing to differentiate" in result.stderr
 
 
-def _command() -> list[str]:
-    installed = Path(sys.executable).parent / "autodiff"
-    return [str(installed)] if installed.exists() else [sys.executable, "-m", "autodiff_cli"]
-
-
-@pytest.mark.parametrize("command", [_command(), [sys.executable, "-m", "autodiff_cli"]], ids=["script", "module"])
+@pytest.mark.parametrize("command", [autodiff_command(), [sys.executable, "-m", "autodiff_cli"]], ids=["script", "module"])
 def test_real_subprocess(command: list[str]) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     done = subprocess.run([*command, "eval", "-f", "json", SEED], capture_output=True, text=True, env=env, timeout=60)
@@ -144,7 +140,7 @@ def test_real_subprocess(command: list[str]) -> None:
 
 def test_real_pipe_into_bare_command() -> None:
     done = subprocess.run(
-        [*_command()], input="a = 3\nb = a + a\n", capture_output=True, text=True, timeout=60
+        [*autodiff_command()], input="a = 3\nb = a + a\n", capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     assert "topological order: a → b" in done.stdout
@@ -161,7 +157,7 @@ def test_big_table_is_elided_unless_all(run) -> None:
 
 def test_options_with_piped_stdin_and_no_command() -> None:
     done = subprocess.run(
-        [*_command(), "-f", "json"], input="a = 3\nb = a + a\n", capture_output=True, text=True, timeout=60
+        [*autodiff_command(), "-f", "json"], input="a = 3\nb = a + a\n", capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["variables"]["a"]["grad"] == 2.0
@@ -170,7 +166,7 @@ def test_options_with_piped_stdin_and_no_command() -> None:
 def test_closed_stdout_ends_quietly() -> None:
     program = "\n".join(["x0 = 1"] + [f"x{i} = x{i - 1} * 1.5" for i in range(1, 3000)])
     with subprocess.Popen(
-        [*_command(), "eval", "--all", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [*autodiff_command(), "eval", "--all", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as process:
         process.stdin.write(program.encode())
         process.stdin.close()

@@ -22,9 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from autodiff_cli.interface.cli import cli
-from tests.interface.test_cli import _command
 from tests.oracle import DEFINITIONS, inside
-from tests.support import ROOT
+from tests.support import ROOT, autodiff_command
 
 PIPE_ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 
@@ -300,7 +299,7 @@ def _piped_command(case: str, tmp_path) -> tuple[list[str], str | None]:
     square.write_text(SQUARE)
     args = [{"CHAIN": str(chain), "PROGRAM": str(square)}.get(arg, arg) for arg in PIPED[case]]
     stdin = CHAIN if case in ("json-fast-path", "repl") else None
-    return [*_command(), *args], stdin
+    return [*autodiff_command(), *args], stdin
 
 
 @pytest.mark.parametrize("case", list(PIPED))
@@ -606,7 +605,7 @@ def test_every_usage_error_of_one_or_two_options_blames_only_options_given(tmp_p
 def test_the_repl_names_its_own_commands_in_errors() -> None:
     """`:taylor` in the REPL (piped, a real process): its errors say `:taylor`, never the command line's `--taylor`."""
     lines = "x = 0\ny = sqrt(x)\n:taylor x 3\n:taylor x 999\n:at x=abc\n:why nope\n"
-    done = subprocess.run([*_command(), "repl"], input=lines, capture_output=True, text=True, env=PIPE_ENV, timeout=60)
+    done = subprocess.run([*autodiff_command(), "repl"], input=lines, capture_output=True, text=True, env=PIPE_ENV, timeout=60)
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 4, done.stderr
     assert errors[0].startswith("error: :taylor: sqrt has no Taylor series at 0")

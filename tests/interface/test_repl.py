@@ -11,13 +11,7 @@ import time
 import pytest
 
 from autodiff_cli.interface.repl import Session
-
-
-def drive(lines: list[str]) -> tuple[Session, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    session = Session(out, err)
-    assert session.run_stream(line + "\n" for line in lines) == 0
-    return session, out.getvalue(), err.getvalue()
+from tests.support import PROMPT, drive, quit_, ready, spawn
 
 
 def test_define_and_use() -> None:
@@ -67,28 +61,6 @@ def test_pipe_into_autodiff_repl() -> None:
 
 
 pexpect = pytest.importorskip("pexpect")
-PROMPT = "autodiff>"
-
-
-def spawn(tmp_path):
-    env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="dumb", NO_COLOR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=30, encoding="utf-8")
-    child.expect(PROMPT)
-    return child
-
-
-def ready(child) -> None:
-    """Wait for the prompt, then a moment for prompt_toolkit to put the terminal in raw mode."""
-    child.expect(PROMPT)
-    time.sleep(0.2)
-
-
-def quit_(child) -> None:
-    ready(child)
-    child.sendcontrol("d")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
 
 
 def test_tty_session(tmp_path) -> None:

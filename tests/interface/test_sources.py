@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.interface.test_cli import _command
+from tests.support import autodiff_command
 
 
 def autodiff(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [*_command(), *args], input=input, capture_output=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
+        [*autodiff_command(), *args], input=input, capture_output=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
     )
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
 

@@ -11,9 +11,7 @@ import math
 
 import pytest
 
-from tests.support import ROOT
-
-MLP = ROOT / "examples" / "micrograd_mlp.ad"
+from tests.support import MLP, micrograd_loss, micrograd_mlp
 
 
 def _json(run, *args: str) -> dict:
@@ -123,38 +121,6 @@ def test_of_a_vector_is_a_usage_error(run) -> None:
 
 def test_a_vector_spans_lines_inside_brackets(run) -> None:
     assert _json(run, "w = [1,\n 2,\n 3]\ny = sum(w)")["value"] == 6
-
-
-WEIGHTS = {"w1": [0.5, -0.3], "w2": [-0.2, 0.8], "w3": [-0.7, -0.1], "b": [0.1, 0.1, 0.2], "v": [0.6, -0.4, 0.3], "c": [0]}
-POINTS = [[2, 1], [1, -2], [-1, -1], [-2, 1.5]]
-TARGETS = [1, -1, -1, 1]
-
-
-def micrograd_mlp():
-    """The example's network, as micrograd 0.1.0's own nn.MLP(2, [3, 1]) with the example's weights.
-
-    Returns the model and its parameters by the example's keys (`w1[0]`, ..., `c`).
-    """
-    from micrograd.engine import Value
-    from micrograd.nn import MLP
-
-    model = MLP(2, [3, 1])
-    hidden, (output,) = model.layers[0].neurons, model.layers[1].neurons
-    for index, neuron in enumerate(hidden):
-        neuron.w = [Value(x) for x in WEIGHTS[f"w{index + 1}"]]
-        neuron.b = Value(WEIGHTS["b"][index])
-    output.w = [Value(x) for x in WEIGHTS["v"]]
-    output.b = Value(float(WEIGHTS["c"][0]))
-    keyed = {f"w{i + 1}[{j}]": hidden[i].w[j] for i in range(3) for j in range(2)}
-    keyed |= {f"b[{i}]": hidden[i].b for i in range(3)}
-    keyed |= {f"v[{i}]": output.w[i] for i in range(3)}
-    keyed["c"] = output.b
-    return model, keyed
-
-
-def micrograd_loss(model):
-    """micrograd's own loss of its demo: the sum of squared errors."""
-    return sum(((model(x) - y) ** 2 for x, y in zip(POINTS, TARGETS)), 0)
 
 
 def _micrograd_mlp():

@@ -8,23 +8,18 @@ $AUTODIFF_ARTIFACTS when set (CI keeps them), else to pytest's tmp dir.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from autodiff_cli import evaluate
 from autodiff_cli.base.options import Options
-from autodiff_cli.interface.cli import cli
 from autodiff_cli.render.html import page_fragment
 from autodiff_cli.report import build_report
+from tests.support import stdout_of
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
-
-ENV = {"COLUMNS": "80", "NO_COLOR": "1"}
 PROGRAMS = {
     "seed": "a = -2; b = 3; d = a*b; e = a+b; f = d*e",
     "twice": "a = 3; b = a + a",
@@ -34,47 +29,9 @@ PROGRAMS = {
 }
 
 
-def _chromium() -> str | None:
-    explicit = os.environ.get("AUTODIFF_CHROMIUM")
-    if explicit:
-        return explicit
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium on PATH (Debian: apt-get install chromium; .ci/run installs it as root)")
-    with sync_api.sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        except Exception as error:  # a browser that will not start is an environment problem
-            pytest.skip(f"Chromium at {executable} did not start: {error}")
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def artefacts(tmp_path) -> Path:
-    folder = Path(os.environ.get("AUTODIFF_ARTIFACTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def run(*args: str):
-    result = CliRunner(env=ENV).invoke(cli, list(args))
-    assert result.exit_code == 0, result.stderr
-    return result.stdout
-
-
 def json_steps(program: str) -> tuple[dict, list[tuple[int, float, float]]]:
     """The JSON document of `--format json --explain`, and its steps: (receiving node id, before, after)."""
-    document = json.loads(run("eval", "--format", "json", "--explain", program))
+    document = json.loads(stdout_of("eval", "--format", "json", "--explain", program))
     steps = [(step["to"], step["before"], step["after"]) for entry in document["explain"] for step in entry["steps"]]
     return document, steps
 
@@ -109,7 +66,7 @@ def test_next_walks_every_contribution(browser, tmp_path, artefacts, name):
     program = PROGRAMS[name]
     document, expected = json_steps(program)
     labels = {node["id"]: node["label"] for node in document["nodes"]}
-    page, requests, errors, url = open_page(browser, tmp_path, run("eval", "--format", "html", program), name)
+    page, requests, errors, url = open_page(browser, tmp_path, stdout_of("eval", "--format", "html", program), name)
     assert page.inner_text(".adp-count") == f"step 0 of {len(expected)}"
     grads = shown(page)
     assert grads[document["order"][-1]] == 1.0
@@ -138,7 +95,7 @@ def test_next_walks_every_contribution(browser, tmp_path, artefacts, name):
 
 
 def test_twice_used_node_shows_both_contributions(browser, tmp_path):
-    page, *_ = open_page(browser, tmp_path, run("eval", "--format", "html", "a = 3; b = a + a"))
+    page, *_ = open_page(browser, tmp_path, stdout_of("eval", "--format", "html", "a = 3; b = a + a"))
     texts = []
     for _ in range(2):
         page.keyboard.press("ArrowRight")
@@ -151,7 +108,7 @@ def test_twice_used_node_shows_both_contributions(browser, tmp_path):
 
 
 def test_keys_slider_and_reset(browser, tmp_path):
-    page, *_ = open_page(browser, tmp_path, run("eval", "--format", "html", PROGRAMS["seed"]))
+    page, *_ = open_page(browser, tmp_path, stdout_of("eval", "--format", "html", PROGRAMS["seed"]))
     page.keyboard.press("End")
     assert page.inner_text(".adp-count") == "step 6 of 6"
     page.keyboard.press("ArrowLeft")
@@ -173,7 +130,7 @@ def test_keys_slider_and_reset(browser, tmp_path):
 
 
 def test_hover_links_graph_and_source(browser, tmp_path):
-    page, *_ = open_page(browser, tmp_path, run("eval", "--format", "html", PROGRAMS["seed"]))
+    page, *_ = open_page(browser, tmp_path, stdout_of("eval", "--format", "html", PROGRAMS["seed"]))
     page.hover("svg .adp-v[data-node='2']")  # d
     assert page.inner_text(".adp-st.adp-hot") == "d = a*b"
     assert page.inner_text(".adp-st.adp-hot mark") == "a*b"
@@ -202,7 +159,7 @@ def test_two_pages_in_one_document_step_apart(browser, tmp_path):
 def test_compare_toggles_and_why_shows_the_uses(browser, tmp_path):
     """--compare: a mistake's gradients replace the drawn ones until "correct"; --why a: a's uses, selected at load."""
     program = PROGRAMS["seed"]
-    page, _, errors, _ = open_page(browser, tmp_path, run("eval", "--format", "html", "--compare", "--why", "a", program))
+    page, _, errors, _ = open_page(browser, tmp_path, stdout_of("eval", "--format", "html", "--compare", "--why", "a", program))
     assert page.inner_text(".adp-count") == "step 0 of 6" and "f.grad = 1" in page.inner_text(".adp-explain")
     why = page.inner_text(".adp-detail .adp-why")
     assert why.startswith("why: a.grad is the sum of its uses: via e") and "via d" in why
@@ -223,7 +180,7 @@ def test_large_page_stays_responsive(browser, tmp_path, artefacts):
     program += "\ns0 = x0 * x1\n" + "\n".join(f"s{i} = tanh(s{i - 1} * x{i % 20} + x{(i * 7) % 20})" for i in range(1, 660))
     result = evaluate(program)
     assert 1800 <= len(result.order) <= 2600
-    html = run("eval", "--format", "html", program)
+    html = stdout_of("eval", "--format", "html", program)
     started = time.perf_counter()
     page, requests, errors, url = open_page(browser, tmp_path, html, "large")
     loaded = time.perf_counter() - started

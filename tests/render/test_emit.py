@@ -26,8 +26,7 @@ from autodiff_cli.analyses.subject import input_keys
 from autodiff_cli.base.errors import ProgramError
 from autodiff_cli.core.ops import OPERATIONS
 from autodiff_cli.render.emit import emit, parameters
-from tests.core.test_oracle import random_program
-from tests.oracle import inside
+from tests.support import operation_program, random_program
 
 CC = shutil.which("cc") or shutil.which("gcc")
 needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler (cc or gcc) on PATH")
@@ -180,18 +179,6 @@ ARGUMENTS = {1: ["x"], 2: ["x", "y"], 3: ["x", "y", "z"]}
 POINTS = [-2.5, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
 
 
-def operation_program(name: str) -> tuple[str, list[str]]:
-    op = OPERATIONS[name]
-    arity = op.arity if op.arity > 0 else 3  # variadic sum / prod: three operands
-    args = ARGUMENTS[arity]
-    bindings = "; ".join(f"{a} = {inside(name, 0.25)!r}" for a in args)
-    if op.symbol and name != "pow":
-        expression = f"{op.symbol}x" if arity == 1 else f"x {op.symbol} y"
-    else:
-        expression = f"{name}({', '.join(args)})"
-    return f"{bindings}; out_{name} = {expression}", args
-
-
 def operation_calls(arity: int) -> list[list[float]]:
     if arity == 1:
         return [[p] for p in POINTS] + [[1000.0], [-1000.0], [710.0]]
@@ -208,7 +195,7 @@ def test_every_operation_has_emission_rules() -> None:
 def _operation_jobs() -> list[tuple[str, str, list[str], list[list[float]]]]:
     jobs = []
     for name in sorted(OPERATIONS):
-        text, args = operation_program(name)
+        text, args = operation_program(name, f"out_{name}")
         jobs.append((name, text, args, operation_calls(len(args))))
     return jobs
 

@@ -15,7 +15,8 @@ from autodiff_cli.core.ops import OPERATIONS
 from autodiff_cli.render.latex import render_latex
 from autodiff_cli.render.latex_notation import escape_text, name, number_text
 from autodiff_cli.report import build_report
-from tests.oracle import DEFINITIONS, inside
+from tests.oracle import inside
+from tests.support import WRITTEN
 
 PDFLATEX = shutil.which("pdflatex")
 needs_latex = pytest.mark.skipif(
@@ -23,9 +24,6 @@ needs_latex = pytest.mark.skipif(
     reason="pdflatex is not installed (Debian: texlive-latex-base texlive-latex-recommended, as .ci/run installs); "
     "the structure of the LaTeX is still checked by the other tests",
 )
-
-# How each operation is written: the program text and a piece of LaTeX it must produce (tests/oracle.py).
-WRITTEN = {name: (definition.text, definition.latex) for name, definition in DEFINITIONS.items()}
 INPUTS = "x = 0.5; y = 0.25; z = 0.75"
 
 

@@ -15,10 +15,7 @@ from pathlib import Path
 import pytest
 
 from autodiff_cli import evaluate
-from tests.render.test_browser import artefacts, browser, run  # noqa: F401  (fixtures)
-from tests.support import ROOT
-
-MLP = ROOT / "examples" / "micrograd_mlp.ad"
+from tests.support import MLP, stdout_of
 
 
 def chain(size: int) -> str:
@@ -116,7 +113,7 @@ def test_the_active_value_stays_in_view(browser, tmp_path, artefacts, size: int)
     values = len(evaluate(program).order)
     assert 0.8 * size <= values <= 1.25 * size
     page, requests, errors, url, loaded = open_lesson(
-        browser, tmp_path, run("eval", "--format", "html", program), f"lesson-{size}"
+        browser, tmp_path, stdout_of("eval", "--format", "html", program), f"lesson-{size}"
     )
     paint = page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
     root = page.query_selector(".adp")
@@ -156,8 +153,8 @@ def test_the_active_value_stays_in_view(browser, tmp_path, artefacts, size: int)
 
 
 def test_the_descent_on_the_page(browser, tmp_path, artefacts) -> None:  # noqa: F811
-    html = run("run", "--descend", "w1,w2,w3,b,v,c", "--lr", "0.02", "--steps", "10", "--format", "html", str(MLP))
-    expected = run("run", "--descend", "w1,w2,w3,b,v,c", "--lr", "0.02", "--steps", "10", "--format", "json", str(MLP))
+    html = stdout_of("run", "--descend", "w1,w2,w3,b,v,c", "--lr", "0.02", "--steps", "10", "--format", "html", str(MLP))
+    expected = stdout_of("run", "--descend", "w1,w2,w3,b,v,c", "--lr", "0.02", "--steps", "10", "--format", "json", str(MLP))
     import json
 
     steps = [json.loads(line) for line in expected.splitlines()]
@@ -184,7 +181,7 @@ def test_the_descent_on_the_page(browser, tmp_path, artefacts) -> None:  # noqa:
 
 
 def test_calls_fold_into_one_box_and_unfold(browser, tmp_path, artefacts) -> None:  # noqa: F811
-    page, requests, errors, url, _ = open_lesson(browser, tmp_path, run("run", "--format", "html", str(MLP)), "fold")
+    page, requests, errors, url, _ = open_lesson(browser, tmp_path, stdout_of("run", "--format", "html", str(MLP)), "fold")
     root = page.query_selector(".adp")
     count = "root => root.querySelectorAll('.adp-svg:not([hidden]) .adp-v').length"
     unfolded = root.evaluate(count)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from autodiff_cli import evaluate
 from autodiff_cli.analyses.check import gradient_check
 from autodiff_cli.interface.cli import cli
-from tests.interface.test_cli import _command
+from tests.support import autodiff_command
 
 SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"
 SHADOWED = "a = 1; b = a * 2; a = 3; c = a * b"
@@ -263,7 +263,7 @@ def test_render_draws_one_graph_only(tmp_path) -> None:
 
 def test_render_with_a_file_name_too_long_is_a_clean_error(tmp_path) -> None:
     done = subprocess.run(
-        [*_command(), "eval", "--render", str(tmp_path / ("g" * 300 + ".svg")), SEED],
+        [*autodiff_command(), "eval", "--render", str(tmp_path / ("g" * 300 + ".svg")), SEED],
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 1
@@ -288,7 +288,7 @@ def _closing(fd: int):
 )
 def test_closed_streams_end_in_one_line(args: list[str], closed: int, code: int | None, message: str) -> None:
     done = subprocess.run(
-        [*_command(), *args], stdout=None if closed == 1 else subprocess.PIPE, stderr=subprocess.PIPE,
+        [*autodiff_command(), *args], stdout=None if closed == 1 else subprocess.PIPE, stderr=subprocess.PIPE,
         stdin=None if closed == 0 else subprocess.DEVNULL, preexec_fn=_closing(closed), timeout=60,
     )
     stderr = done.stderr.decode()
@@ -301,7 +301,7 @@ def test_closed_streams_end_in_one_line(args: list[str], closed: int, code: int 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
 def test_a_full_stdout_is_one_line() -> None:
     with open("/dev/full", "w") as full:
-        done = subprocess.run([*_command(), "eval", SEED], stdout=full, stderr=subprocess.PIPE, timeout=60)
+        done = subprocess.run([*autodiff_command(), "eval", SEED], stdout=full, stderr=subprocess.PIPE, timeout=60)
     stderr = done.stderr.decode()
     assert done.returncode == 1 and "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
     assert stderr.startswith("error: cannot write the output")
@@ -310,7 +310,7 @@ def test_a_full_stdout_is_one_line() -> None:
 def test_an_unreadable_progress_delay_is_a_warning_not_a_traceback() -> None:
     pexpect = pytest.importorskip("pexpect")
     env = {**os.environ, "AUTODIFF_PROGRESS_DELAY": "abc", "NO_COLOR": "1"}
-    command = _command()
+    command = autodiff_command()
     child = pexpect.spawn(command[0], [*command[1:], "eval", SEED], env=env, encoding="utf-8", timeout=60)
     child.expect(pexpect.EOF)
     child.close()

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 import autodiff_cli
 from autodiff_cli.interface.cli import cli
-from tests.interface.test_cli import _command
+from tests.support import autodiff_command
 
 # Not a speed requirement (benchmarks/ measures speed, as ratios): a bound that only a
 # real hang or a quadratic blow-up crosses, so a busy two-core CI machine never flakes.
@@ -46,7 +46,7 @@ class Done:
 def real(*args: str | bytes, input: bytes | None = None, timeout: float = 240, cwd: Path | None = None) -> Done:
     """Run the installed `autodiff` in a real process; stdout and stderr decoded leniently."""
     start = time.perf_counter()
-    done = subprocess.run([*_command(), *args], input=input, capture_output=True, timeout=timeout, env=ENV, cwd=cwd)
+    done = subprocess.run([*autodiff_command(), *args], input=input, capture_output=True, timeout=timeout, env=ENV, cwd=cwd)
     seconds = time.perf_counter() - start
     return Done(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"), seconds)
 
@@ -231,7 +231,7 @@ def test_a_fifo_is_read_like_a_file(tmp_path: Path) -> None:
 
 def test_stdin_from_dev_null_is_an_empty_program() -> None:
     with open(os.devnull, "rb") as null:
-        done = subprocess.run([*_command(), "eval", "-"], stdin=null, capture_output=True, timeout=60, env=ENV)
+        done = subprocess.run([*autodiff_command(), "eval", "-"], stdin=null, capture_output=True, timeout=60, env=ENV)
     assert done.returncode == 0 and b"<stdin>: nothing to differentiate" in done.stderr
 
 
@@ -247,7 +247,7 @@ def test_an_endless_binary_device_fails_at_once(device: str) -> None:
 
 def test_an_endless_binary_stdin_fails_at_once() -> None:
     with open("/dev/zero", "rb") as zero:
-        done = subprocess.run([*_command(), "eval", "-"], stdin=zero, capture_output=True, timeout=20, env=ENV)
+        done = subprocess.run([*autodiff_command(), "eval", "-"], stdin=zero, capture_output=True, timeout=20, env=ENV)
     assert done.returncode == 1 and b"<stdin>: binary content (a NUL byte at offset 0)" in done.stderr
 
 
@@ -276,7 +276,7 @@ def test_ctrl_c_during_a_long_run_exits_130_with_one_line(tmp_path: Path) -> Non
     env = dict(ENV, AUTODIFF_PROGRESS_DELAY="0", TERM="xterm", COLUMNS="80")
     # A run started in the background (as CI may be) inherits SIGINT ignored; a person at a terminal does not.
     process = subprocess.Popen(
-        [*_command(), "run", str(program)], stdout=subprocess.PIPE, stderr=secondary, env=env,
+        [*autodiff_command(), "run", str(program)], stdout=subprocess.PIPE, stderr=secondary, env=env,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     os.close(secondary)
@@ -334,7 +334,7 @@ def test_a_closed_stdout_ends_quietly(args: list[str], tmp_path: Path) -> None:
     program = tmp_path / "chain.ad"
     program.write_text(_chain(5000))
     process = subprocess.Popen(
-        [*_command(), "run", *args, str(program)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV
+        [*autodiff_command(), "run", *args, str(program)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV
     )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline()
@@ -550,7 +550,7 @@ def test_a_failed_render_leaves_no_file(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     done = subprocess.run(
-        [*_command(), "eval", "--render", str(work / "graph.svg"), "a = 3; b = a * a"],
+        [*autodiff_command(), "eval", "--render", str(work / "graph.svg"), "a = 3; b = a * a"],
         capture_output=True, timeout=60, env=env,
     )
     assert done.returncode == 1 and b"dot failed: dot: broken" in done.stderr
@@ -562,7 +562,7 @@ def test_a_failed_render_keeps_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "graph.svg"
     target.write_text("the old drawing")
     done = subprocess.run(
-        [*_command(), "eval", "--render", str(target), "a = 3; b = a * a"], capture_output=True, timeout=60, env=env
+        [*autodiff_command(), "eval", "--render", str(target), "a = 3; b = a * a"], capture_output=True, timeout=60, env=env
     )
     assert done.returncode == 1 and b"Traceback" not in done.stderr
     assert target.read_text() == "the old drawing"
@@ -572,7 +572,7 @@ def test_a_failed_render_keeps_the_old_file(tmp_path: Path) -> None:
 def test_render_into_a_missing_directory_is_a_clean_error(tmp_path: Path) -> None:
     env = _fake_dot(tmp_path / "bin", "writes a drawing", 'printf "<svg/>" > "$out"')
     done = subprocess.run(
-        [*_command(), "eval", "--render", str(tmp_path / "missing" / "graph.svg"), "a = 3; b = a * a"],
+        [*autodiff_command(), "eval", "--render", str(tmp_path / "missing" / "graph.svg"), "a = 3; b = a * a"],
         capture_output=True, timeout=60, env=env,
     )
     assert b"Traceback" not in done.stderr

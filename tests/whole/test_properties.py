@@ -12,31 +12,19 @@ import math
 import os
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mpmath
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from autodiff_cli.interface.cli import cli
-from tests.interface.test_cli import _command
+from tests.support import PROFILE, Failure, Program, TreeNode, autodiff_command, forward, programs, sympy_of
 
 sp = pytest.importorskip("sympy")
 
-settings.register_profile(
-    "autodiff-ci",
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-settings.register_profile(
-    "autodiff-explore", max_examples=2000, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
-)
-PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "autodiff-ci"))
 
 RUNNER = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1"})
 
@@ -110,282 +98,12 @@ def test_random_bytes_through_run(tmp_path_factory: pytest.TempPathFactory, data
 @given(data=st.one_of(st.binary(max_size=80), language_text.map(lambda t: t.encode())))
 def test_random_bytes_through_the_real_process(data: bytes) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
-    done = subprocess.run([*_command(), "eval", "-"], input=data, capture_output=True, timeout=60, env=env)
+    done = subprocess.run([*autodiff_command(), "eval", "-"], input=data, capture_output=True, timeout=60, env=env)
     stdout, stderr = done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
     assert_documented_ending(done.returncode, stdout, stderr, "<stdin>")
 
 
-# ---------------------------------------------------------------- (2) grammar-aware programs
-#
-# A program is generated as a tree, printed with as few parentheses as the
-# precedence rules allow (sometimes more), and mirrored three ways: a SymPy
-# expression (the derivative oracle), a replay in floats written from the
-# README's numeric policy (which operation leaves its domain first), and the
-# same replay at shifted inputs (central finite differences).
-
-NAMES = ["a", "b", "c", "x", "y"]
-LITERALS = ["0", "1", "2", "3", "0.5", "1.5", "2.25", "10", "0.1", "100", "1e-3", "300", "700"]
-EXPONENTS = ["0", "1", "2", "3", "-1", "-2", "0.5", "1.5"]
-ATOM, POWER, UNARY, PRODUCT, SUM = 4, 3, 2, 1, 0  # precedence: higher binds tighter
-
-FUNCTIONS_1 = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs"]
-FUNCTIONS_2 = ["pow", "max", "min"]
-KINKED = {"relu", "abs", "max", "min"}
-
-
-class Failure(Exception):
-    """The replay left an operation's domain: `kind` is the start of the tool's message."""
-
-    def __init__(self, kind: str, node: Node) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.node = node
-
-
-@dataclass
-class Node:
-    """One operation or leaf of a generated program."""
-
-    op: str  # "input", "name" (a use of an earlier node), "const", "pi", "+", "-", "*", "/", "**", "neg", or a function
-    children: list[Node] = field(default_factory=list)
-    text: str = ""  # for const: the literal
-    input_index: int = -1  # for input
-    precedence: int = ATOM
-
-
-def sympy_of(node: Node, symbols: list, constants: dict) -> object:
-    """The node as SymPy; each literal becomes a symbol of its own, given its value only by mpmath.
-
-    Left to SymPy, an exact 300 ** 300 ** 2 takes minutes, and 40-digit floats get the parity of
-    (-1) ** (10 ** 40 - 1) wrong; mpmath at 30 digits does neither."""
-    op, kids = node.op, [sympy_of(child, symbols, constants) for child in node.children]
-    if op == "input":
-        return symbols[node.input_index]
-    if op == "name":
-        return kids[0]
-    if op == "const":
-        if id(node) not in constants:
-            value = float(node.text)
-            symbol = sp.Symbol(f"k{len(constants)}", positive=True) if value > 0 else sp.Symbol(f"k{len(constants)}", real=True)
-            constants[id(node)] = (symbol, node.text)
-        return constants[id(node)][0]
-    if op == "pi":
-        return sp.pi
-    if op == "neg":
-        return -kids[0]
-    if op in ("+", "-", "*", "/", "**", "pow"):
-        a, b = kids
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        return a / b if op == "/" else a**b
-    functions = {
-        "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh,
-        "sigmoid": lambda z: 1 / (1 + sp.exp(-z)), "relu": lambda z: sp.Max(0, z), "abs": sp.Abs,
-        "max": sp.Max, "min": sp.Min,
-    }
-    return functions[op](*kids)
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
-
-
-def replay(node: Node, inputs: list[float], cache: dict[int, float], kinks: list[float], poles: list[str]) -> float:
-    """The forward pass in floats, children left to right, by the README's numeric policy."""
-    if id(node) in cache:
-        return cache[id(node)]
-    values = [replay(child, inputs, cache, kinks, poles) for child in node.children]
-    op = node.op
-    try:
-        if op == "input":
-            value = inputs[node.input_index]
-        elif op == "name":
-            value = values[0]
-        elif op == "const":
-            value = float(node.text)
-        elif op == "pi":
-            value = math.pi
-        elif op == "neg":
-            value = -values[0]
-        elif op in ("+", "-", "*"):
-            a, b = values
-            value = a + b if op == "+" else a - b if op == "-" else a * b
-        elif op == "/":
-            if values[1] == 0:
-                raise Failure("division by zero", node)
-            value = values[0] / values[1]
-        elif op in ("**", "pow"):
-            x, y = values
-            if x == 0 and y < 0:
-                raise Failure("zero cannot be raised to a negative power", node)
-            if x < 0 and y != int(y):
-                raise Failure("a negative base", node)
-            if (x == 0 and y < 1) or x < 0:  # d/dx is infinite, or d/dy = nan by the documented policy
-                poles.append(f"pow({x!r}, {y!r})")
-            value = math.pow(x, y)
-        elif op == "log":
-            if values[0] <= 0:
-                raise Failure("log of a non-positive number", node)
-            value = math.log(values[0])
-        elif op == "sqrt":
-            if values[0] < 0:
-                raise Failure("sqrt of a negative number", node)
-            if values[0] == 0:
-                poles.append("sqrt(0)")
-            value = math.sqrt(values[0])
-        elif op == "sigmoid":
-            value = _sigmoid(values[0])
-        elif op == "relu":
-            kinks.append(values[0])
-            value = max(0.0, values[0])
-        elif op == "abs":
-            kinks.append(values[0])
-            value = abs(values[0])
-        elif op in ("max", "min"):
-            kinks.append(values[0] - values[1])
-            value = max(values) if op == "max" else min(values)
-        else:
-            value = getattr(math, op)(values[0])
-    except OverflowError:
-        raise Failure("overflow", node) from None
-    if not math.isfinite(value):
-        raise Failure("overflow", node)
-    cache[id(node)] = value
-    return value
-
-
-@dataclass
-class Program:
-    text: str
-    inputs: list[float]  # the value of each input node, in creation order
-    roots: list[Node]  # every statement's expression, in order (all are evaluated)
-    output: Node
-
-
-def render(node: Node, draw) -> str:
-    """Source text with the fewest parentheses the grammar needs, and now and then a redundant pair."""
-    text = _render(node, draw)
-    return text
-
-
-def _wrap(child: Node, minimum: int, draw) -> str:
-    text = _render(child, draw)
-    if child.precedence < minimum or draw(st.integers(0, 9)) == 0:
-        return f"({text})"
-    return text
-
-
-def _render(node: Node, draw) -> str:
-    op = node.op
-    if op in ("input", "name"):
-        return node.text
-    if op in ("const", "pi"):
-        return node.text
-    if op == "neg":
-        return "-" + _wrap(node.children[0], UNARY, draw)
-    if op in ("+", "-"):
-        return f"{_wrap(node.children[0], SUM, draw)} {op} {_wrap(node.children[1], PRODUCT, draw)}"
-    if op in ("*", "/"):
-        return f"{_wrap(node.children[0], PRODUCT, draw)} {op} {_wrap(node.children[1], UNARY, draw)}"
-    if op == "**":
-        symbol = draw(st.sampled_from(["**", "^"]))
-        return f"{_wrap(node.children[0], ATOM, draw)} {symbol} {_wrap(node.children[1], UNARY, draw)}"
-    return f"{op}({', '.join(_render(child, draw) for child in node.children)})"
-
-
-@st.composite
-def expressions(draw, scope: dict[str, Node], depth: int) -> Node:
-    """An expression over the names in scope; at depth 0 a leaf."""
-    kind = draw(st.sampled_from(["leaf", "leaf", "unary", "binary", "binary", "call1", "call2"] if depth else ["leaf"]))
-    if kind == "leaf":
-        if scope and draw(st.integers(0, 3)):
-            name = draw(st.sampled_from(sorted(scope)))
-            return Node("name", [scope[name]], text=name)
-        if draw(st.integers(0, 9)) == 0:
-            return Node("pi", text="pi")
-        return Node("const", text=draw(st.sampled_from(LITERALS)))
-    if kind == "unary":
-        return Node("neg", [draw(expressions(scope, depth - 1))], precedence=UNARY)
-    if kind == "binary":
-        op = draw(st.sampled_from(["+", "-", "*", "/", "**"]))
-        left = draw(expressions(scope, depth - 1))
-        if op == "**" and draw(st.booleans()):
-            right = Node("const", text=draw(st.sampled_from(EXPONENTS)))
-            if right.text.startswith("-"):
-                right = Node("neg", [Node("const", text=right.text[1:])], precedence=UNARY)
-        else:
-            right = draw(expressions(scope, depth - 1))
-        precedence = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "**": POWER}[op]
-        return Node(op, [left, right], precedence=precedence)
-    if kind == "call1":
-        return Node(draw(st.sampled_from(FUNCTIONS_1)), [draw(expressions(scope, depth - 1))])
-    return Node(draw(st.sampled_from(FUNCTIONS_2)), [draw(expressions(scope, depth - 1)), draw(expressions(scope, depth - 1))])
-
-
-def _uses_a_name(node: Node) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.op == "name":
-            return True
-        stack.extend(current.children)
-    return False
-
-
-@st.composite
-def programs(draw) -> Program:
-    scope: dict[str, Node] = {}
-    inputs: list[float] = []
-    roots: list[Node] = []
-    lines: list[str] = []
-
-    def bind_input() -> None:
-        name = draw(st.sampled_from(NAMES))
-        literal = draw(st.sampled_from(["-2", "-1", "-0.5", "0", "0.25", "1", "2", "3", "-3.5", "0.75"]))
-        node = Node("input", text=name, input_index=len(inputs))
-        inputs.append(float(literal))
-        scope[name] = node
-        roots.append(node)
-        lines.append(f"{name} = {literal}")
-
-    for _ in range(draw(st.integers(1, 3))):
-        bind_input()
-    for _ in range(draw(st.integers(1, 4))):
-        if draw(st.integers(0, 4)) == 0:
-            bind_input()  # rebinding a name to a new input
-            continue
-        expression = draw(expressions(scope, draw(st.integers(1, 3))))
-        if not _uses_a_name(expression):  # a statement of numbers only would bind an input or a constant
-            name = draw(st.sampled_from(sorted(scope)))
-            op = draw(st.sampled_from(["+", "*"]))
-            expression = Node(op, [Node("name", [scope[name]], text=name), expression], precedence=SUM if op == "+" else PRODUCT)
-        text = render(expression, draw)
-        roots.append(expression)
-        if draw(st.integers(0, 5)) == 0:
-            lines.append(text)  # a bare expression statement
-        else:
-            name = draw(st.sampled_from(NAMES))  # often a name already bound: rebinding
-            lines.append(f"{name} = {text}")
-            scope[name] = expression
-    separator = draw(st.sampled_from(["\n", "; "]))
-    return Program(separator.join(lines), inputs, roots, roots[-1])
-
-
-def forward(program: Program, inputs: list[float]) -> tuple[float, list[float], list[str]]:
-    """The output, every kink argument, and every pole of a local derivative passed; Failure outside a domain."""
-    cache: dict[int, float] = {}
-    kinks: list[float] = []
-    poles: list[str] = []
-    for root in program.roots:
-        replay(root, inputs, cache, kinks, poles)
-    return cache[id(program.output)], kinks, poles
-
-
-def _exact(node: Node, symbols: list, point: list[float]) -> complex:
+def _exact(node: TreeNode, symbols: list, point: list[float]) -> complex:
     """The node's value at the point, by mpmath at 30 digits (nan where mpmath cannot say)."""
     constants: dict = {}
     expression = sympy_of(node, symbols, constants)

@@ -47,8 +47,7 @@ from autodiff_cli.render.output import OutputContext
 from autodiff_cli.render.steps import page_steps
 from autodiff_cli.render.teaching import compare_lines
 from autodiff_cli.report import Report, build_report
-from tests.oracle import inside
-from tests.support import ROOT
+from tests.support import ROOT, operation_program
 
 EXAMPLES = sorted(ROOT.glob("examples/*.ad"))
 HAS_NUMPY = importlib.util.find_spec("numpy") is not None
@@ -439,26 +438,10 @@ def test_a_jacobian_row_is_the_gradient_of_its_own_output() -> None:
     assert (x.grad, y.grad) == (math.cos(0.5), 1.0)
 
 
-# ---------------------------------------------------------------- forward mode's --explain, every operation
-
-# Every view in every format (above) wrote forward mode's passes as text for the first time on
-# tanh: its rule's function name was taken for an argument's. Each operation, once.
-
-
-def operation_program(name: str) -> str:
-    """y = the operation of x (and w), x inside its domain (tests/oracle.py)."""
-    op = OPERATIONS[name]
-    start = f"x = {inside(name, 0.5)!r}; w = 0.25; y = "
-    if op.symbol:
-        return start + (f"{op.symbol}x" if op.arity == 1 else f"x {op.symbol} w")
-    arguments = {1: "x", 2: "x, w", 3: "x, w, 1"}.get(op.arity, "x, w, x")  # sum(...) and prod(...): three
-    return start + f"{name}({arguments})"
-
-
 @pytest.mark.parametrize("name", list(OPERATIONS))
 def test_forward_explain_reads_each_rule_as_the_backward_explain_does(name: str, run) -> None:
     """The rules in forward mode's line for y, argument by argument, are --explain's, substituted alike."""
-    program = operation_program(name)
+    program = operation_program(name)[0]
     backward_text = run("eval", "--explain", program)
     forward_text = run("eval", "--explain", "--mode", "forward", program)
     assert backward_text.exit_code == 0 and forward_text.exit_code == 0, forward_text.output
@@ -473,7 +456,7 @@ def test_forward_explain_reads_each_rule_as_the_backward_explain_does(name: str,
 def test_forward_explain_in_json_has_a_term_per_argument(name: str, run) -> None:
     import json
 
-    document = json.loads(run("eval", "-f", "json", "--explain", "--mode", "forward", operation_program(name)).stdout)
+    document = json.loads(run("eval", "-f", "json", "--explain", "--mode", "forward", operation_program(name)[0]).stdout)
     node = next(node for node in document["nodes"] if node["label"] == "y")
     for one in document["explain"]["passes"]:
         (step,) = [step for step in one["steps"] if step["node"] == node["id"]]

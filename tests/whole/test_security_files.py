@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autodiff_cli.render.layout import DOT_LIMIT, DOT_LONG_EDGE_LIMIT, long_edge_length
+from tests.support import autodiff_command
 
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 PROGRAM = "a = 3\nb = a * a\n"
@@ -24,16 +25,11 @@ HANG = 120  # a generous bound on any one run; nothing here should take more tha
 HAS_PROC = os.path.isdir("/proc/self")
 
 
-def _command() -> list[str]:
-    installed = Path(sys.executable).parent / "autodiff"
-    return [str(installed)] if installed.exists() else [sys.executable, "-m", "autodiff_cli"]
-
-
 def _autodiff(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, **kwargs
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*_command(), *args], capture_output=True, text=True, timeout=HANG, env=env or ENV, cwd=cwd, **kwargs
+        [*autodiff_command(), *args], capture_output=True, text=True, timeout=HANG, env=env or ENV, cwd=cwd, **kwargs
     )
 
 
@@ -122,7 +118,7 @@ def test_an_output_that_is_also_stdout_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "page.html"
     with open(target, "w") as stdout:
         done = subprocess.run(
-            [*_command(), "eval", "--render", str(target), PROGRAM], stdout=stdout, stderr=subprocess.PIPE, text=True,
+            [*autodiff_command(), "eval", "--render", str(target), PROGRAM], stdout=stdout, stderr=subprocess.PIPE, text=True,
             timeout=HANG, env=ENV,
         )
     assert done.returncode == 2 and "is also standard output" in done.stderr
@@ -205,7 +201,7 @@ def test_a_full_disk_keeps_the_old_file_and_leaves_no_temporary_file(
     target.write_text("the old file")
     sweep = ["--sweep", "a=0:1:30"] if option == "--plot" else []
     done = subprocess.run(
-        [*_command(), "eval", *sweep, option, name, "--", PROGRAM], capture_output=True, text=True, timeout=HANG,
+        [*autodiff_command(), "eval", *sweep, option, name, "--", PROGRAM], capture_output=True, text=True, timeout=HANG,
         env={**ENV, "AUTODIFF_LAYOUT": "layered"}, cwd=tmp_path, preexec_fn=_limit_file_size(200),
     )
     assert done.returncode == 1, done.stderr
@@ -219,7 +215,7 @@ def test_a_dot_killed_by_a_full_disk_is_named_and_the_old_file_kept(tmp_path: Pa
     target = tmp_path / "g.png"
     target.write_text("the old file")
     done = subprocess.run(
-        [*_command(), "eval", "--render", "g.png", PROGRAM], capture_output=True, text=True, timeout=HANG,
+        [*autodiff_command(), "eval", "--render", "g.png", PROGRAM], capture_output=True, text=True, timeout=HANG,
         env=ENV, cwd=tmp_path, preexec_fn=_limit_file_size(200),
     )
     # dot's writes past the limit raise SIGXFSZ, whose default action kills it.
@@ -373,7 +369,7 @@ def test_a_signal_during_render_kills_dot_and_removes_the_temporary_file(
     work.mkdir()
     (work / name).write_text("the old drawing")
     process = subprocess.Popen(
-        [*_command(), "eval", "--render", name, PROGRAM], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*autodiff_command(), "eval", "--render", name, PROGRAM], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=env, cwd=work, preexec_fn=_default_sigint,
     )
     try:
@@ -420,7 +416,7 @@ _SLOW_TO_SIMPLIFY = (
 def test_a_signal_during_simplify_kills_the_sympy_child(signum: int, code: int, line: str) -> None:
     pytest.importorskip("sympy")
     process = subprocess.Popen(
-        [*_command(), "eval", "--simplify", "--simplify-timeout", "600", _SLOW_TO_SIMPLIFY],
+        [*autodiff_command(), "eval", "--simplify", "--simplify-timeout", "600", _SLOW_TO_SIMPLIFY],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, preexec_fn=_default_sigint,
     )
     try:

@@ -32,6 +32,7 @@ from click.testing import CliRunner
 
 from autodiff_cli.interface.cli import cli
 from autodiff_cli.render import escape
+from tests.support import chromium
 
 CC = shutil.which("cc") or shutil.which("gcc")
 DOT = shutil.which("dot")
@@ -454,7 +455,7 @@ def test_page_data_holds_no_markup_and_its_script_is_whole(make_case, tmp_path: 
 
 def test_page_scripts_run_in_chromium(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
-    executable = os.environ.get("AUTODIFF_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = chromium()
     if executable is None:
         pytest.skip("no Chromium on PATH (Debian: apt-get install chromium)")
     pages = []

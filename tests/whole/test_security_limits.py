@@ -25,7 +25,7 @@ from autodiff_cli.base.errors import Source
 from autodiff_cli.interface.repl import Session
 from autodiff_cli.language.evaluate import MAX_BUILT_NODES, Graph
 from autodiff_cli.language.parse import parse
-from tests.interface.test_cli import _command
+from tests.support import autodiff_command
 
 # A hang bound, not a speed requirement: only work the cap failed to stop crosses it.
 HANG = 120.0
@@ -35,7 +35,7 @@ ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf
 def real(*args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The installed command in a real process; the run must end within HANG seconds."""
     done = subprocess.run(
-        [*_command(), *args], input=input, capture_output=True, timeout=HANG, env=env or ENV,
+        [*autodiff_command(), *args], input=input, capture_output=True, timeout=HANG, env=env or ENV,
     )
     return subprocess.CompletedProcess(
         done.args, done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
@@ -247,7 +247,7 @@ def _peak_kilobytes(args: list[str]) -> tuple[int, int, bytes]:
         "sys.stderr.buffer.write(done.stderr)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, *_command(), *args], capture_output=True, timeout=HANG, env=ENV)
+    done = subprocess.run([sys.executable, "-c", script, *autodiff_command(), *args], capture_output=True, timeout=HANG, env=ENV)
     peak, code = done.stdout.split()
     return int(peak), int(code), done.stderr
 
@@ -358,7 +358,7 @@ def _closing(*fds: int):
 
 def _run_closed(args: list[str], closed: int, stdin: int | None = None) -> tuple[int, str, str]:
     done = subprocess.run(
-        [*_command(), *args],
+        [*autodiff_command(), *args],
         stdin=stdin if stdin is not None else (None if closed == 0 else subprocess.DEVNULL),
         stdout=None if closed == 1 else subprocess.PIPE,
         stderr=None if closed == 2 else subprocess.PIPE,
@@ -422,7 +422,7 @@ def test_closed_descriptors_are_given_dev_null_so_no_file_takes_their_number(tmp
 def test_a_stdin_open_only_for_writing_is_a_usage_error(name: str, tmp_path: Path) -> None:
     with open(tmp_path / "sink", "w") as sink:
         done = subprocess.run(
-            [*_command(), *COMMANDS[name]], stdin=sink, capture_output=True, timeout=HANG, env=ENV,
+            [*autodiff_command(), *COMMANDS[name]], stdin=sink, capture_output=True, timeout=HANG, env=ENV,
         )
     stderr = done.stderr.decode()
     assert "Traceback" not in stderr
@@ -446,7 +446,7 @@ def narrow(how: str) -> dict[str, str]:
 
 
 def ascii_run(how: str, *args: str, input: bytes | None = None) -> tuple[int, str, str]:
-    done = subprocess.run([*_command(), *args], input=input, capture_output=True, timeout=HANG, env=narrow(how))
+    done = subprocess.run([*autodiff_command(), *args], input=input, capture_output=True, timeout=HANG, env=narrow(how))
     # Every byte must be ASCII: decoding strictly is the assertion.
     return done.returncode, done.stdout.decode("ascii"), done.stderr.decode("ascii")
 
@@ -503,7 +503,7 @@ def test_the_repl_on_a_narrow_stream(how: str) -> None:
 
 def test_the_repl_banner_on_an_ascii_terminal(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
-    command = _command()
+    command = autodiff_command()
     env = {**narrow("PYTHONIOENCODING=ascii"), "TERM": "dumb", "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path)}
     child = pexpect.spawn(command[0], [*command[1:], "repl"], env=env, timeout=60)
     child.expect(b"autodiff>")
