@@ -180,6 +180,7 @@ def test_sweep_usage_errors(run, args: list[str], message: str) -> None:
     assert result.stderr.startswith(f"error: {message}")
 
 
+@pytest.mark.e2e
 def test_numpy_is_imported_only_by_a_sweep() -> None:
     code = (
         "import sys\nfrom autodiff_cli.interface.cli import cli\n"
@@ -191,6 +192,7 @@ def test_numpy_is_imported_only_by_a_sweep() -> None:
     assert plain.stderr.strip().endswith("none")
 
 
+@pytest.mark.e2e
 def test_missing_numpy_names_the_extra() -> None:
     code = (
         "import sys\nsys.modules['numpy'] = None\nfrom autodiff_cli.interface.cli import main\n"
@@ -244,6 +246,7 @@ def test_plot_to_an_image(run, tmp_path, suffix: str) -> None:
         assert "y and d/dx over x" in data.decode() or "y and d/dx over x" in text
 
 
+@pytest.mark.e2e
 def test_plot_without_matplotlib_names_the_extra(tmp_path) -> None:
     code = (
         "import sys\nsys.modules['matplotlib'] = None\nfrom autodiff_cli.interface.cli import main\n"
@@ -274,6 +277,7 @@ def test_repl_at_with_of_shows_that_output() -> None:
     assert out.endswith("u = 9\n  ∂/∂x = 6\n") and not err
 
 
+@pytest.mark.e2e
 def test_repl_at_on_a_terminal(tmp_path) -> None:
 
     child = spawn(tmp_path)

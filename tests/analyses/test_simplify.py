@@ -138,6 +138,7 @@ def _run_python(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.e2e
 def test_without_sympy_the_message_names_the_extra() -> None:
     done = _run_python(
         "import sys; sys.modules['sympy'] = None\n"
@@ -150,6 +151,7 @@ def test_without_sympy_the_message_names_the_extra() -> None:
     assert f"error: {MISSING}" in done.stderr and "autodiff-cli[sympy]" in done.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("flag", ["--symbolic", "--simplify"])
 def test_sympy_is_never_imported_by_the_command(flag: str) -> None:
     """--symbolic works without SymPy; --simplify imports it only in its child process."""

@@ -335,6 +335,7 @@ def test_repl_mode_errors(line: str, message: str) -> None:
     assert err.startswith(message) and "5\n" in out  # the session goes on
 
 
+@pytest.mark.e2e
 def test_repl_taylor_on_a_terminal(tmp_path) -> None:
     import os
     import sys

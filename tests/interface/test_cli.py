@@ -130,6 +130,7 @@ def test_empty_program_is_not_an_error(run) -> None:
     assert "nothing to differentiate" in result.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", [autodiff_command(), [sys.executable, "-m", "autodiff_cli"]], ids=["script", "module"])
 def test_real_subprocess(command: list[str]) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
@@ -138,6 +139,7 @@ def test_real_subprocess(command: list[str]) -> None:
     assert json.loads(done.stdout)["variables"]["b"]["grad"] == -8.0
 
 
+@pytest.mark.e2e
 def test_real_pipe_into_bare_command() -> None:
     done = subprocess.run(
         [*autodiff_command()], input="a = 3\nb = a + a\n", capture_output=True, text=True, timeout=60
@@ -155,6 +157,7 @@ def test_big_table_is_elided_unless_all(run) -> None:
     assert "x150 " in full and "more rows" not in full
 
 
+@pytest.mark.e2e
 def test_options_with_piped_stdin_and_no_command() -> None:
     done = subprocess.run(
         [*autodiff_command(), "-f", "json"], input="a = 3\nb = a + a\n", capture_output=True, text=True, timeout=60
@@ -163,6 +166,7 @@ def test_options_with_piped_stdin_and_no_command() -> None:
     assert json.loads(done.stdout)["variables"]["a"]["grad"] == 2.0
 
 
+@pytest.mark.e2e
 def test_closed_stdout_ends_quietly() -> None:
     program = "\n".join(["x0 = 1"] + [f"x{i} = x{i - 1} * 1.5" for i in range(1, 3000)])
     with subprocess.Popen(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 BIN = Path(sys.executable).parent
 AUTODIFF = shutil.which("autodiff", path=str(BIN)) or "autodiff"
 

@@ -149,6 +149,7 @@ def test_a_wrong_program_is_still_wrong_when_inputs_move(run) -> None:
     assert result.exit_code == 1 and "unknown name 'nope'" in result.stderr
 
 
+@pytest.mark.e2e
 def test_the_notebook_magic_moves_inputs_as_the_command_line_does(tmp_path) -> None:
     """`%autodiff --at x=2 ...` in a real kernel: the table at x = 2 (the magic used to show the literals' point)."""
     nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed (pip install '.[test]')")
@@ -302,6 +303,7 @@ def _piped_command(case: str, tmp_path) -> tuple[list[str], str | None]:
     return [*autodiff_command(), *args], stdin
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", list(PIPED))
 def test_head_after_one_line_ends_quietly_with_exit_0(case: str, tmp_path) -> None:
     """`autodiff ... | head -1` in a real shell: the closed pipe is not "the program is wrong" (it was exit 1)."""
@@ -315,6 +317,7 @@ def test_head_after_one_line_ends_quietly_with_exit_0(case: str, tmp_path) -> No
     assert errors.read_text() == ""
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", ["sweep-csv", "sweep-json-lines", "table-all"])
 def test_a_reader_that_closes_after_one_line(case: str, tmp_path) -> None:
     """The same with our own reader: one line read, the pipe closed, then the exit code."""
@@ -602,6 +605,7 @@ def test_every_usage_error_of_one_or_two_options_blames_only_options_given(tmp_p
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.e2e
 def test_the_repl_names_its_own_commands_in_errors() -> None:
     """`:taylor` in the REPL (piped, a real process): its errors say `:taylor`, never the command line's `--taylor`."""
     lines = "x = 0\ny = sqrt(x)\n:taylor x 3\n:taylor x 999\n:at x=abc\n:why nope\n"

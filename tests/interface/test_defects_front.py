@@ -139,6 +139,7 @@ def test_every_option_of_eval_has_a_magic_case() -> None:
             assert used & set(param.opts), f"no magic case uses {param.opts[0]}"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", list(MAGIC_CASES))
 def test_magic_shows_what_the_command_line_shows(kernel_run, tmp_path: Path, monkeypatch, case: str) -> None:
     outputs, kernel_dir = kernel_run
@@ -159,6 +160,7 @@ def test_magic_shows_what_the_command_line_shows(kernel_run, tmp_path: Path, mon
         assert (kernel_dir / drawn).read_text().startswith("<?xml") and (tmp_path / drawn).exists() and code == 0
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
@@ -174,6 +176,7 @@ def test_the_reported_options_take_effect(kernel_run, case: str, expected: str) 
     assert re.search(expected, shown_text(outputs[case])), shown_text(outputs[case]) + shown_text(outputs[case], "stderr")
 
 
+@pytest.mark.e2e
 def test_tables_are_displayed_as_the_page(kernel_run) -> None:
     outputs, _ = kernel_run
     for case in ("plain", "at", "of-jacobian", "explain"):
@@ -297,6 +300,7 @@ def repl(tmp_path):
     child.close()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("keys", "expected"),
     [
@@ -373,6 +377,7 @@ def screen_lines(text: str) -> list[str]:
     return [line.rstrip() for line in ANSI.sub("", text).replace("\r", "").split("\n")]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("columns", [40, 80])
 def test_repl_headings_fold_between_phrases(tmp_path, columns: int) -> None:
     pexpect = pytest.importorskip("pexpect")
@@ -469,6 +474,7 @@ def overfull(tmp_path: Path, document: str) -> list[str]:
     return [line for line, points in zip(lines, boxes) if float(points) > OVERFULL_SLACK]
 
 
+@pytest.mark.e2e
 @needs_pdflatex
 @pytest.mark.parametrize(
     "args",
@@ -547,6 +553,7 @@ def test_subscripts_only_where_conventional(text: str, expected: str) -> None:
     assert name(text) == expected
 
 
+@pytest.mark.e2e
 @needs_pdflatex
 def test_latex_names_compile(tmp_path: Path) -> None:
     program = "my_name = 1; x_max = 2; alpha_out = 3; layer_2 = 4; loss_total = my_name * x_max + alpha_out * layer_2"

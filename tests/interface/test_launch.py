@@ -123,6 +123,7 @@ def _run(
     return done, modules
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("args", "stdin", "fast"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_fast_path_matches_click(tmp_path: Path, args: list[str], stdin: bytes, fast: bool) -> None:
     env = _environment(tmp_path)
@@ -143,6 +144,7 @@ def _fixed(page: bytes) -> bytes:
     return page
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["--version"], ["eval", "-f", "json", SEED], ["eval", SEED]], ids=["version", "json", "table"])
 def test_full_stdout_is_the_same_one_line(tmp_path: Path, args: list[str]) -> None:
@@ -170,6 +172,7 @@ sys.stdin = Stdin()
 """
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "action",
     ["os.kill(os.getpid(), signal.SIGINT); time.sleep(60)", "raise EOFError"],
@@ -186,6 +189,7 @@ def test_an_interrupted_run_ends_the_same(tmp_path: Path, action: str) -> None:
     assert ours.stdout == click.stdout == b""
 
 
+@pytest.mark.e2e
 def test_shell_completion_goes_to_click(tmp_path: Path) -> None:
     env = _environment(tmp_path, _AUTODIFF_COMPLETE="bash_source")
     ours, modules = _run("launch", ["eval", "a=1"], b"", env)
@@ -195,6 +199,7 @@ def test_shell_completion_goes_to_click(tmp_path: Path) -> None:
     assert ours.returncode == click.returncode == 0
 
 
+@pytest.mark.e2e
 def test_terminal_output_is_the_same(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     env = _environment(tmp_path, TERM="xterm")
@@ -240,6 +245,7 @@ def _installed_script() -> Path | None:
     return script if script.exists() else None
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(_installed_script() is None, reason="the console script is not installed next to this Python")
 @pytest.mark.parametrize(
     ("args", "fast"),

@@ -67,6 +67,7 @@ def test_a_call_gives_the_value_and_every_gradient(program: str, point: dict[str
     assert value == result.value and grads is result.grads
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("program", "point"), [case[1:3] for case in CASES], ids=[case[0] for case in CASES])
 def test_a_call_gives_the_bits_eval_at_gives(program: str, point: dict[str, float]) -> None:
     at = [arg for name, value in point.items() for arg in ("--at", f"{name}={value!r}")]
@@ -220,12 +221,14 @@ def cli_stderr(*args: str) -> str:
     return done.stderr.rstrip("\n")
 
 
+@pytest.mark.e2e
 def test_a_wrong_program_raises_the_command_lines_error() -> None:
     with pytest.raises(ParseError) as raised:
         ad.compile("x = 1; y = log(x")
     assert raised.value.render().replace("<program>", "<eval>") == cli_stderr("eval", "x = 1; y = log(x")
 
 
+@pytest.mark.e2e
 def test_a_point_outside_a_domain_raises_the_error_eval_at_gives() -> None:
     f = ad.compile("x = 1; k = 2; y = log(x) * k")
     with pytest.raises(EvaluationError) as raised:
@@ -236,6 +239,7 @@ def test_a_point_outside_a_domain_raises_the_error_eval_at_gives() -> None:
     assert f(x=2.0).value == pytest.approx(2 * math.log(2.0))  # a failed call leaves nothing behind
 
 
+@pytest.mark.e2e
 def test_division_by_zero_at_a_point_underlines_the_divisor_as_eval_does() -> None:
     f = ad.compile("a = 0.5; b = 2; c = a / (b - 2*a)")
     with pytest.raises(EvaluationError) as raised:
@@ -254,6 +258,7 @@ def test_the_first_failing_point_of_arrays_raises_and_says_where() -> None:
     assert "^" in raised.value.render()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("call", "message", "cli"),
     [
@@ -294,6 +299,7 @@ def test_a_wrong_argument_is_a_usage_error(call, message: str) -> None:
     assert str(raised.value) == message
 
 
+@pytest.mark.e2e
 def test_compile_errors_for_of_and_files(tmp_path: Path) -> None:
     with pytest.raises(ad.UsageError, match=r"^of q: the program binds no name 'q'$"):
         ad.compile("x = 1; y = x", of="q")
@@ -311,6 +317,7 @@ def run_python(code: str, cwd: Path | None = None) -> subprocess.CompletedProces
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
+@pytest.mark.e2e
 def test_import_compile_and_calls_load_no_terminal_library() -> None:
     code = textwrap.dedent(
         """
@@ -333,6 +340,7 @@ def test_import_compile_and_calls_load_no_terminal_library() -> None:
     assert done.stdout.split() == ["[]", "False"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("argv", [["--version"], ["eval", "a = 3; b = a + a"]], ids=["--version", "eval"])
 def test_the_command_lines_fast_paths_do_not_load_the_library(argv: list[str]) -> None:
     code = textwrap.dedent(
@@ -366,6 +374,7 @@ except ad.ProgramError as error:
 """
 
 
+@pytest.mark.e2e
 def test_mypy_checks_a_users_script(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
     good = tmp_path / "good.py"
@@ -381,6 +390,7 @@ def test_mypy_checks_a_users_script(tmp_path: Path) -> None:
     assert 'Argument 1 to "taylor" of "Program" has incompatible type "int"; expected "str"' in done.stdout
 
 
+@pytest.mark.e2e
 def test_the_wheel_ships_the_type_marker(tmp_path: Path) -> None:
     """py.typed must reach an installed package, not only this checkout (pip builds the wheel as a user's pip would)."""
     done = subprocess.run(

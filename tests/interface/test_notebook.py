@@ -15,6 +15,9 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed (pip install '.[test]')")
 nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed (pip install '.[test]')")
+
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install '.[test]')")
 
 SEED = "a = -2; b = 3; d = a*b; e = a+b; f = d*e"

@@ -11,6 +11,8 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 
 def _chain(path, n: int) -> None:
     lines = ["x0 = 0.5"] + [f"x{i} = x{i - 1} * 0.999 + tanh(x{i - 1}) * 0.001" for i in range(1, n)]

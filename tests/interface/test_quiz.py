@@ -151,6 +151,7 @@ def test_latex_worksheet_structure(tmp_path, key: bool) -> None:
     assert ("$-6 \\times 10^{-9}$" in tex) == key
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(
     shutil.which("pdflatex") is None,
     reason="pdflatex not installed (Debian texlive-latex-base + texlive-latex-recommended; .ci/run installs them)",
@@ -179,6 +180,7 @@ def spawn_quiz(tmp_path, program: str):
     return pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "quiz", program], env=env, timeout=10, encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_terminal_quiz_right_wrong_and_fraction(tmp_path) -> None:
     g = seed_gradients()
     child = spawn_quiz(tmp_path, SEED_2)
@@ -200,6 +202,7 @@ def test_terminal_quiz_right_wrong_and_fraction(tmp_path) -> None:
     assert child.exitstatus == 1  # not all right
 
 
+@pytest.mark.e2e
 def test_terminal_quiz_ctrl_d_stops_with_the_score(tmp_path) -> None:
     g = seed_gradients()
     child = spawn_quiz(tmp_path, SEED_2)
@@ -213,6 +216,7 @@ def test_terminal_quiz_ctrl_d_stops_with_the_score(tmp_path) -> None:
     assert child.exitstatus == 1
 
 
+@pytest.mark.e2e
 def test_terminal_quiz_ctrl_c_exits_130(tmp_path) -> None:
     child = spawn_quiz(tmp_path, SEED_2)
     child.expect(r"e\.grad = \? ")

@@ -51,6 +51,7 @@ def test_unknown_command_and_help() -> None:
     assert "b = 2" not in out
 
 
+@pytest.mark.e2e
 def test_pipe_into_autodiff_repl() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "autodiff_cli", "repl"], input="a=3\nb=a*a\nq = a/0\nb\n",
@@ -63,6 +64,7 @@ def test_pipe_into_autodiff_repl() -> None:
 pexpect = pytest.importorskip("pexpect")
 
 
+@pytest.mark.e2e
 def test_tty_session(tmp_path) -> None:
     program = tmp_path / "p.ad"
     program.write_text("x = 5\n")
@@ -98,6 +100,7 @@ def test_tty_session(tmp_path) -> None:
     assert oct((tmp_path / "state" / "autodiff" / "history").stat().st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.e2e
 def test_history_after_restart(tmp_path) -> None:
     child = spawn(tmp_path)
     child.sendline("zeta = 42")
@@ -127,6 +130,7 @@ def test_underflow_warning_points_into_the_line() -> None:
     assert "error: log of a non-positive number (0)" in err
 
 
+@pytest.mark.e2e
 def test_tty_functions_complete_and_persist(tmp_path) -> None:
     child = spawn(tmp_path)
     child.sendline("squared(x) = x * x")
@@ -252,6 +256,7 @@ def _interrupt_a_long_load(tmp_path, child) -> None:
     child.expect("interrupted: the session is as it was", timeout=120)
 
 
+@pytest.mark.e2e
 def test_ctrl_c_cancels_a_long_load_and_keeps_the_session(tmp_path) -> None:
     child = spawn(tmp_path)
     child.sendline("keep = 7")
@@ -269,6 +274,7 @@ def test_ctrl_c_cancels_a_long_load_and_keeps_the_session(tmp_path) -> None:
     quit_(child)
 
 
+@pytest.mark.e2e
 def test_unwritable_history_warns_once_and_goes_on(tmp_path) -> None:
     (tmp_path / "state" / "autodiff" / "history").mkdir(parents=True)  # a directory: no file can be written there
     child = spawn_expecting(tmp_path, "warning: cannot write the history file")
@@ -291,6 +297,7 @@ def spawn_expecting(tmp_path, text: str):
     return child
 
 
+@pytest.mark.e2e
 def test_load_tab_completes_file_names(tmp_path) -> None:
     (tmp_path / "lonely_program.ad").write_text("w = 6\n")
     child = spawn(tmp_path)

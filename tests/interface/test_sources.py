@@ -10,6 +10,8 @@ import pytest
 
 from tests.support import autodiff_command
 
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 
 def autodiff(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(

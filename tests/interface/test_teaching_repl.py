@@ -50,6 +50,7 @@ pexpect = pytest.importorskip("pexpect")
 PROMPT = "autodiff>"
 
 
+@pytest.mark.e2e
 def test_terminal_quiz_completion_and_ctrl_c(tmp_path) -> None:
     env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="dumb", NO_COLOR="1")
     child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=10, encoding="utf-8")

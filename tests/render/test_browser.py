@@ -20,6 +20,9 @@ from autodiff_cli.report import build_report
 from tests.support import stdout_of
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 PROGRAMS = {
     "seed": "a = -2; b = 3; d = a*b; e = a+b; f = d*e",
     "twice": "a = 3; b = a + a",

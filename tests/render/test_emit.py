@@ -200,6 +200,7 @@ def _operation_jobs() -> list[tuple[str, str, list[str], list[list[float]]]]:
     return jobs
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("language", ["python", pytest.param("c", marks=needs_cc)])
 def test_every_operation_matches_autodiff_at_kinks_and_domain_edges(tmp_path: Path, language: str) -> None:
     jobs = _operation_jobs()
@@ -233,6 +234,7 @@ def _random_jobs(count: int) -> list[tuple[str, list[str], list[list[float]], sy
     return jobs
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("language", ["python", pytest.param("c", marks=needs_cc)])
 def test_random_programs_match_autodiff_and_sympy_at_moved_inputs(tmp_path: Path, language: str) -> None:
     jobs = _random_jobs(40)
@@ -275,6 +277,7 @@ CASES = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("language", ["python", pytest.param("c", marks=needs_cc)])
 @pytest.mark.parametrize(("text", "names", "calls"), CASES)
 def test_named_cases(tmp_path: Path, language: str, text: str, names: list[str], calls: list[list[float]]) -> None:
@@ -291,6 +294,7 @@ def _function(code: str) -> str:
     return line[4 : line.index("(")]
 
 
+@pytest.mark.e2e
 def test_constant_program_has_no_parameters(tmp_path: Path) -> None:
     result = evaluate("2 * 3")
     code = emit(result, "python")
@@ -298,6 +302,7 @@ def test_constant_program_has_no_parameters(tmp_path: Path) -> None:
     assert run_python(tmp_path, [(code, "grad_output", [[]])])[0] == [{"value": 6.0, "grad": {}}]
 
 
+@pytest.mark.e2e
 @needs_cc
 def test_constant_program_compiles_without_parameters(tmp_path: Path) -> None:
     answers = run_c(tmp_path, [(emit(evaluate("2 * 3"), "c"), "grad_output", [[]], 0)])[0]
@@ -311,6 +316,7 @@ def test_emitted_python_imports_only_math() -> None:
     assert "a_grad" not in code and "v_x_grad += " in code
 
 
+@pytest.mark.e2e
 def test_emission_is_iterative_on_a_long_chain(tmp_path: Path) -> None:
     text = "x = 0.5; y = x\n" + "\n".join("y = sin(y) + x" for _ in range(3000))
     python = run_python(tmp_path, [(emit(evaluate(text), "python"), "grad_y", [[0.5], [0.25]])])[0]

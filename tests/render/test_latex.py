@@ -62,6 +62,7 @@ def test_operation_written(op: str) -> None:
     assert f"  o &= {expected}" in latex(f"{inputs(op)}; o = {text}")
 
 
+@pytest.mark.e2e
 @needs_latex
 def test_every_operation_compiles(tmp_path: Path) -> None:
     # Each operation on an x of its own, inside its domain.
@@ -128,6 +129,7 @@ def test_fragment_and_standalone(run, standalone: bool) -> None:
     assert r"\# 50\% \& \$ \{x\} \^{} \textasciitilde{} \textbackslash{} ?" in latex
 
 
+@pytest.mark.e2e
 @needs_latex
 @pytest.mark.parametrize("views", [[], ["--symbolic"], ["--hessian", "--symbolic"]], ids=["table", "symbolic", "hessian"])
 def test_compiles(run, tmp_path: Path, views: list[str]) -> None:
@@ -140,6 +142,7 @@ def test_compiles(run, tmp_path: Path, views: list[str]) -> None:
         compile_latex(tmp_path, result.stdout)
 
 
+@pytest.mark.e2e
 @needs_latex
 def test_fragment_compiles_inside_a_document(run, tmp_path: Path) -> None:
     fragment = run("eval", "--format", "latex", "--hessian", "--symbolic", "a = -2; b = 3; d = a*b; e = a+b; f = d*e").stdout
@@ -156,6 +159,7 @@ def test_formulas_and_hessian_sections(run) -> None:
     assert "6 & 2 \\\\\n    2 & -4" in latex
 
 
+@pytest.mark.e2e
 @needs_latex
 def test_a_hessian_of_more_than_ten_inputs_compiles(run, tmp_path: Path) -> None:
     """amsmath's pmatrix stops at 10 columns; the Hessian has one for each input, so it comes in blocks."""

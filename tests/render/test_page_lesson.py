@@ -17,6 +17,8 @@ import pytest
 from autodiff_cli import evaluate
 from tests.support import MLP, stdout_of
 
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 
 def chain(size: int) -> str:
     """A program of about `size` values: inputs, then a chain of tanh neurons over them."""

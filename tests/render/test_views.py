@@ -50,6 +50,7 @@ def test_explain_seed():
     ]
 
 
+@pytest.mark.e2e
 def test_dot_escapes_and_graphviz_accepts():
     result = run("eval", "--format", "dot", SEED + "; g = f / (2 + max(a, b))")
     assert result.exit_code == 0

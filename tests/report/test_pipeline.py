@@ -261,6 +261,7 @@ def test_render_draws_one_graph_only(tmp_path) -> None:
     assert "--render" in result.stderr
 
 
+@pytest.mark.e2e
 def test_render_with_a_file_name_too_long_is_a_clean_error(tmp_path) -> None:
     done = subprocess.run(
         [*autodiff_command(), "eval", "--render", str(tmp_path / ("g" * 300 + ".svg")), SEED],
@@ -277,6 +278,7 @@ def _closing(fd: int):
     return lambda: os.close(fd)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "args, closed, code, message",
     [
@@ -298,6 +300,7 @@ def test_closed_streams_end_in_one_line(args: list[str], closed: int, code: int 
     assert len(stderr.strip().splitlines()) <= 1
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
 def test_a_full_stdout_is_one_line() -> None:
     with open("/dev/full", "w") as full:
@@ -307,6 +310,7 @@ def test_a_full_stdout_is_one_line() -> None:
     assert stderr.startswith("error: cannot write the output")
 
 
+@pytest.mark.e2e
 def test_an_unreadable_progress_delay_is_a_warning_not_a_traceback() -> None:
     pexpect = pytest.importorskip("pexpect")
     env = {**os.environ, "AUTODIFF_PROGRESS_DELAY": "abc", "NO_COLOR": "1"}
@@ -319,6 +323,7 @@ def test_an_unreadable_progress_delay_is_a_warning_not_a_traceback() -> None:
     assert child.exitstatus == 0
 
 
+@pytest.mark.e2e
 def test_python_api_still_works_for_a_script() -> None:
     done = subprocess.run(
         [sys.executable, "-c", "from autodiff_cli import evaluate; print(evaluate('a = 3; b = a + a').variables['a'].grad)"],

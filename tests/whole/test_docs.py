@@ -81,6 +81,7 @@ def test_the_documents_have_examples() -> None:
     assert {example.document for example in EXAMPLES} >= {"README.md", "cli.md"}
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"{e.document}:{e.line}" for e in EXAMPLES])
 def test_console_example_prints_what_the_document_shows(example: Example) -> None:
     env = dict(os.environ, COLUMNS="80", NO_COLOR="1", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
@@ -124,6 +125,7 @@ def test_docs_cli_mentions_every_option_of_eval() -> None:
     assert [option for option in eval_options() if option not in reference] == []
 
 
+@pytest.mark.e2e
 def test_top_level_help_shows_options_with_piped_stdin_and_they_work() -> None:
     help_text = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--help"]).stdout
     assert "autodiff -f json < examples/seed.ad" in help_text

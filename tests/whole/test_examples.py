@@ -26,6 +26,7 @@ def test_the_promised_examples_exist() -> None:
     assert {"seed", "twice", "neuron", "newton_sqrt2", "mlp_layer"} <= names
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("program", EXAMPLES, ids=[path.stem for path in EXAMPLES])
 def test_output_is_the_shipped_one(program: Path) -> None:
     done = run("run", f"examples/{program.name}")
@@ -63,6 +64,7 @@ def sympy_gradients(text: str) -> tuple[str, dict[str, float]]:
 SYMBOLIC = [path for path in EXAMPLES if not any(mark in path.read_text(encoding="utf-8") for mark in ("grad(", "[", ") ="))]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("program", SYMBOLIC, ids=[path.stem for path in SYMBOLIC])
 def test_gradients_agree_with_sympy(program: Path) -> None:
     output, expected = sympy_gradients(program.read_text(encoding="utf-8"))
@@ -89,6 +91,7 @@ def literal_inputs(lines: list[str]) -> list[tuple[int, str, float, str]]:
     return found
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("program", EXAMPLES, ids=[path.stem for path in EXAMPLES])
 def test_gradients_agree_with_central_differences(program: Path) -> None:
     from autodiff_cli import evaluate
@@ -106,6 +109,7 @@ def test_gradients_agree_with_central_differences(program: Path) -> None:
         assert document["variables"][key]["grad"] == pytest.approx(difference, rel=1e-5, abs=1e-6), key
 
 
+@pytest.mark.e2e
 def test_run_help_cites_an_example_that_runs() -> None:
     help_text = run("run", "--help").stdout
     assert "autodiff run examples/seed.ad" in help_text

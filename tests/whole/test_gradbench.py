@@ -18,6 +18,8 @@ import pytest
 
 from tests.support import ROOT
 
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 TOOL = ROOT / "benchmarks" / "gradbench" / "tool.py"
 RUNS = {"min_runs": 1, "min_seconds": 0}
 

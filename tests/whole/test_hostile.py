@@ -153,6 +153,7 @@ CATALOGUE = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("where", ["file", "stdin"])
 @pytest.mark.parametrize("name", list(CATALOGUE))
 def test_catalogue(name: str, where: str, tmp_path: Path) -> None:
@@ -177,6 +178,7 @@ def test_catalogue(name: str, where: str, tmp_path: Path) -> None:
     assert not (tmp_path / "pwned").exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("program", "message"),
     [
@@ -197,6 +199,7 @@ def test_nul_in_an_argument_is_a_clean_error(run) -> None:
     assert result.exit_code == 1 and "unexpected character U+0000" in result.stderr
 
 
+@pytest.mark.e2e
 def test_a_long_name_in_an_error_does_not_flood_the_caret_line() -> None:
     done = real("eval", f"a = 1; b = a + {NAME}")
     assert done.code == 1 and "unknown name" in done.stderr
@@ -207,12 +210,14 @@ def test_a_long_name_in_an_error_does_not_flood_the_caret_line() -> None:
 # ---------------------------------------------------------------- special files
 
 
+@pytest.mark.e2e
 def test_a_directory_is_a_usage_error(tmp_path: Path) -> None:
     done = real("run", str(tmp_path))
     assert done.code == 2 and f"{tmp_path}: is a directory" in done.stderr
     assert_clean(done)
 
 
+@pytest.mark.e2e
 def test_a_fifo_is_read_like_a_file(tmp_path: Path) -> None:
     fifo = tmp_path / "program.fifo"
     os.mkfifo(fifo)
@@ -229,12 +234,14 @@ def test_a_fifo_is_read_like_a_file(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["variables"]["a"]["grad"] == 3 * 4.0**2
 
 
+@pytest.mark.e2e
 def test_stdin_from_dev_null_is_an_empty_program() -> None:
     with open(os.devnull, "rb") as null:
         done = subprocess.run([*autodiff_command(), "eval", "-"], stdin=null, capture_output=True, timeout=60, env=ENV)
     assert done.returncode == 0 and b"<stdin>: nothing to differentiate" in done.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_an_endless_binary_device_fails_at_once(device: str) -> None:
     if not os.path.exists(device):
@@ -245,6 +252,7 @@ def test_an_endless_binary_device_fails_at_once(device: str) -> None:
     assert_clean(done)
 
 
+@pytest.mark.e2e
 def test_an_endless_binary_stdin_fails_at_once() -> None:
     with open("/dev/zero", "rb") as zero:
         done = subprocess.run([*autodiff_command(), "eval", "-"], stdin=zero, capture_output=True, timeout=20, env=ENV)
@@ -267,6 +275,7 @@ def _chain(n: int, separator: str = "\n") -> str:
     return separator.join(["x0 = 1", *(f"x{i} = x{i - 1} + 1" for i in range(1, n))])
 
 
+@pytest.mark.e2e
 def test_ctrl_c_during_a_long_run_exits_130_with_one_line(tmp_path: Path) -> None:
     program = tmp_path / "long.ad"
     program.write_text(_chain(1_000_000))  # seconds of work even on a fast machine: the signal lands mid-run
@@ -319,6 +328,7 @@ def _drain(primary: int) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "args",
     [
@@ -506,6 +516,7 @@ def _fake_dot(directory: Path, behaviour: str, body: str) -> dict[str, str]:
     return {**ENV, "PATH": f"{directory}{os.pathsep}{ENV.get('PATH', '')}"}
 
 
+@pytest.mark.e2e
 def test_reads_only_the_files_given_and_writes_only_the_render_target(tmp_path: Path) -> None:
     env = _fake_dot(tmp_path / "bin", "writes a drawing", 'printf "<svg/>" > "$out"')
     work = tmp_path / "work"
@@ -544,6 +555,7 @@ def test_reads_only_the_files_given_and_writes_only_the_render_target(tmp_path: 
     assert os.path.basename(spawned[0][1][0]) == "dot" and spawned[0][1][1:3] == ["-Tsvg", "-o"]
 
 
+@pytest.mark.e2e
 def test_a_failed_render_leaves_no_file(tmp_path: Path) -> None:
     half = 'printf "<svg" > "$out"; echo "dot: broken" >&2; exit 1'
     env = _fake_dot(tmp_path / "bin", "writes half a drawing, then fails", half)
@@ -557,6 +569,7 @@ def test_a_failed_render_leaves_no_file(tmp_path: Path) -> None:
     assert list(work.iterdir()) == []
 
 
+@pytest.mark.e2e
 def test_a_failed_render_keeps_the_old_file(tmp_path: Path) -> None:
     env = _fake_dot(tmp_path / "bin", "fails", "exit 3")
     target = tmp_path / "graph.svg"
@@ -569,6 +582,7 @@ def test_a_failed_render_keeps_the_old_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "graph.svg"]
 
 
+@pytest.mark.e2e
 def test_render_into_a_missing_directory_is_a_clean_error(tmp_path: Path) -> None:
     env = _fake_dot(tmp_path / "bin", "writes a drawing", 'printf "<svg/>" > "$out"')
     done = subprocess.run(

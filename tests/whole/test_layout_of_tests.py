@@ -1,4 +1,5 @@
-"""The tests' own layout (tests/README.md): one directory per layer, and no test file imports another.
+"""The tests' own layout (tests/README.md): one directory per layer, no test file imports another, and the
+`e2e` marker is on every test that starts a process of its own.
 
 What test files share lives in tests/support.py (and the references tests/oracle.py,
 tests/sweep_bound.py, tests/json_reference.py) or in tests/conftest.py; a test file
@@ -9,6 +10,8 @@ together, so each file here is parsed and its imports are read.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,21 @@ def test_the_directories_are_the_packages_layers() -> None:
     """A layer added to autodiff_cli/ (or renamed) gets its directory of tests here."""
     layers = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()} | {"report"}
     assert layers == set(LAYERS)
+
+
+def test_an_unmarked_test_that_starts_a_process_fails() -> None:
+    """conftest.py's audit hook stops it before the process starts, naming the marker."""
+    with pytest.raises(pytest.fail.Exception, match="not marked e2e"):
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+
+@pytest.mark.e2e
+def test_a_marked_test_starts_processes() -> None:
+    assert subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True, check=True).stdout == "42\n"
+
+
+def test_the_processes_autodiff_starts_itself_are_part_of_an_in_process_test(run) -> None:
+    """--simplify asks SymPy in a child process of autodiff's: an in-process test of it needs no marker."""
+    pytest.importorskip("sympy")
+    result = run("eval", "--simplify", "x = 2; y = x * x * x")
+    assert result.exit_code == 0 and "3*x**2" in result.stdout.replace(" ", ""), result.stdout

@@ -94,6 +94,7 @@ def test_random_bytes_through_run(tmp_path_factory: pytest.TempPathFactory, data
     assert_documented_ending(result.exit_code, result.stdout, result.stderr, str(path))
 
 
+@pytest.mark.e2e
 @settings(PROFILE, max_examples=20)
 @given(data=st.one_of(st.binary(max_size=80), language_text.map(lambda t: t.encode())))
 def test_random_bytes_through_the_real_process(data: bytes) -> None:

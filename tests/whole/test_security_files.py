@@ -56,6 +56,7 @@ def _program_file(tmp_path: Path, name: str) -> Path:
     return path
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "name, option",
     [
@@ -76,6 +77,7 @@ def test_an_output_that_is_the_program_file_is_refused_before_any_work(tmp_path:
     assert _names(tmp_path) == [name]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("link", ["symlink", "hard link", "relative path"])
 def test_the_program_file_is_recognised_under_another_name(tmp_path: Path, link: str) -> None:
     program = _program_file(tmp_path, "prog.svg")
@@ -93,6 +95,7 @@ def test_the_program_file_is_recognised_under_another_name(tmp_path: Path, link:
     assert program.read_text() == PROGRAM
 
 
+@pytest.mark.e2e
 def test_plot_to_a_file_takes_one_program_file(tmp_path: Path) -> None:
     # Each program's sweep would replace the last one's image: the same class of loss.
     _program_file(tmp_path, "one.ad")
@@ -103,6 +106,7 @@ def test_plot_to_a_file_takes_one_program_file(tmp_path: Path) -> None:
     assert _names(tmp_path) == ["one.ad", "two.ad"]
 
 
+@pytest.mark.e2e
 def test_stdin_as_the_program_is_an_input(tmp_path: Path) -> None:
     program = _program_file(tmp_path, "prog.svg")
     with open(program) as stdin:
@@ -114,6 +118,7 @@ def test_stdin_as_the_program_is_an_input(tmp_path: Path) -> None:
     assert program.read_text() == PROGRAM
 
 
+@pytest.mark.e2e
 def test_an_output_that_is_also_stdout_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "page.html"
     with open(target, "w") as stdout:
@@ -125,6 +130,7 @@ def test_an_output_that_is_also_stdout_is_refused(tmp_path: Path) -> None:
     assert target.read_text() == ""
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("option", ["--render", "--plot"])
 def test_an_output_in_a_missing_directory_is_refused_before_any_work(tmp_path: Path, option: str) -> None:
     sweep = ["--sweep", "a=0:1:3"] if option == "--plot" else []
@@ -135,6 +141,7 @@ def test_an_output_in_a_missing_directory_is_refused_before_any_work(tmp_path: P
     assert done.stderr == f"error: {option} {target}: no directory {target.parent}\n"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("option", ["--render", "--plot"])
 def test_an_output_that_is_a_directory_is_refused_before_any_work(tmp_path: Path, option: str) -> None:
     (tmp_path / "d.svg").mkdir()
@@ -160,6 +167,7 @@ def test_an_output_in_a_read_only_directory_is_refused_before_any_work(tmp_path:
 # ---------------------------------------------------------------- written whole, or not at all
 
 
+@pytest.mark.e2e
 def test_a_symlink_at_the_destination_is_replaced_never_followed(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere.txt"
     elsewhere.write_text("not yours to write")
@@ -183,6 +191,7 @@ def _limit_file_size(size: int) -> Callable[[], None]:
     return limit
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "option, name, needs",
     [
@@ -210,6 +219,7 @@ def test_a_full_disk_keeps_the_old_file_and_leaves_no_temporary_file(
     assert _names(tmp_path) == [name]
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz")
 def test_a_dot_killed_by_a_full_disk_is_named_and_the_old_file_kept(tmp_path: Path) -> None:
     target = tmp_path / "g.png"
@@ -228,6 +238,7 @@ def test_a_dot_killed_by_a_full_disk_is_named_and_the_old_file_kept(tmp_path: Pa
 # ---------------------------------------------------------------- how a failing dot is reported
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "body, message",
     [
@@ -271,6 +282,7 @@ def _chain(n: int) -> str:
     return "a = 1\n" + "\n".join(f"v{i} = {'a' if i == 0 else f'v{i - 1}'} * 1.001 + a" for i in range(n)) + "\n"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "program, reason",
     [
@@ -352,6 +364,7 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not HAS_PROC, reason="reads /proc")
 @pytest.mark.parametrize(
     "signum, code, line",
@@ -409,6 +422,7 @@ _SLOW_TO_SIMPLIFY = (
 )
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not HAS_PROC, reason="reads /proc")
 @pytest.mark.parametrize(
     "signum, code, line", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")], ids=["SIGTERM", "SIGINT"]
@@ -450,6 +464,7 @@ _PLANTS = {
 }
 
 
+@pytest.mark.e2e
 def test_simplify_imports_nothing_from_the_working_directory(tmp_path: Path) -> None:
     pytest.importorskip("sympy")
     for name, text in _PLANTS.items():
@@ -462,6 +477,7 @@ def test_simplify_imports_nothing_from_the_working_directory(tmp_path: Path) -> 
     assert done.stderr == ""
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("signum, code, line", [(signal.SIGTERM, 143, "terminated"), (signal.SIGHUP, 129, "hangup")])
 def test_the_repl_ends_on_sigterm_and_sighup_with_the_terminal_restored(
     tmp_path: Path, signum: int, code: int, line: str
@@ -482,6 +498,7 @@ def test_the_repl_ends_on_sigterm_and_sighup_with_the_terminal_restored(
 # ---------------------------------------------------------------- siblings
 
 
+@pytest.mark.e2e
 def test_the_page_gives_dot_no_graph_beyond_its_caps(tmp_path: Path) -> None:
     env = _fake_dot(tmp_path, f"touch {tmp_path / 'dot-was-run'}; exit 1")
     done = _autodiff("eval", "--format", "html", _squares(80), env=env)
@@ -492,6 +509,7 @@ def test_the_page_gives_dot_no_graph_beyond_its_caps(tmp_path: Path) -> None:
     assert (tmp_path / "dot-was-run").exists()
 
 
+@pytest.mark.e2e
 def test_plot_to_a_file_without_matplotlib_fails_before_the_sweep(tmp_path: Path) -> None:
     done = subprocess.run(
         [

@@ -181,6 +181,7 @@ def run_python_module(code: str, folder: Path) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("where", "text"), CASES)
 def test_emitted_python_computes_the_gradient_and_nothing_else(make_case, tmp_path: Path, where: str, text: str) -> None:
     case = make_case(where, text)
@@ -230,6 +231,7 @@ def run_c_function(code: str, folder: Path, arguments: list[float], flags: list[
     return [float(number) for number in done.stdout.split()]
 
 
+@pytest.mark.e2e
 @needs_cc
 @pytest.mark.parametrize(("where", "text"), CASES)
 def test_emitted_c_compiles_and_computes_the_gradient_and_nothing_else(
@@ -264,6 +266,7 @@ def _reserved_program(output: str) -> tuple[str, list[float]]:
     return "\n".join(lines) + "\n", values
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("output", RESERVED_OUTPUTS)
 def test_reserved_names_as_inputs_and_outputs_run_in_python(tmp_path: Path, output: str) -> None:
     text, values = _reserved_program(output)
@@ -289,6 +292,7 @@ def test_reserved_names_as_inputs_and_outputs_run_in_python(tmp_path: Path, outp
     assert answer["grad"] == pytest.approx({name: document["variables"][name]["grad"] for name in RESERVED_INPUTS}, rel=1e-12)
 
 
+@pytest.mark.e2e
 @needs_cc
 @pytest.mark.parametrize("flags", list(_C_FLAGS))
 @pytest.mark.parametrize("output", RESERVED_OUTPUTS)
@@ -302,6 +306,7 @@ def test_reserved_names_as_inputs_and_outputs_compile_in_c(tmp_path: Path, outpu
     assert numbers == pytest.approx(wanted, rel=1e-12)
 
 
+@pytest.mark.e2e
 def test_the_reported_python_and_c_reproductions_stay_inert(tmp_path: Path) -> None:
     """The security review's own files, through the installed command in a subprocess."""
     (tmp_path / "p2.ad").write_text('x = 1\n(x # """;open("PWNED2","w").write("x");"""\n+ 1)\n')
@@ -399,6 +404,7 @@ def pdflatex(folder: Path, name: str) -> str:
     return (folder / name.replace(".tex", ".fls")).read_text(errors="replace")
 
 
+@pytest.mark.e2e
 @needs_pdflatex
 def test_latex_of_every_hostile_file_compiles_and_reads_no_secret(tmp_path: Path) -> None:
     """Every case in one `autodiff run --format latex` (the headings too), and each standalone document."""
@@ -453,6 +459,7 @@ def test_page_data_holds_no_markup_and_its_script_is_whole(make_case, tmp_path: 
     assert heading is not None and "<" not in heading.group(1) and masked(case.path, html.unescape(heading.group(1)))
 
 
+@pytest.mark.e2e
 def test_page_scripts_run_in_chromium(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
     executable = chromium()
@@ -512,6 +519,7 @@ def check_dot(text: str) -> None:
             assert _DOT_LINE.fullmatch(line), repr(line)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("where", "text"), CASES)
 def test_dot_is_only_our_statements(make_case, tmp_path: Path, where: str, text: str) -> None:
     case = make_case(where, text)

@@ -72,6 +72,7 @@ def caret_under(stderr: str, text: str) -> bool:
 # ---------------------------------------------------------------- functions of the user
 
 
+@pytest.mark.e2e
 def test_a_call_that_doubles_thirty_times_is_refused_before_it_builds() -> None:
     program = doubling(30) + "; x = 0.5; y = f30(x)"
     assert len(program.encode()) < 700  # the review's 643 bytes, give or take the spacing
@@ -85,6 +86,7 @@ def test_a_call_that_doubles_thirty_times_is_refused_before_it_builds() -> None:
     assert time.perf_counter() - start < HANG
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("output", ["table", "json"])
 def test_twenty_two_levels_are_refused_in_every_format(output: str) -> None:
     done = real("eval", "-f", output, doubling(22) + "; x = 0.5; y = f22(x)")
@@ -93,6 +95,7 @@ def test_twenty_two_levels_are_refused_in_every_format(output: str) -> None:
     assert f"{2**21:,} nodes" in done.stderr
 
 
+@pytest.mark.e2e
 def test_a_size_too_large_to_count_is_still_refused() -> None:
     done = real("eval", doubling(200) + "; x = 1; y = f200(x)")
     clean(done)
@@ -100,6 +103,7 @@ def test_a_size_too_large_to_count_is_still_refused() -> None:
     assert "would build more than" in done.stderr
 
 
+@pytest.mark.e2e
 def test_defining_a_huge_function_costs_nothing_until_it_is_called() -> None:
     done = real("eval", doubling(200) + "; x = 1; y = f3(x)")
     clean(done)
@@ -125,6 +129,7 @@ def test_the_cost_counted_for_calls_is_the_nodes_they_build(program: str) -> Non
     assert graph.built == len(graph.nodes) - inputs
 
 
+@pytest.mark.e2e
 def test_calls_add_up_to_the_cap() -> None:
     program = doubling(20) + "; x = 0.5; y = f20(x); z = f20(y)"
     done = real("eval", "-f", "json", program)
@@ -134,6 +139,7 @@ def test_calls_add_up_to_the_cap() -> None:
     assert caret_under(done.stderr, "f20(y)")
 
 
+@pytest.mark.e2e
 def test_one_call_under_the_cap_is_evaluated() -> None:
     # f17(x) is x to the power 2**(2**16): only x = 1 keeps it finite.
     done = real("eval", "-f", "json", doubling(17) + "; x = 1; y = f17(x)")
@@ -147,6 +153,7 @@ def test_one_call_under_the_cap_is_evaluated() -> None:
 # ---------------------------------------------------------------- grad()
 
 
+@pytest.mark.e2e
 def test_nested_grad_is_capped_like_functions() -> None:
     statements = ["x = 0.3", "g0 = sin(x) * exp(x) * x"] + [f"g{k} = grad(g{k - 1}, x)" for k in range(1, 31)]
     done = real("eval", "-f", "json", "; ".join(statements))
@@ -156,6 +163,7 @@ def test_nested_grad_is_capped_like_functions() -> None:
     assert re.fullmatch(r"grad\(g\d+, x\)", marked(done.stderr)), done.stderr
 
 
+@pytest.mark.e2e
 def test_many_grads_of_one_big_graph_are_capped_not_quadratic(tmp_path: Path) -> None:
     # 3,000 grad() calls each walking a 6,000-node graph: 18 million steps for 110 KB of text.
     lines = ["x = 1; z = 2; y = x"] + ["y = y * 1.0001 + x"] * 3000 + [f"g{k} = grad(y, z)" for k in range(3000)]
@@ -192,6 +200,7 @@ def test_a_failed_repl_line_leaves_no_labels_behind() -> None:
 numpy = pytest.importorskip("numpy")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "spec, needle",
     [
@@ -215,12 +224,14 @@ def test_sweep_counts_are_checked_before_anything_is_allocated(spec: str, needle
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_a_grid_is_capped_by_its_product() -> None:
     done = real("eval", "--sweep", "x=0:1:100000", "--sweep", "y=0:1:100000", "x = 1; y = 2; z = x * y")
     clean(done)
     assert done.returncode == 2 and f"{100000 * 100000:,} points" in done.stderr and "GiB" in done.stderr
 
 
+@pytest.mark.e2e
 def test_the_memory_cap_counts_the_programs_inputs() -> None:
     # 2,000,000 points are fine for one input; with 200 inputs each point keeps 400 numbers.
     many = "; ".join(f"a{i} = 1" for i in range(200))
@@ -232,6 +243,7 @@ def test_the_memory_cap_counts_the_programs_inputs() -> None:
     assert done.returncode == 0 and "y at 2000000 points" in done.stdout
 
 
+@pytest.mark.e2e
 def test_plot_points_are_capped() -> None:
     pytest.importorskip("plotext")
     done = real("eval", "--sweep", "x=0:1:1000000", "--plot", "x = 1; y = x * x")
@@ -252,6 +264,7 @@ def _peak_kilobytes(args: list[str]) -> tuple[int, int, bytes]:
     return int(peak), int(code), done.stderr
 
 
+@pytest.mark.e2e
 def test_a_sweep_stays_within_its_estimate_even_when_every_point_fails() -> None:
     from autodiff_cli.analyses.points import sweep_bytes
 
@@ -264,6 +277,7 @@ def test_a_sweep_stays_within_its_estimate_even_when_every_point_fails() -> None
     assert (peak - baseline) * 1024 <= estimate, (peak, baseline, estimate)
 
 
+@pytest.mark.e2e
 def test_a_big_program_is_swept_in_smaller_chunks(tmp_path: Path) -> None:
     # 20,001 nodes at 16,384 points: one chunk of every node's values and gradients would be 5 GB.
     path = tmp_path / "long.ad"
@@ -274,6 +288,7 @@ def test_a_big_program_is_swept_in_smaller_chunks(tmp_path: Path) -> None:
     assert (peak - baseline) * 1024 < 2 * (256 << 20), (peak, baseline)
 
 
+@pytest.mark.e2e
 def test_a_sweep_across_the_whole_range_of_doubles_overflows_nothing() -> None:
     done = real("eval", "-f", "csv", "--sweep", "y=-1.7e308:1.7e308:3", "y = 1; z = y")
     clean(done)
@@ -283,6 +298,7 @@ def test_a_sweep_across_the_whole_range_of_doubles_overflows_nothing() -> None:
     assert [float(row[1]) for row in rows] == [-1.7e308, 0.0, 1.7e308]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("count", [2, 5, 1001])
 def test_a_wide_sweep_is_exact_at_both_ends_and_in_order(count: int) -> None:
     low, high = -1.7976931348623157e308, 1.7976931348623157e308
@@ -296,6 +312,7 @@ def test_a_wide_sweep_is_exact_at_both_ends_and_in_order(count: int) -> None:
     assert all(math.isclose(b - a if math.isfinite(b - a) else step, step, rel_tol=1e-9) for a, b in zip(ys, ys[1:]))
 
 
+@pytest.mark.e2e
 def test_a_sweep_that_overflows_at_its_ends_fails_those_points_as_documented() -> None:
     done = real("eval", "--sweep", "y=-1.7e308:1.7e308:5", "y = 1; z = y * 2")
     clean(done)
@@ -303,6 +320,7 @@ def test_a_sweep_that_overflows_at_its_ends_fails_those_points_as_documented() -
     assert "2 of 5 points failed" in done.stderr and "overflow" in done.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("target", ["-", "plot.svg"])
 def test_a_plot_too_wide_to_draw_is_a_usage_error(target: str, tmp_path: Path) -> None:
     pytest.importorskip("plotext" if target == "-" else "matplotlib")
@@ -369,6 +387,7 @@ def _run_closed(args: list[str], closed: int, stdin: int | None = None) -> tuple
     return done.returncode, out, err
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_a_closed_stdin_ends_every_command_cleanly(name: str) -> None:
     code, _, stderr = _run_closed(COMMANDS[name], closed=0)
@@ -379,6 +398,7 @@ def test_a_closed_stdin_ends_every_command_cleanly(name: str) -> None:
         assert stderr.startswith("error: ") and message in stderr and len(stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_a_closed_stdout_is_a_usage_error_for_every_command(name: str) -> None:
     code, _, stderr = _run_closed(COMMANDS[name], closed=1)
@@ -386,6 +406,7 @@ def test_a_closed_stdout_is_a_usage_error_for_every_command(name: str) -> None:
     assert stderr == "error: standard output is closed: nowhere to write the result\n"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", [name for name in COMMANDS if name not in ("eval-stdin", "run-stdin", "bare")])
 def test_a_closed_stderr_changes_nothing_else(name: str) -> None:
     code, stdout, _ = _run_closed(COMMANDS[name], closed=2)
@@ -395,11 +416,13 @@ def test_a_closed_stderr_changes_nothing_else(name: str) -> None:
         assert stdout
 
 
+@pytest.mark.e2e
 def test_a_closed_stderr_keeps_the_exit_code_of_an_error() -> None:
     code, stdout, _ = _run_closed(["eval", "a = log(0)"], closed=2)
     assert code == 1 and stdout == ""
 
 
+@pytest.mark.e2e
 def test_closed_descriptors_are_given_dev_null_so_no_file_takes_their_number(tmp_path: Path) -> None:
     # With 0 and 2 closed, the first file opened would be number 0 and the next number 2: stderr.
     script = (
@@ -418,6 +441,7 @@ def test_closed_descriptors_are_given_dev_null_so_no_file_takes_their_number(tmp
     assert done.stdout.decode().split() == ["True", "True", "[True,", "True]"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", ["bare", "repl", "quiz", "eval-stdin", "run-stdin"])
 def test_a_stdin_open_only_for_writing_is_a_usage_error(name: str, tmp_path: Path) -> None:
     with open(tmp_path / "sink", "w") as sink:
@@ -451,6 +475,7 @@ def ascii_run(how: str, *args: str, input: bytes | None = None) -> tuple[int, st
     return done.returncode, done.stdout.decode("ascii"), done.stderr.decode("ascii")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("how", list(NARROW))
 @pytest.mark.parametrize(
     "args, code, needles",
@@ -474,6 +499,7 @@ def test_narrow_streams_get_ascii_spellings(how: str, args: list[str], code: int
         assert needle in stdout, stdout
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("how", list(NARROW))
 @pytest.mark.parametrize(
     "program, caret",
@@ -492,6 +518,7 @@ def test_an_error_caret_stays_under_its_text_on_a_narrow_stream(how: str, progra
     assert marked(stderr) == caret, stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("how", list(NARROW))
 def test_the_repl_on_a_narrow_stream(how: str) -> None:
     lines = "a = 2 # é\nb = a * a\nb\n:help\nb = 1 → 2\n".encode()
@@ -501,6 +528,7 @@ def test_the_repl_on_a_narrow_stream(how: str) -> None:
     assert marked(stderr) == "->"
 
 
+@pytest.mark.e2e
 def test_the_repl_banner_on_an_ascii_terminal(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     command = autodiff_command()
@@ -522,6 +550,7 @@ def test_the_repl_banner_on_an_ascii_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0
 
 
+@pytest.mark.e2e
 def test_a_program_argument_is_utf_8_in_an_ascii_locale() -> None:
     # Each byte of é would be a character of its own; read as UTF-8 it is one, shown as one '?'.
     code, _, stderr = ascii_run("LC_ALL=C, PYTHONUTF8=0", "eval", "x = 1 # é\ny = é")
@@ -532,6 +561,7 @@ def test_a_program_argument_is_utf_8_in_an_ascii_locale() -> None:
 # ---------------------------------------------------------------- programs with no output
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "program, why",
     [
@@ -551,6 +581,7 @@ def test_a_program_with_no_output_is_one_empty_json_document(program: str, why: 
     assert f"nothing to differentiate (the program {why})" in done.stderr
 
 
+@pytest.mark.e2e
 def test_run_gives_one_line_a_file_an_empty_one_included(tmp_path: Path) -> None:
     files = [tmp_path / "one.ad", tmp_path / "empty.ad", tmp_path / "defines.ad"]
     files[0].write_text("a = 3; b = a * a\n")
@@ -564,6 +595,7 @@ def test_run_gives_one_line_a_file_an_empty_one_included(tmp_path: Path) -> None
     assert documents[0]["value"] == 9.0 and documents[1]["output"] is None and documents[2]["nodes"] == []
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "option",
     [["--at", "x=1"], ["--sweep", "x=0:1:3"], ["--why", "x"], ["--taylor", "x:3"]],
@@ -581,6 +613,7 @@ def test_naming_an_input_of_a_program_with_no_output_is_a_usage_error(option: li
 UNDEFINED_HERE = "x = -2; k = 3; y = (x - 1) ** (x - x) + k * x"
 
 
+@pytest.mark.e2e
 def test_an_undefined_derivative_has_no_formula_in_text_or_json() -> None:
     text = real("eval", "--symbolic", UNDEFINED_HERE)
     document = real("eval", "-f", "json", "--symbolic", UNDEFINED_HERE)
@@ -598,6 +631,7 @@ def test_an_undefined_derivative_has_no_formula_in_text_or_json() -> None:
     assert json.loads(check.stdout)["value"] == json.loads(document.stdout)["variables"]["k"]["grad"]
 
 
+@pytest.mark.e2e
 def test_every_formula_given_parses_back() -> None:
     done = real("eval", "-f", "json", "--symbolic", UNDEFINED_HERE)
     for key, formula in json.loads(done.stdout)["formulas"].items():
@@ -607,6 +641,7 @@ def test_every_formula_given_parses_back() -> None:
         assert back.returncode == 0, (key, back.stderr)
 
 
+@pytest.mark.e2e
 def test_latex_says_undefined_as_the_text_does() -> None:
     done = real("eval", "-f", "latex", "--symbolic", UNDEFINED_HERE)
     clean(done)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # every test here starts a real process (tests/README.md)
+
 ESCAPES = ["\x1b[31m", "\x1b]0;title\x07", "\x9b2J", "\x08\x08", "\x7f"]
 CONTROL = set(map(chr, range(0x20))) - {"\n"} | {"\x7f"} | set(map(chr, range(0x80, 0xA0)))
 
