@@ -71,7 +71,7 @@ def build_report(result: Result, options: Options, source_field: str | None = No
     """Compute every view `options` asks for; nothing is printed here.
 
     Each view reads the result and returns its own data; none writes a node
-    (tests/test_pure_views.py), so the order below is only the order of the code.
+    (tests/whole/test_pure_views.py), so the order below is only the order of the code.
     """
     report = Report(result, options, source_field)
     if options.descend:

@@ -5,7 +5,7 @@
 
 A sweep runs NumPy's ufuncs, `eval --at` Python's `math` (the C library); the
 bound they keep is stated in docs/sweeps.md and asserted by
-tests/test_sweep_agreement.py, whose helpers this uses.  Here the differences
+tests/whole/test_sweep_agreement.py, whose bound (tests/sweep_bound.py) this uses.  Here the differences
 are measured instead of asserted:
 
 1. each operation's forward on the same inputs (the test's generator: every
@@ -39,7 +39,7 @@ from autodiff_cli.base.errors import ProgramError  # noqa: E402
 from autodiff_cli.core import arraymath  # noqa: E402
 from autodiff_cli.core.engine import CONSTANT, backward, topological_order  # noqa: E402
 from autodiff_cli.core.ops import OPERATIONS, VARIADIC  # noqa: E402
-from tests import test_sweep_agreement as agreement  # noqa: E402
+from tests import sweep_bound as agreement  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- agreement benchmark: begin -->", "<!-- agreement benchmark: end -->"
@@ -126,7 +126,7 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: Python {platform.python_version()}, NumPy {np.__version__} "
         f"({_simd()}), {platform.machine()}. Differences in ulps between `--sweep` (NumPy's ufuncs) and `eval --at` "
         "(Python's `math`), and the largest fraction of the documented bound one used (docs/sweeps.md; "
-        "tests/test_sweep_agreement.py asserts at most 1). Points within reach of a branch are counted, not measured. "
+        "tests/whole/test_sweep_agreement.py asserts at most 1). Points within reach of a branch are counted, not measured. "
         "An ulp count is the number of doubles between two numbers: there are about 4.4e18 between 0 and 2.2e-16, so "
         "a gradient that one path rounds to 0 (tanh' where tanh rounds to -1) counts that many while using a small part "
         "of its bound.",

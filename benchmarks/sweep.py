@@ -231,7 +231,7 @@ def main() -> None:
     scalar_cpu = CPU[id(scalar_sample)] / len(sample) * points
     scalar_total = per_point * points
     # How far apart the two paths are at the sampled points, in ulps (NumPy's ufuncs and the
-    # C library round differently; docs/sweeps.md states the bound, tests/test_sweep_agreement.py checks it).
+    # C library round differently; docs/sweeps.md states the bound, tests/whole/test_sweep_agreement.py checks it).
     apart = {"value": 0.0, "d/dx": 0.0, "d/dy": 0.0}
     for row in sample.tolist():
         at.apply(graph, {x_node.id: float(xs[row]), y_node.id: float(ys[row])})
@@ -331,7 +331,7 @@ def main() -> None:
         f"(`eval --at`, Python's `math`) agrees with the sweep at the {len(sample):,} sampled points within "
         f"{apart['value']:,.0f} ulp on the value, {apart['d/dx']:,.0f} on d/dx and {apart['d/dy']:,.0f} on d/dy "
         "(NumPy's ufuncs round differently from the C library; the bound is in docs/sweeps.md, checked by "
-        "tests/test_sweep_agreement.py).",
+        "tests/whole/test_sweep_agreement.py).",
     ]
     lines += whole_command(points, args.runs)
     section = "\n".join(lines)

@@ -1,6 +1,6 @@
 """The JSON writer as it was before the per-node loop was made faster: the reference its output must equal byte for byte.
 
-Kept verbatim (imports made absolute); tests/test_json_writer.py compares documents and
+Kept verbatim (imports made absolute); tests/render/test_json_writer.py compares documents and
 benchmarks/run.py times both in one run.
 """
 

@@ -1,16 +1,35 @@
-"""Shared by the matrix and the fuzz tests: the operation cases, the outcome checker, the program generator.
+"""What the test files share: paths, the command, the operation cases, the outcome checker, the program generator.
 
-Not a test file: the test files import it, never each other.
+Not a test file: the test files import it (and tests/oracle.py), never each other
+(tests/whole/test_layout_of_tests.py checks).
 """
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import random
 import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
+import sympy
+from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
 from autodiff_cli.core.ops import OPERATIONS
+from autodiff_cli.interface.cli import cli
+from autodiff_cli.interface.repl import Session
+from tests.oracle import ARGUMENTS, DEFINITIONS, inside
+
+#: The repository's root: README.md, docs/, examples/, benchmarks/.
+ROOT = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- outcomes
 
@@ -193,7 +212,7 @@ def matrix_cases() -> list[Case]:
 def _from_definitions(known: set[str]) -> list[Case]:
     """An operation the list above does not name, from its row of tests/oracle.py: at its first
     point, and just outside each finite end of its domain (where every view must refuse it)."""
-    from .oracle import DEFINITIONS
+    from tests.oracle import DEFINITIONS
 
     cases: list[Case] = []
     for op, definition in sorted(DEFINITIONS.items()):
@@ -439,3 +458,494 @@ def kind_of(exception: BaseException) -> str:
     frames = [frame for frame in traceback.extract_tb(exception.__traceback__) if "autodiff_cli" in frame.filename]
     where = f"{frames[-1].filename.rsplit('autodiff_cli', 1)[-1]}:{frames[-1].name}" if frames else "?"
     return f"{type(exception).__name__} in {where}"
+
+
+# ---------------------------------------------------------------- the command in a real process
+
+
+def autodiff_command() -> list[str]:
+    """The installed `autodiff` script, else `python -m autodiff_cli`: the command a real process runs."""
+    installed = Path(sys.executable).parent / "autodiff"
+    return [str(installed)] if installed.exists() else [sys.executable, "-m", "autodiff_cli"]
+
+
+# ---------------------------------------------------------------- each operation as a program
+
+
+#: Each operation as a program writes it, by its number of arguments (tests/oracle.py's table).
+UNARY = {name: d.text for name, d in DEFINITIONS.items() if ARGUMENTS[name] == 1}
+BINARY = {name: d.text for name, d in DEFINITIONS.items() if ARGUMENTS[name] == 2}
+
+
+#: Operations of three or any number of arguments, as programs over x, y, z.
+MANY = {name: d.text for name, d in DEFINITIONS.items() if ARGUMENTS[name] == 3}
+
+
+# How each operation is written: the program text and a piece of LaTeX it must produce (tests/oracle.py).
+WRITTEN = {name: (definition.text, definition.latex) for name, definition in DEFINITIONS.items()}
+
+
+def operation_program(name: str, output: str = "y") -> tuple[str, list[str]]:
+    """`INPUTS; OUTPUT = the operation of them` and the inputs' names: x inside the operation's domain
+    (tests/oracle.py), the other operands apart from x and from each other, so no two tie at a kink."""
+    op = OPERATIONS[name]
+    arity = op.arity if op.arity > 0 else 3  # sum and prod: three operands
+    names = ["x", "w", "v"][:arity]
+    values = [inside(name, 0.5), 0.25, 1.0][:arity]
+    bindings = "; ".join(f"{a} = {value!r}" for a, value in zip(names, values, strict=True))
+    if op.symbol and name != "pow":
+        expression = f"{op.symbol}x" if arity == 1 else f"x {op.symbol} w"
+    else:
+        expression = f"{name}({', '.join(names)})"
+    return f"{bindings}; {output} = {expression}", names
+
+
+# ---------------------------------------------------------------- random programs and their SymPy expressions
+
+
+_SYMPY_FUNCTIONS = {
+    "exp": lambda e: sympy.exp(e),
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tanh": sympy.tanh,
+    "sigmoid": lambda e: 1 / (1 + sympy.exp(-e)),
+    "sqrt_sq": None,  # sqrt(x*x + 1): always in its domain
+    "log_sq": None,  # log(x*x + 1)
+    "tan_sin": None,  # tan(sin(x)): |sin x| < pi/2
+    "relu": lambda e: sympy.Max(e + sympy.Rational(1, 4), 0),
+    "abs": lambda e: sympy.Abs(e + sympy.Rational(1, 4)),
+}
+
+
+def random_program(rng: random.Random) -> tuple[str, dict[str, float], sympy.Expr, dict[str, sympy.Symbol]]:
+    """A program and the same computation as a SymPy expression of its inputs."""
+    inputs = {f"v{i}": round(rng.uniform(-1.5, 1.5), 3) for i in range(rng.randint(1, 3))}
+    symbols = {name: sympy.Symbol(name, real=True) for name in inputs}
+    env: dict[str, sympy.Expr] = dict(symbols)
+    lines = [f"{name} = {value!r}" for name, value in inputs.items()]
+    names = list(inputs)
+    for _ in range(rng.randint(2, 7)):
+        a, b = rng.choice(names), rng.choice(names)  # often the same name: reuse
+        kind = rng.choice(["+", "-", "*", "/", "**", "f", "f", "c", "p"])
+        if kind == "/":
+            text, expr = f"{a} / ({b} * {b} + 1)", env[a] / (env[b] ** 2 + 1)
+        elif kind == "**":
+            n = rng.choice([2, 3])
+            text, expr = f"{a} ** {n}", env[a] ** n
+        elif kind == "f":
+            func = rng.choice(list(_SYMPY_FUNCTIONS))
+            if func == "sqrt_sq":
+                text, expr = f"sqrt({a} * {a} + 1)", sympy.sqrt(env[a] ** 2 + 1)
+            elif func == "log_sq":
+                text, expr = f"log({a} * {a} + 1)", sympy.log(env[a] ** 2 + 1)
+            elif func == "tan_sin":
+                text, expr = f"tan(sin({a}))", sympy.tan(sympy.sin(env[a]))
+            elif func in {"relu", "abs"}:
+                text, expr = f"{func}({a} + 0.25)", _SYMPY_FUNCTIONS[func](env[a])
+            else:
+                text, expr = f"{func}({a}) * 0.5", _SYMPY_FUNCTIONS[func](env[a]) * sympy.Rational(1, 2)
+        elif kind == "p":
+            text = f"pow({a} * {a} + 1, sin({b}))"
+            expr = (env[a] ** 2 + 1) ** sympy.sin(env[b])
+        elif kind == "c":
+            text, expr = f"max({a}, {b}) + min({a}, 2)", sympy.Max(env[a], env[b]) + sympy.Min(env[a], 2)
+        else:
+            text = f"{a} {kind} {b}"
+            expr = {"+": env[a] + env[b], "-": env[a] - env[b], "*": env[a] * env[b]}[kind]
+        # Rebind an existing name sometimes, else make a new one.
+        target = rng.choice(names[len(inputs) :]) if rng.random() < 0.3 and len(names) > len(inputs) else f"t{len(names)}"
+        if target not in names:
+            names.append(target)
+        lines.append(f"{target} = {text}")
+        env[target] = expr
+    return "; ".join(lines), inputs, env[target], symbols
+
+
+# ---------------------------------------------------------------- Hypothesis: programs as trees, mirrored in SymPy and in floats
+
+
+# Derandomized in CI, so a failure reproduces anywhere; HYPOTHESIS_PROFILE=autodiff-explore runs more from a random seed.
+settings.register_profile(
+    "autodiff-ci",
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.register_profile(
+    "autodiff-explore", max_examples=2000, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "autodiff-ci"))
+
+
+# A program is generated as a tree, printed with as few parentheses as the
+# precedence rules allow (sometimes more), and mirrored three ways: a SymPy
+# expression (the derivative oracle), a replay in floats written from the
+# README's numeric policy (which operation leaves its domain first), and the
+# same replay at shifted inputs (central finite differences).
+
+TREE_NAMES = ["a", "b", "c", "x", "y"]
+TREE_LITERALS = ["0", "1", "2", "3", "0.5", "1.5", "2.25", "10", "0.1", "100", "1e-3", "300", "700"]
+TREE_EXPONENTS = ["0", "1", "2", "3", "-1", "-2", "0.5", "1.5"]
+_ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 4, 3, 2, 1, 0  # precedence: higher binds tighter
+TREE_FUNCTIONS_1 = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs"]
+TREE_FUNCTIONS_2 = ["pow", "max", "min"]
+TREE_KINKED = {"relu", "abs", "max", "min"}
+
+
+class Failure(Exception):
+    """The replay left an operation's domain: `kind` is the start of the tool's message."""
+
+    def __init__(self, kind: str, node: TreeNode) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.node = node
+
+
+@dataclass
+class TreeNode:
+    """One operation or leaf of a generated program."""
+
+    op: str  # "input", "name" (a use of an earlier node), "const", "pi", "+", "-", "*", "/", "**", "neg", or a function
+    children: list[TreeNode] = field(default_factory=list)
+    text: str = ""  # for const: the literal
+    input_index: int = -1  # for input
+    precedence: int = _ATOM
+
+
+def sympy_of(node: TreeNode, symbols: list, constants: dict) -> object:
+    """The node as SymPy; each literal becomes a symbol of its own, given its value only by mpmath.
+
+    Left to SymPy, an exact 300 ** 300 ** 2 takes minutes, and 40-digit floats get the parity of
+    (-1) ** (10 ** 40 - 1) wrong; mpmath at 30 digits does neither."""
+    op, kids = node.op, [sympy_of(child, symbols, constants) for child in node.children]
+    if op == "input":
+        return symbols[node.input_index]
+    if op == "name":
+        return kids[0]
+    if op == "const":
+        if id(node) not in constants:
+            value = float(node.text)
+            name = f"k{len(constants)}"
+            symbol = sympy.Symbol(name, positive=True) if value > 0 else sympy.Symbol(name, real=True)
+            constants[id(node)] = (symbol, node.text)
+        return constants[id(node)][0]
+    if op == "pi":
+        return sympy.pi
+    if op == "neg":
+        return -kids[0]
+    if op in ("+", "-", "*", "/", "**", "pow"):
+        a, b = kids
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        return a / b if op == "/" else a**b
+    functions = {
+        "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
+        "tanh": sympy.tanh, "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)), "relu": lambda z: sympy.Max(0, z), "abs": sympy.Abs,
+        "max": sympy.Max, "min": sympy.Min,
+    }
+    return functions[op](*kids)
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def replay(node: TreeNode, inputs: list[float], cache: dict[int, float], kinks: list[float], poles: list[str]) -> float:
+    """The forward pass in floats, children left to right, by the README's numeric policy."""
+    if id(node) in cache:
+        return cache[id(node)]
+    values = [replay(child, inputs, cache, kinks, poles) for child in node.children]
+    op = node.op
+    try:
+        if op == "input":
+            value = inputs[node.input_index]
+        elif op == "name":
+            value = values[0]
+        elif op == "const":
+            value = float(node.text)
+        elif op == "pi":
+            value = math.pi
+        elif op == "neg":
+            value = -values[0]
+        elif op in ("+", "-", "*"):
+            a, b = values
+            value = a + b if op == "+" else a - b if op == "-" else a * b
+        elif op == "/":
+            if values[1] == 0:
+                raise Failure("division by zero", node)
+            value = values[0] / values[1]
+        elif op in ("**", "pow"):
+            x, y = values
+            if x == 0 and y < 0:
+                raise Failure("zero cannot be raised to a negative power", node)
+            if x < 0 and y != int(y):
+                raise Failure("a negative base", node)
+            if (x == 0 and y < 1) or x < 0:  # d/dx is infinite, or d/dy = nan by the documented policy
+                poles.append(f"pow({x!r}, {y!r})")
+            value = math.pow(x, y)
+        elif op == "log":
+            if values[0] <= 0:
+                raise Failure("log of a non-positive number", node)
+            value = math.log(values[0])
+        elif op == "sqrt":
+            if values[0] < 0:
+                raise Failure("sqrt of a negative number", node)
+            if values[0] == 0:
+                poles.append("sqrt(0)")
+            value = math.sqrt(values[0])
+        elif op == "sigmoid":
+            value = _sigmoid(values[0])
+        elif op == "relu":
+            kinks.append(values[0])
+            value = max(0.0, values[0])
+        elif op == "abs":
+            kinks.append(values[0])
+            value = abs(values[0])
+        elif op in ("max", "min"):
+            kinks.append(values[0] - values[1])
+            value = max(values) if op == "max" else min(values)
+        else:
+            value = getattr(math, op)(values[0])
+    except OverflowError:
+        raise Failure("overflow", node) from None
+    if not math.isfinite(value):
+        raise Failure("overflow", node)
+    cache[id(node)] = value
+    return value
+
+
+@dataclass
+class Program:
+    text: str
+    inputs: list[float]  # the value of each input node, in creation order
+    roots: list[TreeNode]  # every statement's expression, in order (all are evaluated)
+    output: TreeNode
+
+
+def render_tree(node: TreeNode, draw) -> str:
+    """Source text with the fewest parentheses the grammar needs, and now and then a redundant pair."""
+    text = _render(node, draw)
+    return text
+
+
+def _wrap(child: TreeNode, minimum: int, draw) -> str:
+    text = _render(child, draw)
+    if child.precedence < minimum or draw(st.integers(0, 9)) == 0:
+        return f"({text})"
+    return text
+
+
+def _render(node: TreeNode, draw) -> str:
+    op = node.op
+    if op in ("input", "name"):
+        return node.text
+    if op in ("const", "pi"):
+        return node.text
+    if op == "neg":
+        return "-" + _wrap(node.children[0], _UNARY, draw)
+    if op in ("+", "-"):
+        return f"{_wrap(node.children[0], _SUM, draw)} {op} {_wrap(node.children[1], _PRODUCT, draw)}"
+    if op in ("*", "/"):
+        return f"{_wrap(node.children[0], _PRODUCT, draw)} {op} {_wrap(node.children[1], _UNARY, draw)}"
+    if op == "**":
+        symbol = draw(st.sampled_from(["**", "^"]))
+        return f"{_wrap(node.children[0], _ATOM, draw)} {symbol} {_wrap(node.children[1], _UNARY, draw)}"
+    return f"{op}({', '.join(_render(child, draw) for child in node.children)})"
+
+
+@st.composite
+def expressions(draw, scope: dict[str, TreeNode], depth: int) -> TreeNode:
+    """An expression over the names in scope; at depth 0 a leaf."""
+    kind = draw(st.sampled_from(["leaf", "leaf", "unary", "binary", "binary", "call1", "call2"] if depth else ["leaf"]))
+    if kind == "leaf":
+        if scope and draw(st.integers(0, 3)):
+            name = draw(st.sampled_from(sorted(scope)))
+            return TreeNode("name", [scope[name]], text=name)
+        if draw(st.integers(0, 9)) == 0:
+            return TreeNode("pi", text="pi")
+        return TreeNode("const", text=draw(st.sampled_from(TREE_LITERALS)))
+    if kind == "unary":
+        return TreeNode("neg", [draw(expressions(scope, depth - 1))], precedence=_UNARY)
+    if kind == "binary":
+        op = draw(st.sampled_from(["+", "-", "*", "/", "**"]))
+        left = draw(expressions(scope, depth - 1))
+        if op == "**" and draw(st.booleans()):
+            right = TreeNode("const", text=draw(st.sampled_from(TREE_EXPONENTS)))
+            if right.text.startswith("-"):
+                right = TreeNode("neg", [TreeNode("const", text=right.text[1:])], precedence=_UNARY)
+        else:
+            right = draw(expressions(scope, depth - 1))
+        precedence = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}[op]
+        return TreeNode(op, [left, right], precedence=precedence)
+    if kind == "call1":
+        return TreeNode(draw(st.sampled_from(TREE_FUNCTIONS_1)), [draw(expressions(scope, depth - 1))])
+    function = draw(st.sampled_from(TREE_FUNCTIONS_2))  # drawn first, as before: the same examples
+    return TreeNode(function, [draw(expressions(scope, depth - 1)), draw(expressions(scope, depth - 1))])
+
+
+def _uses_a_name(node: TreeNode) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.op == "name":
+            return True
+        stack.extend(current.children)
+    return False
+
+
+@st.composite
+def programs(draw) -> Program:
+    scope: dict[str, TreeNode] = {}
+    inputs: list[float] = []
+    roots: list[TreeNode] = []
+    lines: list[str] = []
+
+    def bind_input() -> None:
+        name = draw(st.sampled_from(TREE_NAMES))
+        literal = draw(st.sampled_from(["-2", "-1", "-0.5", "0", "0.25", "1", "2", "3", "-3.5", "0.75"]))
+        node = TreeNode("input", text=name, input_index=len(inputs))
+        inputs.append(float(literal))
+        scope[name] = node
+        roots.append(node)
+        lines.append(f"{name} = {literal}")
+
+    for _ in range(draw(st.integers(1, 3))):
+        bind_input()
+    for _ in range(draw(st.integers(1, 4))):
+        if draw(st.integers(0, 4)) == 0:
+            bind_input()  # rebinding a name to a new input
+            continue
+        expression = draw(expressions(scope, draw(st.integers(1, 3))))
+        if not _uses_a_name(expression):  # a statement of numbers only would bind an input or a constant
+            name = draw(st.sampled_from(sorted(scope)))
+            op = draw(st.sampled_from(["+", "*"]))
+            use = TreeNode("name", [scope[name]], text=name)
+            expression = TreeNode(op, [use, expression], precedence=_SUM if op == "+" else _PRODUCT)
+        text = render_tree(expression, draw)
+        roots.append(expression)
+        if draw(st.integers(0, 5)) == 0:
+            lines.append(text)  # a bare expression statement
+        else:
+            name = draw(st.sampled_from(TREE_NAMES))  # often a name already bound: rebinding
+            lines.append(f"{name} = {text}")
+            scope[name] = expression
+    separator = draw(st.sampled_from(["\n", "; "]))
+    return Program(separator.join(lines), inputs, roots, roots[-1])
+
+
+def forward(program: Program, inputs: list[float]) -> tuple[float, list[float], list[str]]:
+    """The output, every kink argument, and every pole of a local derivative passed; Failure outside a domain."""
+    cache: dict[int, float] = {}
+    kinks: list[float] = []
+    poles: list[str] = []
+    for root in program.roots:
+        replay(root, inputs, cache, kinks, poles)
+    return cache[id(program.output)], kinks, poles
+
+
+# ---------------------------------------------------------------- micrograd's MLP (examples/micrograd_mlp.ad)
+
+
+MLP = ROOT / "examples" / "micrograd_mlp.ad"
+MLP_WEIGHTS = {"w1": [0.5, -0.3], "w2": [-0.2, 0.8], "w3": [-0.7, -0.1], "b": [0.1, 0.1, 0.2], "v": [0.6, -0.4, 0.3], "c": [0]}
+MLP_POINTS = [[2, 1], [1, -2], [-1, -1], [-2, 1.5]]
+MLP_TARGETS = [1, -1, -1, 1]
+
+
+def micrograd_mlp():
+    """The example's network, as micrograd 0.1.0's own nn.MLP(2, [3, 1]) with the example's weights.
+
+    Returns the model and its parameters by the example's keys (`w1[0]`, ..., `c`).
+    """
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    model = MLP(2, [3, 1])
+    hidden, (output,) = model.layers[0].neurons, model.layers[1].neurons
+    for index, neuron in enumerate(hidden):
+        neuron.w = [Value(x) for x in MLP_WEIGHTS[f"w{index + 1}"]]
+        neuron.b = Value(MLP_WEIGHTS["b"][index])
+    output.w = [Value(x) for x in MLP_WEIGHTS["v"]]
+    output.b = Value(float(MLP_WEIGHTS["c"][0]))
+    keyed = {f"w{i + 1}[{j}]": hidden[i].w[j] for i in range(3) for j in range(2)}
+    keyed |= {f"b[{i}]": hidden[i].b for i in range(3)}
+    keyed |= {f"v[{i}]": output.w[i] for i in range(3)}
+    keyed["c"] = output.b
+    return model, keyed
+
+
+def micrograd_loss(model):
+    """micrograd's own loss of its demo: the sum of squared errors."""
+    return sum(((model(x) - y) ** 2 for x, y in zip(MLP_POINTS, MLP_TARGETS)), 0)
+
+
+# ---------------------------------------------------------------- the REPL: a Session over lines, and a real pseudo-terminal
+
+
+def drive(lines: list[str]) -> tuple[Session, str, str]:
+    """The REPL's Session fed these lines; the session, its stdout and its stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(out, err)
+    assert session.run_stream(line + "\n" for line in lines) == 0
+    return session, out.getvalue(), err.getvalue()
+
+
+PROMPT = "autodiff>"
+
+
+def spawn(tmp_path):
+    """`autodiff repl` in a real pseudo-terminal, at its first prompt."""
+    import pexpect
+
+    env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), TERM="dumb", NO_COLOR="1")
+    child = pexpect.spawn(sys.executable, ["-m", "autodiff_cli", "repl"], env=env, timeout=30, encoding="utf-8")
+    child.expect(PROMPT)
+    return child
+
+
+def ready(child) -> None:
+    """Wait for the prompt, then a moment for prompt_toolkit to put the terminal in raw mode."""
+    child.expect(PROMPT)
+    time.sleep(0.2)
+
+
+def quit_(child) -> None:
+    """Ctrl-D at the prompt ends the REPL with exit 0."""
+    import pexpect
+
+    ready(child)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+# ---------------------------------------------------------------- the page
+
+
+_PAGE_ENV = {"COLUMNS": "80", "NO_COLOR": "1"}
+
+
+def chromium() -> str | None:
+    """The system's Chromium ($AUTODIFF_CHROMIUM, else on PATH), or None: the tests that need it skip."""
+    explicit = os.environ.get("AUTODIFF_CHROMIUM")
+    if explicit:
+        return explicit
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def stdout_of(*args: str) -> str:
+    """`autodiff ARGS...` in process, which must succeed: its stdout (a page, a JSON document)."""
+    result = CliRunner(env=_PAGE_ENV).invoke(cli, list(args))
+    assert result.exit_code == 0, result.stderr
+    return result.stdout

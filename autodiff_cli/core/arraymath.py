@@ -10,7 +10,7 @@ Every function is NumPy's ufunc (`np.exp`, `np.log`, `np.tanh`, ...), whatever
 the build: a function `ArrayMath` does not define is NumPy's of that name.
 NumPy's SIMD kernels and the C library that `math` calls round differently in
 the last bits, so a sweep agrees with `eval --at` within the bound
-docs/sweeps.md states (tests/test_sweep_agreement.py checks it), not to the
+docs/sweeps.md states (tests/whole/test_sweep_agreement.py checks it), not to the
 bit.  Arithmetic (+ - * /, sqrt) rounds correctly on both paths, and the
 kinks, ties and domain edges are decided by the same comparisons.
 
@@ -21,7 +21,7 @@ point, about a hundred times a ufunc's time) and gives the scalar path's bits.
 An operation without a formula, or whose rule NumPy cannot run (a Python `if`
 on a value), still works, point by point through its scalar forward and
 `FloatMath` (`forward` and `derivatives` below), only slower;
-tests/test_arraymath.py checks that no row of the table takes that path.
+tests/core/test_arraymath.py checks that no row of the table takes that path.
 """
 
 from __future__ import annotations

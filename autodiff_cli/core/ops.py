@@ -24,7 +24,7 @@ node, the series of `tanh`), so a new operation needs no new namespace method.
 Text for other layers (LaTeX, generated code) is data here, never an import.
 
 Adding an operation is one row here, one row of the tests' own definitions
-(tests/oracle.py) and one line of docs/language.md; tests/test_operation_rows.py
+(tests/oracle.py) and one line of docs/language.md; tests/whole/test_operation_rows.py
 checks that each row is complete.
 """
 from __future__ import annotations

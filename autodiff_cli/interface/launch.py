@@ -12,7 +12,7 @@ shell-completion variable), goes to `cli.main` untouched: Click stays the one
 definition of the command line.  What this path recognises it runs through
 the same `runner` and `process` functions the Click commands call, so its
 output, its errors and its exit code are those of the Click path
-(tests/test_launch.py runs both on a corpus and compares them byte for byte).
+(tests/interface/test_launch.py runs both on a corpus and compares them byte for byte).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-#: Where messages send a user about nan, inf and overflow (tests/test_defects_cli.py checks it exists).
+#: Where messages send a user about nan, inf and overflow (tests/interface/test_defects_cli.py checks it exists).
 NUMERIC_POLICY = '"Numeric policy" in docs/language.md'
 
 #: Longest source text shown as a node's label (longer text ends in "…").

@@ -5,7 +5,7 @@
 
 Lark builds everything here (terminals, lexer order, parse table, rule shapes);
 this module only copies it out. Run the first command after editing the
-grammar; tests/test_parse.py fails while the committed tables are stale, and
+grammar; tests/language/test_parse.py fails while the committed tables are stale, and
 parse.py rebuilds them in memory (with Lark) rather than use stale ones.
 """
 

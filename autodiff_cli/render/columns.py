@@ -9,7 +9,7 @@ orjson writes `0.00001` and `2.5e-7` for `repr`'s `1e-05` and `2.5e-07`) and
 for non-finite numbers, which each format spells its own way. Without
 orjson, or with one that spells a probe of numbers differently from `repr`,
 every number goes through `repr`: the bytes are the same either way
-(docs/sweeps.md, tests/test_sweep_output.py).
+(docs/sweeps.md, tests/render/test_sweep_output.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ of operations holds its own code (`ops.Code`: forward expression, domain
 guards, local derivatives and any helper function, as text templates over a
 dialect), written once for both languages; a `Dialect` says the little that
 differs between them, and records the helpers a file must define.
-tests/test_emit.py runs every row's code against autodiff at ordinary points
+tests/render/test_emit.py runs every row's code against autodiff at ordinary points
 and at every kink.
 """
 

@@ -6,7 +6,7 @@ inside a page, DOT or Markdown passes it through the function here for that
 place, and through nothing else, so that no text can end a comment or a
 string, start a command or a tag, or run.  Where a character cannot be kept
 safely it becomes `?`: what autodiff writes there is a reminder of the text,
-never the code that runs.  tests/test_security_injection.py feeds every
+never the code that runs.  tests/whole/test_security_injection.py feeds every
 function a table of hostile strings.
 
 Names are not escaped but mapped: `identifier` gives each program name an
