@@ -10,12 +10,21 @@ for non-finite numbers, which each format spells its own way. Without
 orjson, or with one that spells a probe of numbers differently from `repr`,
 every number goes through `repr`: the bytes are the same either way
 (docs/sweeps.md, tests/test_sweep_output.py).
+
+Whole rows are faster still (`joined_rows`): orjson spells a block of rows
+as one array, `[a,b,c,d,...]`, and the text between a row's numbers (a comma
+for CSV, `, "grad": {"x": ` for JSON Lines) replaces the commas there, one
+pass over the bytes for each kind of gap, in C. Only the few rows holding a
+number orjson spells differently (or a failed point) are made in Python and
+put in their places, which are known from the commas' positions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import codecs
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
 #: Rows formatted at a time: big enough for the C loops to dominate, small enough to bound memory.
 BLOCK = 1 << 16
@@ -92,3 +101,134 @@ def spelled(column: Any, nonfinite: Callable[[float], str] | None = None) -> lis
         for index, x in zip(others.tolist(), numbers):
             texts[index] = spell(x)
     return texts
+
+
+#: Most columns a row may have for `joined_rows` (one pass over a block's bytes for each gap between them).
+MOST_COLUMNS = 30
+
+#: When more than one row in this many needs Python (small or non-finite numbers, failures), a block is
+#: spelled column by column instead: splicing that many rows would cost more than it saves.
+SPLICE_LIMIT = 8
+
+
+def joined_rows(
+    block: Sequence[Any], between: Sequence[bytes], special: Callable[[int], bytes], forced: Sequence[int] = ()
+) -> list[Any] | None:
+    """Rows of the equal-length float64 arrays `block` as pieces of bytes, or None where this way does not apply.
+
+    Row i is `between[0] + cell + between[1] + cell + ... + cell + between[-1]`,
+    each cell spelled as repr spells it (so len(between) == len(block) + 1).
+    `special(i)` gives the whole of row i where orjson's spelling is not
+    repr's (|x| < 1e-4 but not 0, nan, inf), and for the rows in `forced`
+    (a failed point's row ends differently). None without a fast encoder,
+    with too many columns, or when too many rows are special: the caller
+    then spells column by column (`spelled`).
+    """
+    width = len(block)
+    if _fast_encoder() is None or not 0 < width <= MOST_COLUMNS or len(between) != width + 1:
+        return None
+    import numpy as np
+    import orjson
+
+    rows = len(block[0])
+    if rows == 0:
+        return []
+    matrix = np.empty((rows, width))
+    for place, column in enumerate(block):
+        matrix[:, place] = column
+    magnitude = np.abs(matrix)
+    # orjson writes nan and inf as null, and |x| < 1e-4 without repr's exponent.
+    usual = ((magnitude >= 1e-4) & (magnitude < np.inf)) | (matrix == 0.0)
+    odd = np.flatnonzero(~usual.all(axis=1))
+    if len(forced):
+        odd = np.union1d(odd, np.asarray(forced, dtype=np.intp))
+    if len(odd) * SPLICE_LIMIT > rows:
+        return None
+    # One byte marks each kind of gap (before column k, a row's end): bytes that occur in no number
+    # and in none of the texts put in their places.
+    free = sorted(set(range(256)) - set(b"".join(between)) - set(b"0123456789.-+e,[]nul"))
+    if len(free) < width:
+        return None
+    mark = free[:width]  # mark[k]: the gap before column k (k >= 1), mark[0] a row's end
+    body = bytearray(orjson.dumps(matrix.ravel(), option=orjson.OPT_SERIALIZE_NUMPY))  # [a,b,c,...]
+    text = np.frombuffer(body, dtype=np.uint8)
+    commas = np.flatnonzero(text == ord(","))  # rows * width - 1 of them
+    gaps = [place for place in range(1, width) if between[place] != b","]
+    if gaps:
+        pattern = np.array([mark[place % width] for place in range(1, width + 1)], dtype=np.uint8)
+        text[commas] = np.tile(pattern, rows)[:-1]
+    else:
+        text[commas[width - 1 :: width]] = mark[0]
+    text[-1] = mark[0]
+    del text  # the bytearray cannot change size while a view of it lives
+    del body[0]  # the opening bracket (a bytearray drops its first bytes without moving the rest)
+    head, end = between[0], between[-1]
+    joined = body.replace(bytes((mark[0],)), end + head)
+    for place in gaps:
+        joined = joined.replace(bytes((mark[place],)), between[place])
+    if head:
+        del joined[-len(head) :]  # the last row is followed by no row
+    if not len(odd):
+        return [head, joined]
+    # Row r starts at byte commas[r * width - 1] of the marked text less its bracket, and the joined
+    # text is longer by `grown` bytes a row: every row has the same gaps.
+    grown = sum(len(between[place]) - 1 for place in range(1, width)) + len(end) + len(head) - 1
+    size = len(head) + len(joined)
+    parts: list[Any] = []
+    done = 0
+    for row in odd.tolist():
+        start = 0 if row == 0 else int(commas[row * width - 1]) + row * grown
+        stop = size if row == rows - 1 else int(commas[(row + 1) * width - 1]) + (row + 1) * grown
+        parts += [_cut(head, joined, done, start), special(row)]
+        done = stop
+    parts.append(_cut(head, joined, done, size))
+    return parts
+
+
+def _cut(head: bytes, joined: bytearray, start: int, stop: int) -> Any:
+    """Bytes start:stop of head + joined, without copying joined."""
+    if start >= stop:
+        return b""
+    if start >= len(head):
+        return memoryview(joined)[start - len(head) : stop - len(head)]
+    return head[start:stop] + joined[: max(0, stop - len(head))]
+
+
+class ByteSink:
+    """A text stream written as bytes where it can be (its buffer: no decoding and encoding of big blocks).
+
+    Bytes go to the stream's binary buffer when it has one, its encoding is
+    ASCII where numbers are (not UTF-16) and lines end in a newline as
+    written; text, in its encoding and error handler (the ASCII spellings
+    output.spell_unencodable sets). A stream without a buffer (a StringIO)
+    gets the bytes decoded.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.binary: Any = None
+        self.encoding, self.errors = "utf-8", "strict"
+        buffer = getattr(out, "buffer", None)
+        encoding = getattr(out, "encoding", None)
+        if buffer is not None and isinstance(encoding, str) and os.linesep == "\n":
+            errors = getattr(out, "errors", None) or "strict"
+            try:
+                ascii_compatible = "-0.5e+1,\n".encode(encoding, errors) == b"-0.5e+1,\n"
+                codecs.lookup_error(errors)
+            except LookupError:
+                ascii_compatible = False
+            if ascii_compatible:
+                self.binary, self.encoding, self.errors = buffer, encoding, errors
+
+    def encode(self, text: str) -> bytes:
+        """Text as this stream writes it."""
+        return text.encode(self.encoding, self.errors)
+
+    def write(self, *pieces: Any) -> None:
+        """Bytes made by `encode` (and ASCII numbers), after whatever text the stream still holds."""
+        if self.binary is None:
+            self.out.write("".join(bytes(piece).decode(self.encoding, self.errors) for piece in pieces))
+            return
+        self.out.flush()
+        for piece in pieces:
+            self.binary.write(piece)
