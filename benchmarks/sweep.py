@@ -92,6 +92,11 @@ def whole_command(points: int, runs: int) -> list[str]:
         form: [sys.executable, "-m", "autodiff_cli", "eval", "-f", form, f"--sweep=x=-2:2:{points}", SUM_PROGRAM]
         for form in ("csv", "json")
     }
+    # The package's bytecode is written first, as `pip install` writes it (PYTHONDONTWRITEBYTECODE
+    # would otherwise have every run compile the modules changed since the last).
+    import autodiff_cli
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(autodiff_cli.__file__).parent)], check=True)
     times: dict[str, list[float]] = {"numpy": [], "csv": [], "json": []}
     for _ in range(runs):
         start = time.perf_counter()
