@@ -14,16 +14,16 @@ every number goes through `repr`: the bytes are the same either way
 Whole rows are faster still (`joined_rows`): orjson spells a block of rows
 as one array, `[a,b,c,d,...]`, and the text between a row's numbers (a comma
 for CSV, `, "grad": {"x": ` for JSON Lines) replaces the commas there, one
-pass over the bytes for each kind of gap, in C. Only the few rows holding a
-number orjson spells differently (or a failed point) are made in Python and
-put in their places, which are known from the commas' positions.
+pass over the bytes for each kind of gap, in C. The few numbers orjson
+spells differently, and a failed point's end of row, are spelled in Python
+and put in their places, which the commas' positions give.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 #: Rows formatted at a time: big enough for the C loops to dominate, small enough to bound memory.
@@ -106,23 +106,18 @@ def spelled(column: Any, nonfinite: Callable[[float], str] | None = None) -> lis
 #: Most columns a row may have for `joined_rows` (one pass over a block's bytes for each gap between them).
 MOST_COLUMNS = 30
 
-#: When more than one row in this many needs Python (small or non-finite numbers, failures), a block is
-#: spelled column by column instead: splicing that many rows would cost more than it saves.
-SPLICE_LIMIT = 8
-
 
 def joined_rows(
-    block: Sequence[Any], between: Sequence[bytes], special: Callable[[int], bytes], forced: Sequence[int] = ()
+    block: Sequence[Any], between: Sequence[bytes], spell: Callable[[float], str], ends: Mapping[int, bytes]
 ) -> list[Any] | None:
     """Rows of the equal-length float64 arrays `block` as pieces of bytes, or None where this way does not apply.
 
-    Row i is `between[0] + cell + between[1] + cell + ... + cell + between[-1]`,
-    each cell spelled as repr spells it (so len(between) == len(block) + 1).
-    `special(i)` gives the whole of row i where orjson's spelling is not
-    repr's (|x| < 1e-4 but not 0, nan, inf), and for the rows in `forced`
-    (a failed point's row ends differently). None without a fast encoder,
-    with too many columns, or when too many rows are special: the caller
-    then spells column by column (`spelled`).
+    Row i is `between[0] + cell + between[1] + cell + ... + cell + between[-1]`
+    (so len(between) == len(block) + 1), or `... + cell + ends[i]` for a row
+    in `ends` (a failed point's).  A cell is repr's spelling of its number,
+    or `spell`'s where orjson's is not repr's (|x| < 1e-4 but not 0, nan,
+    inf).  None without a fast encoder, with too many columns, or when most
+    numbers need `spell`: the caller then spells column by column (`spelled`).
     """
     width = len(block)
     if _fast_encoder() is None or not 0 < width <= MOST_COLUMNS or len(between) != width + 1:
@@ -136,63 +131,60 @@ def joined_rows(
     matrix = np.empty((rows, width))
     for place, column in enumerate(block):
         matrix[:, place] = column
-    magnitude = np.abs(matrix)
+    flat = matrix.ravel()
+    magnitude = np.abs(flat)
     # orjson writes nan and inf as null, and |x| < 1e-4 without repr's exponent.
-    usual = ((magnitude >= 1e-4) & (magnitude < np.inf)) | (matrix == 0.0)
-    odd = np.flatnonzero(~usual.all(axis=1))
-    if len(forced):
-        odd = np.union1d(odd, np.asarray(forced, dtype=np.intp))
-    if len(odd) * SPLICE_LIMIT > rows:
+    odd = np.flatnonzero(~(((magnitude >= 1e-4) & (magnitude < np.inf)) | (flat == 0.0)))
+    if 2 * len(odd) > len(flat):
         return None
-    # One byte marks each kind of gap (before column k, a row's end): bytes that occur in no number
-    # and in none of the texts put in their places.
-    free = sorted(set(range(256)) - set(b"".join(between)) - set(b"0123456789.-+e,[]nul"))
-    if len(free) < width:
-        return None
-    mark = free[:width]  # mark[k]: the gap before column k (k >= 1), mark[0] a row's end
-    body = bytearray(orjson.dumps(matrix.ravel(), option=orjson.OPT_SERIALIZE_NUMPY))  # [a,b,c,...]
+    body = bytearray(orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY))  # [a,b,c,...]
     text = np.frombuffer(body, dtype=np.uint8)
-    commas = np.flatnonzero(text == ord(","))  # rows * width - 1 of them
+    commas = np.flatnonzero(text == ord(","))  # after each number but the last
+    # The places to put other text: (first byte, byte after, the text); a cell starts after the comma
+    # (or bracket) before it and ends at the one after it, and a failed row's end takes that comma.
+    # Cell j is body[starts[j]:stops[j]].
+    stops = np.append(commas, len(body) - 1)
+    starts = np.append(1, commas + 1)
+    edits = [
+        (first, after, spell(x).encode("ascii"))
+        for first, after, x in zip(starts[odd].tolist(), stops[odd].tolist(), flat[odd].tolist())
+    ]
+    head, end = between[0], between[-1]
+    for row in sorted(ends):
+        place = int(stops[row * width + width - 1])
+        edits.append((place, place + 1, ends[row] + head))
+    edits.sort()
+    # One byte marks each kind of gap (before column k, a row's end): a byte in no number
+    # and in none of the texts that take their places.
+    used = set(b"".join(between)).union(b"0123456789.-+e,[]nul", *(edit[2] for edit in edits))
+    mark = [byte for byte in range(256) if byte not in used][:width]
+    if len(mark) < width:
+        return None
     gaps = [place for place in range(1, width) if between[place] != b","]
-    if gaps:
+    if gaps:  # mark[k]: the gap before column k (k >= 1), mark[0] a row's end
         pattern = np.array([mark[place % width] for place in range(1, width + 1)], dtype=np.uint8)
         text[commas] = np.tile(pattern, rows)[:-1]
     else:
         text[commas[width - 1 :: width]] = mark[0]
     text[-1] = mark[0]
     del text  # the bytearray cannot change size while a view of it lives
+    if edits:
+        view = memoryview(body)
+        pieces: list[Any] = []
+        done = 0
+        for first, after, replacement in edits:
+            pieces += [view[done:first], replacement]
+            done = after
+        pieces.append(view[done:])
+        body = bytearray().join(pieces)
+        del view, pieces
     del body[0]  # the opening bracket (a bytearray drops its first bytes without moving the rest)
-    head, end = between[0], between[-1]
-    joined = body
     for place in gaps:  # the short gaps first, so that fewer bytes pass through each replace
-        joined = joined.replace(bytes((mark[place],)), between[place])
-    joined = joined.replace(bytes((mark[0],)), end + head)
+        body = body.replace(bytes((mark[place],)), between[place])
+    body = body.replace(bytes((mark[0],)), end + head)
     if head:
-        del joined[-len(head) :]  # the last row is followed by no row
-    if not len(odd):
-        return [head, joined]
-    # Row r starts at byte commas[r * width - 1] of the marked text less its bracket, and the joined
-    # text is longer by `grown` bytes a row: every row has the same gaps.
-    grown = sum(len(between[place]) - 1 for place in range(1, width)) + len(end) + len(head) - 1
-    size = len(head) + len(joined)
-    parts: list[Any] = []
-    done = 0
-    for row in odd.tolist():
-        start = 0 if row == 0 else int(commas[row * width - 1]) + row * grown
-        stop = size if row == rows - 1 else int(commas[(row + 1) * width - 1]) + (row + 1) * grown
-        parts += [_cut(head, joined, done, start), special(row)]
-        done = stop
-    parts.append(_cut(head, joined, done, size))
-    return parts
-
-
-def _cut(head: bytes, joined: bytearray, start: int, stop: int) -> Any:
-    """Bytes start:stop of head + joined, without copying joined."""
-    if start >= stop:
-        return b""
-    if start >= len(head):
-        return memoryview(joined)[start - len(head) : stop - len(head)]
-    return head[start:stop] + joined[: max(0, stop - len(head))]
+        del body[-len(head) :]  # the last row is followed by no row
+    return [head, body]
 
 
 class ByteSink:

@@ -40,21 +40,17 @@ def write_csv(sweep: Sweep, out: TextIO) -> None:
     for start in range(0, sweep.size, BLOCK):
         stop = min(start + BLOCK, sweep.size)
         mine = failed[bisect_left(failed, start) : bisect_left(failed, stop)]
-
-        def row(index: int, start: int = start) -> bytes:
-            cells = [repr(float(column[start + index])) for column in every]
-            return sink.encode(",".join(cells) + "," + _quoted(reason(errors.get(start + index))) + "\n")
-
+        ends = {index: "," + _quoted(reason(errors[index])) + "\n" for index in mine}
         block = [column[start:stop] for column in every]
-        text = joined_rows(block, between, row, [index - start for index in mine])
+        text = joined_rows(block, between, repr, {index - start: sink.encode(end) for index, end in ends.items()})
         if text is not None:
             sink.write(*text)
             continue
         cells = [spelled(column) for column in block]
-        ends = [",\n"] * (stop - start)
-        for index in mine:
-            ends[index - start] = "," + _quoted(reason(errors[index])) + "\n"
-        sink.write(sink.encode(_interleave(cells, ends)))
+        rows = [",\n"] * (stop - start)
+        for index, end in ends.items():
+            rows[index - start] = end
+        sink.write(sink.encode(_interleave(cells, rows)))
 
 
 def _interleave(cells: list[list[str]], ends: list[str]) -> str:

@@ -123,13 +123,9 @@ def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> No
         stop = min(start + BLOCK, sweep.size)
         count = stop - start
         mine = failed[bisect_left(failed, start) : bisect_left(failed, stop)]
-
-        def row(index: int, start: int = start) -> bytes:
-            cells = [json_number(float(column[start + index])) for column in every]
-            return "".join([*chain.from_iterable(zip(texts, cells)), texts[-1], failure(start + index)]).encode("ascii")
-
         block = [column[start:stop] for column in every]
-        text = joined_rows(block, between, row, [index - start for index in mine])
+        ends = {index - start: (texts[-1] + failure(index)).encode("ascii") for index in mine}
+        text = joined_rows(block, between, json_number, ends)
         if text is not None:
             sink.write(*text)
             continue
