@@ -198,9 +198,9 @@ def _vectorised(
         if base_failure is not None:
             failed[(failed < 0) | (failed > base_failure)] = base_failure
 
-        point_grads = _backward(backward_nodes, output, values, careful=False)
+        point_grads = _backward(backward_nodes, output, values, varying, careful=False)
         if not all(_finite_where_ok(point_grads.get(node.id, 0.0), failed) for node in inputs):
-            point_grads = _backward(backward_nodes, output, values)
+            point_grads = _backward(backward_nodes, output, values, varying)
         value[first:last] = values[output.id]
         for node in inputs:
             # + 0.0: the engine's sums start at +0.0, so a zero gradient is never -0.0.
@@ -292,7 +292,9 @@ def _finite_where_ok(grad: Any, failed: Any) -> bool:
     return not np.any(~np.isfinite(grad) & (failed < 0))
 
 
-def _backward(backward_nodes: list[Value], output: Value, values: list[Any], careful: bool = True) -> dict[int, Any]:
+def _backward(
+    backward_nodes: list[Value], output: Value, values: list[Any], varying: list[bool], careful: bool = True
+) -> dict[int, Any]:
     """engine.backward on arrays: the same walk, the same order of sums, the same skip of zero grads.
 
     Where a node's grad is 0 at a point, nothing flows back, even times an
@@ -311,13 +313,13 @@ def _backward(backward_nodes: list[Value], output: Value, values: list[Any], car
         grad = get(node.id)
         if grad is None:
             continue
-        scalar_grad = np.ndim(grad) == 0
+        scalar_grad = not isinstance(grad, np.ndarray)
         if scalar_grad and grad == 0.0:
             continue
         children = node.children
         arguments = [values[child.id] for child in children]
         arguments.append(values[node.id])
-        if all(np.ndim(argument) == 0 for argument in arguments):
+        if not varying[node.id]:  # nor are its inputs: every argument is one number
             local = node.op.derivatives(FloatMath, *arguments)  # type: ignore[union-attr]
         elif node.op is _POW and children[1].op is CONSTANT:
             # x ** 2: the exponent's rule (a log at every point) would be thrown away.
