@@ -92,16 +92,31 @@ def whole_command(points: int, runs: int) -> list[str]:
         form: [sys.executable, "-m", "autodiff_cli", "eval", "-f", form, f"--sweep=x=-2:2:{points}", SUM_PROGRAM]
         for form in ("csv", "json")
     }
+    # The package's bytecode is written first, as `pip install` writes it (PYTHONDONTWRITEBYTECODE
+    # would otherwise have every run compile the modules changed since the last).
+    import autodiff_cli
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(autodiff_cli.__file__).parent)], check=True)
+    import resource
+
     times: dict[str, list[float]] = {"numpy": [], "csv": [], "json": []}
+    cpu: dict[str, list[float]] = {"numpy": [], "csv": [], "json": []}
+
+    def children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         numpy_reference(xs, 1.5)
         times["numpy"].append(time.perf_counter() - start)
+        cpu["numpy"].append(time.process_time() - start_cpu)
         for form, command in commands.items():
             with open(folder / form, "w") as out:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), children()
                 subprocess.run(command, stdout=out, check=True)
                 times[form].append(time.perf_counter() - start)
+                cpu[form].append(children() - start_cpu)
     # The files agree with the reference within the bound of docs/sweeps.md.
     with open(folder / "csv") as text:
         next(text)
@@ -119,6 +134,7 @@ def whole_command(points: int, runs: int) -> list[str]:
         apart.append(float(np.max(np.abs(ours - theirs)) / np.spacing(scale)))
     sizes = {form: (folder / form).stat().st_size for form in commands}
     median = {name: statistics.median(values) for name, values in times.items()}
+    busy = {name: statistics.median(values) for name, values in cpu.items()}
     return [
         "",
         "### The whole command against NumPy by hand",
@@ -126,15 +142,16 @@ def whole_command(points: int, runs: int) -> list[str]:
         f"`autodiff eval -f csv|json --sweep x=-2:2:{points}` of a 20-statement program (18 statements of "
         "`tanh(x*k + y) * exp(-x*x)` summed; `SUM_PROGRAM` in `benchmarks/sweep.py`), output to a file: the process "
         "from start-up to the last row, against `numpy_reference`, the same value and both gradients written by hand "
-        f"in NumPy (in this process, no output). Medians of {runs} interleaved runs, wall time.",
+        f"in NumPy (in this process, no output). Medians of {runs} interleaved runs, wall time, and CPU time (user and "
+        f"system, of the process; load average {_load()} on {_cores()} cores when they ended).",
         "",
-        "| What | Wall time | Ratio to NumPy by hand | Output |",
-        "|---|---:|---:|---:|",
-        f"| NumPy by hand: value, d/dx, d/dy | {median['numpy']:.3f} s | 1.00x | |",
+        "| What | Wall time | Ratio to NumPy by hand | CPU time | CPU ratio | Output |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| NumPy by hand: value, d/dx, d/dy | {median['numpy']:.3f} s | 1.00x | {busy['numpy']:.3f} s | 1.00x | |",
         f"| `autodiff eval -f csv --sweep` | {median['csv']:.3f} s | {median['csv'] / median['numpy']:.2f}x "
-        f"| {sizes['csv'] / 1e6:.0f} MB |",
+        f"| {busy['csv']:.3f} s | {busy['csv'] / busy['numpy']:.2f}x | {sizes['csv'] / 1e6:.0f} MB |",
         f"| `autodiff eval -f json --sweep` (JSON Lines) | {median['json']:.3f} s | {median['json'] / median['numpy']:.2f}x "
-        f"| {sizes['json'] / 1e6:.0f} MB |",
+        f"| {busy['json']:.3f} s | {busy['json'] / busy['numpy']:.2f}x | {sizes['json'] / 1e6:.0f} MB |",
         "",
         f"The files read back agree with the reference within the bound of docs/sweeps.md: at most "
         f"{apart[0]:.0f}, {apart[1]:.0f} and {apart[2]:.0f} ulp of the largest value, d/dx and d/dy.",

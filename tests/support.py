@@ -6,6 +6,7 @@ Not a test file: the test files import it (and tests/oracle.py), never each othe
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import os
@@ -949,3 +950,50 @@ def stdout_of(*args: str) -> str:
     result = CliRunner(env=_PAGE_ENV).invoke(cli, list(args))
     assert result.exit_code == 0, result.stderr
     return result.stdout
+
+
+# ---------------------------------------------------------------- sweeps written the plain way
+
+
+def reference_csv(sweep: Any) -> str:
+    """A sweep's CSV written the plain way, a row at a time by the csv module (the column writers' oracle)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*(a.key for a in sweep.axes), "value", *(f"d/d{k}" for k in sweep.keys), "error"])
+    cols = [list(sweep.inputs[a.key]) for a in sweep.axes] + [list(sweep.value)] + [list(sweep.grads[k]) for k in sweep.keys]
+    for index, cells in enumerate(zip(*cols)):
+        error = sweep.errors.get(index)
+        reason = "" if error is None else f"{error.line}:{error.column}: {error.message}"
+        writer.writerow([*(repr(float(c)) for c in cells), reason])
+    return out.getvalue()
+
+
+def json_number_text(x: float) -> str:
+    """A number as the JSON Lines of a sweep spell it: repr, or nan, inf and -inf as strings."""
+    return repr(x) if math.isfinite(x) else ('"nan"' if math.isnan(x) else ('"inf"' if x > 0 else '"-inf"'))
+
+
+def _json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)
+
+
+def reference_json_lines(sweep: Any, source: str | None) -> str:
+    """A sweep's JSON Lines written the plain way, a point at a time (the column writers' oracle)."""
+    lines = []
+    for index in range(sweep.size):
+        point = ", ".join(f"{_json_string(a.key)}: {json_number_text(float(sweep.inputs[a.key][index]))}" for a in sweep.axes)
+        grad = ", ".join(f"{_json_string(k)}: {json_number_text(float(sweep.grads[k][index]))}" for k in sweep.keys)
+        error = sweep.errors.get(index)
+        failure = (
+            "null"
+            if error is None
+            else f'{{"message": {_json_string(error.message)}, "line": {error.line}, "column": {error.column}}}'
+        )
+        head = f'{{"source": {_json_string(source)}, ' if source is not None else "{"
+        lines.append(
+            f'{head}"output": {_json_string(sweep.output)}, "point": {{{point}}}, '
+            f'"value": {json_number_text(float(sweep.value[index]))}, "grad": {{{grad}}}, "error": {failure}}}\n'
+        )
+    return "".join(lines)

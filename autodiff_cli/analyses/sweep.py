@@ -169,6 +169,17 @@ def _vectorised(
     # A step no swept input reaches that fails, fails at every point.
     base_failure = next((i for i, v in enumerate(base) if not varying[i] and not -math.inf < v < math.inf), None)
     steps = [node for node in nodes if varying[node.id] and node.id not in columns]
+    # A step whose every reader keeps a nan or an infinity (IEEE +, -, *) shows its failures in
+    # theirs: only the others are looked at, and a chunk where one fails is searched step by step.
+    readers: list[list[Value]] = [[] for _ in nodes]
+    for node in steps:
+        for child in node.children:
+            readers[child.id].append(node)
+    watched = [
+        not readers[node.id] or not all(reader.op.keeps_nonfinite for reader in readers[node.id])  # type: ignore[union-attr]
+        for node in nodes
+    ]
+    del readers
     inputs = [node for node in nodes if node.op is INPUT]
     value = np.empty(count)
     grads = {node.id: np.empty(count) for node in inputs}
@@ -183,18 +194,25 @@ def _vectorised(
         for node_id, column in columns.items():
             values[node_id] = column[first:last]
         failed = np.full(last - first, -1)
+        suspect = False
         for node in steps:
             result = arraymath.forward(node.op, *[values[child.id] for child in node.children])  # type: ignore[arg-type]
             values[node.id] = result
             # One pass to ask whether any point failed here: a sum of finite values is
-            # finite (or overflows, and the second pass finds no point).
-            if not math.isfinite(np.add.reduce(result, axis=None)):
-                bad = ~np.isfinite(result)
-                failed[bad & (failed < 0)] = node.id
+            # finite (or overflows, and the search finds no point).
+            if watched[node.id] and not suspect:
+                suspect = not math.isfinite(np.add.reduce(result, axis=None))
+        if suspect:
+            for node in steps:
+                result = values[node.id]
+                if not math.isfinite(np.add.reduce(result, axis=None)):
+                    failed[~np.isfinite(result) & (failed < 0)] = node.id
         if base_failure is not None:
             failed[(failed < 0) | (failed > base_failure)] = base_failure
 
-        point_grads = _backward(backward_nodes, output, values)
+        point_grads = _backward(backward_nodes, output, values, varying, careful=False)
+        if not all(_finite_where_ok(point_grads.get(node.id, 0.0), failed) for node in inputs):
+            point_grads = _backward(backward_nodes, output, values, varying)
         value[first:last] = values[output.id]
         for node in inputs:
             # + 0.0: the engine's sums start at +0.0, so a zero gradient is never -0.0.
@@ -279,21 +297,41 @@ class PointErrors(Mapping[int, PointError]):
 _POW = OPERATIONS["pow"]
 
 
-def _backward(backward_nodes: list[Value], output: Value, values: list[Any]) -> dict[int, Any]:
-    """engine.backward on arrays: the same walk, the same order of sums, the same skip of zero grads."""
+def _finite_where_ok(grad: Any, failed: Any) -> bool:
+    """Whether a gradient is finite at every point that did not fail (`failed` < 0 there)."""
+    if math.isfinite(np.add.reduce(grad, axis=None)):
+        return True
+    return not np.any(~np.isfinite(grad) & (failed < 0))
+
+
+def _backward(
+    backward_nodes: list[Value], output: Value, values: list[Any], varying: list[bool], careful: bool = True
+) -> dict[int, Any]:
+    """engine.backward on arrays: the same walk, the same order of sums, the same skip of zero grads.
+
+    Where a node's grad is 0 at a point, nothing flows back, even times an
+    infinite local derivative (0 * inf is nan): the engine skips such a node.
+    `careful` asks of every contribution whether it holds a non-finite number
+    and zeroes it there; without, the walk only multiplies and adds (and
+    passes a grad on as it is where the local derivative is 1), which gives
+    the same numbers wherever every input's gradient comes out finite: a nan
+    or an infinity never leaves a node's grad on its way to the inputs.
+    """
     grads: dict[int, Any] = {output.id: 1.0}
+    # The ids whose array in `grads` is this walk's own to add to in place (not another node's, not a value).
+    own: set[int] = set()
     get = grads.get
     for node in backward_nodes:
         grad = get(node.id)
         if grad is None:
             continue
-        scalar_grad = np.ndim(grad) == 0
+        scalar_grad = not isinstance(grad, np.ndarray)
         if scalar_grad and grad == 0.0:
             continue
         children = node.children
         arguments = [values[child.id] for child in children]
         arguments.append(values[node.id])
-        if all(np.ndim(argument) == 0 for argument in arguments):
+        if not varying[node.id]:  # nor are its inputs: every argument is one number
             local = node.op.derivatives(FloatMath, *arguments)  # type: ignore[union-attr]
         elif node.op is _POW and children[1].op is CONSTANT:
             # x ** 2: the exponent's rule (a log at every point) would be thrown away.
@@ -303,21 +341,28 @@ def _backward(backward_nodes: list[Value], output: Value, values: list[Any]) -> 
         for child, derivative in zip(children, local):
             if child.op is CONSTANT:
                 continue
-            contribution = derivative * grad
-            if not scalar_grad and not math.isfinite(np.add.reduce(contribution, axis=None)):
-                # Where this node's grad is 0, nothing flows back, even times an infinite
-                # local derivative (0 * inf is nan): the engine skips such a node.
-                contribution = np.where(grad == 0.0, 0.0, contribution)
+            if derivative.__class__ is float and derivative == 1.0:
+                contribution, fresh = grad, False  # 1 * grad is grad, to the bit
+            elif scalar_grad and grad == 1.0:
+                contribution, fresh = derivative, False
+            else:
+                contribution, fresh = derivative * grad, True
+                if careful and not scalar_grad and not math.isfinite(np.add.reduce(contribution, axis=None)):
+                    contribution = np.where(grad == 0.0, 0.0, contribution)
             # Accumulate, never assign: a node used twice gets both uses.  The first use is
-            # stored as it is (a fresh array, so later uses add in place); a zero whose
-            # sign differs from the engine's +0.0 start is made +0.0 when the inputs' grads are read.
+            # stored as it is; a zero whose sign differs from the engine's +0.0 start is made
+            # +0.0 when the inputs' grads are read.
             earlier = get(child.id)
             if earlier is None:
                 grads[child.id] = contribution
-            elif isinstance(earlier, np.ndarray) and np.shape(contribution) == earlier.shape:
+                if fresh and isinstance(contribution, np.ndarray):
+                    own.add(child.id)
+            elif child.id in own and np.shape(contribution) == earlier.shape:
                 np.add(earlier, contribution, out=earlier)
             else:
-                grads[child.id] = earlier + contribution
+                total = grads[child.id] = earlier + contribution
+                if isinstance(total, np.ndarray):
+                    own.add(child.id)
     return grads
 
 

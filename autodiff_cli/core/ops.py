@@ -156,6 +156,9 @@ class Operation(NamedTuple):
     # How micrograd 0.1.0 builds the second operand: through a node of its own
     # (`a - b` is `a + b * -1`), which `--compare no-reset` shows; "" when it does not.
     micrograd_operand: str = ""
+    # A nan or an infinite argument always gives a nan or an infinite value (IEEE +, -, *): a sweep
+    # need not look for failed points in a value that only such operations read (their results show it).
+    keeps_nonfinite: bool = False
 
     def argument_names(self, count: int) -> tuple[str, ...]:
         """What the rules call each of `count` arguments."""
@@ -673,6 +676,7 @@ _OPERATIONS = [
         sympy=lambda s, x, y: x + y,
         level=SUM,
         commutative=True,
+        keeps_nonfinite=True,
     ),
     Operation(
         "sub", 2, lambda x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"), "-", "x - y",
@@ -683,6 +687,7 @@ _OPERATIONS = [
         sympy=lambda s, x, y: x - y,
         level=SUM,
         micrograd_operand="{} * -1",
+        keeps_nonfinite=True,
     ),
     Operation(
         "mul", 2, lambda x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"), "*", "x * y",
@@ -693,6 +698,7 @@ _OPERATIONS = [
         sympy=lambda s, x, y: x * y,
         level=PRODUCT,
         commutative=True,
+        keeps_nonfinite=True,
     ),
     Operation(
         "div", 2, _div,
@@ -742,6 +748,7 @@ _OPERATIONS = [
         latex=Notation(PREFIX, "-", UNARY),
         sympy=lambda s, x: -x,
         level=UNARY,
+        keeps_nonfinite=True,
     ),
     Operation(
         "exp", 1, _exp, lambda m, x, out: (out,), ("exp(x)",), "", "e to the power x",

@@ -36,6 +36,9 @@ _OPTIONS = {"--format": "format", "-f": "format", "--of": "of"}
 
 def main() -> None:
     """Answer `--version` and a plain one-shot `eval` directly; hand anything else to Click."""
+    # The command does no linear algebra: NumPy's OpenBLAS need not start a thread a core when
+    # NumPy is imported (for a sweep), which doubles the import's CPU time on a busy machine.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     open_streams()
     args = sys.argv[1:]
     if not os.environ.get("_AUTODIFF_COMPLETE"):  # Click's shell completion asks through this variable

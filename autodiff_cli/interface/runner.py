@@ -77,6 +77,10 @@ def _run_program(
     graph = None
     try:
         assignments = _points_usage(options)
+        if options.sweep:
+            from .process import keep_freed_memory
+
+            keep_freed_memory()
         if options.format == "parquet":
             from ..render.parquet import check_output
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, TextIO
 
-from .columns import BLOCK, spelled
+from .columns import BLOCK, ByteSink, joined_rows, spelled
 from .sweep import columns, header, reason
 
 if TYPE_CHECKING:
@@ -31,17 +31,26 @@ def write_csv(sweep: Sweep, out: TextIO) -> None:
     """Header, then one line per point, written from whole columns in blocks (a million rows is ordinary)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header(sweep))
-    # Each cell is repr's spelling (the shortest round-trip; nan, inf, -inf), a column at a time.
+    # Each cell is repr's spelling (the shortest round-trip; nan, inf, -inf), a block of rows at a time.
     every = columns(sweep)
-    failed = sorted(sweep.errors)
+    errors = sweep.errors
+    failed = sorted(errors)
+    sink = ByteSink(out)
+    between = [b"", *[b","] * (len(every) - 1), b",\n"]
     for start in range(0, sweep.size, BLOCK):
         stop = min(start + BLOCK, sweep.size)
-        cells = [spelled(column[start:stop]) for column in every]
-        count = stop - start
-        ends = [",\n"] * count
-        for index in failed[bisect_left(failed, start) : bisect_left(failed, stop)]:
-            ends[index - start] = "," + _quoted(reason(sweep.errors[index])) + "\n"
-        out.write(_interleave(cells, ends))
+        mine = failed[bisect_left(failed, start) : bisect_left(failed, stop)]
+        ends = {index: "," + _quoted(reason(errors[index])) + "\n" for index in mine}
+        block = [column[start:stop] for column in every]
+        text = joined_rows(block, between, repr, {index - start: sink.encode(end) for index, end in ends.items()})
+        if text is not None:
+            sink.write(*text)
+            continue
+        cells = [spelled(column) for column in block]
+        rows = [",\n"] * (stop - start)
+        for index, end in ends.items():
+            rows[index - start] = end
+        sink.write(sink.encode(_interleave(cells, rows)))
 
 
 def _interleave(cells: list[list[str]], ends: list[str]) -> str:

@@ -94,7 +94,7 @@ def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> No
     from bisect import bisect_left
     from itertools import chain, repeat
 
-    from .columns import BLOCK, spelled
+    from .columns import BLOCK, ByteSink, joined_rows, spelled
 
     head = (f'{{"source": {quote(source)}, ' if source is not None else "{") + f'"output": {quote(sweep.output)}, '
     axes = [quote(axis.key) for axis in sweep.axes]
@@ -108,21 +108,36 @@ def write_json_lines(sweep: Sweep, out: TextIO, source: str | None = None) -> No
     texts.append('}, "error": ' if keys else ', "grad": {}, "error": ')
     errors = sweep.errors
     failed = sorted(errors)
+    every = columns(sweep)
+    sink = ByteSink(out)
+    between = [text.encode("ascii") for text in texts]
+    between[-1] += b"null}\n"
+
+    def failure(index: int) -> str:
+        error = errors.get(index)
+        if error is None:
+            return "null}\n"
+        return f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}}}\n'
+
     for start in range(0, sweep.size, BLOCK):
         stop = min(start + BLOCK, sweep.size)
         count = stop - start
-        cells = [spelled(column[start:stop], _json_nonfinite) for column in columns(sweep)]
+        mine = failed[bisect_left(failed, start) : bisect_left(failed, stop)]
+        block = [column[start:stop] for column in every]
+        ends = {index - start: (texts[-1] + failure(index)).encode("ascii") for index in mine}
+        text = joined_rows(block, between, json_number, ends)
+        if text is not None:
+            sink.write(*text)
+            continue
+        cells = [spelled(column, _json_nonfinite) for column in block]
         failures = ["null}\n"] * count
-        for index in failed[bisect_left(failed, start) : bisect_left(failed, stop)]:
-            error = errors[index]
-            failures[index - start] = (
-                f'{{"message": {quote(error.message)}, "line": {error.line}, "column": {error.column}}}}}\n'
-            )
+        for index in mine:
+            failures[index - start] = failure(index)
         parts: list[object] = []
-        for text, column in zip(texts, cells):
-            parts += [repeat(text, count), column]
+        for text_before, column in zip(texts, cells):
+            parts += [repeat(text_before, count), column]
         parts += [repeat(texts[-1], count), failures]
-        out.write("".join(chain.from_iterable(zip(*parts))))  # type: ignore[call-overload]
+        sink.write("".join(chain.from_iterable(zip(*parts))).encode("ascii"))  # type: ignore[call-overload]
 
 
 def _json_nonfinite(x: float) -> str:

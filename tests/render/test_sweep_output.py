@@ -19,50 +19,10 @@ from autodiff_cli.interface.cli import cli  # noqa: E402
 from autodiff_cli.render import columns  # noqa: E402
 from autodiff_cli.render.csv import write_csv  # noqa: E402
 from autodiff_cli.render.sweep import write_json_lines  # noqa: E402
+from tests.support import json_number_text, reference_csv, reference_json_lines  # noqa: E402
 
 
 # The writers as they were, one Python row at a time: the reference for the bytes.
-def _reference_csv(sweep: Sweep) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*(a.key for a in sweep.axes), "value", *(f"d/d{k}" for k in sweep.keys), "error"])
-    cols = [list(sweep.inputs[a.key]) for a in sweep.axes] + [list(sweep.value)] + [list(sweep.grads[k]) for k in sweep.keys]
-    for index, cells in enumerate(zip(*cols)):
-        error = sweep.errors.get(index)
-        reason = "" if error is None else f"{error.line}:{error.column}: {error.message}"
-        writer.writerow([*(repr(float(c)) for c in cells), reason])
-    return out.getvalue()
-
-
-def _number(x: float) -> str:
-    return repr(x) if math.isfinite(x) else ('"nan"' if math.isnan(x) else ('"inf"' if x > 0 else '"-inf"'))
-
-
-def _string(text: str) -> str:
-    import json
-
-    return json.dumps(text)
-
-
-def _reference_json_lines(sweep: Sweep, source: str | None) -> str:
-    lines = []
-    for index in range(sweep.size):
-        point = ", ".join(f"{_string(a.key)}: {_number(float(sweep.inputs[a.key][index]))}" for a in sweep.axes)
-        grad = ", ".join(f"{_string(k)}: {_number(float(sweep.grads[k][index]))}" for k in sweep.keys)
-        error = sweep.errors.get(index)
-        failure = (
-            "null"
-            if error is None
-            else f'{{"message": {_string(error.message)}, "line": {error.line}, "column": {error.column}}}'
-        )
-        head = f'{{"source": {_string(source)}, ' if source is not None else "{"
-        lines.append(
-            f'{head}"output": {_string(sweep.output)}, "point": {{{point}}}, '
-            f'"value": {_number(float(sweep.value[index]))}, "grad": {{{grad}}}, "error": {failure}}}\n'
-        )
-    return "".join(lines)
-
-
 def _random_doubles(rng: np.random.Generator, size: int) -> np.ndarray:
     """Every kind of double: random bit patterns (subnormals, huge, nan), and the usual magnitudes, -0.0, inf."""
     bits = rng.integers(0, 2**64, size=size, dtype=np.uint64).view(np.float64)
@@ -103,8 +63,8 @@ def test_every_double_is_spelled_as_repr_and_reads_back(encoder: str) -> None:
 
 def test_json_spells_non_finite_numbers_as_strings(encoder: str) -> None:
     array = np.array([math.nan, math.inf, -math.inf, 1.5, -0.0, 1e-300])
-    assert columns.spelled(array, _number) == ['"nan"', '"inf"', '"-inf"', "1.5", "-0.0", "1e-300"]
-    assert columns.spelled([math.nan, 2.0], _number) == ['"nan"', "2.0"]  # a list (one point), not an ndarray
+    assert columns.spelled(array, json_number_text) == ['"nan"', '"inf"', '"-inf"', "1.5", "-0.0", "1e-300"]
+    assert columns.spelled([math.nan, 2.0], json_number_text) == ['"nan"', "2.0"]  # a list (one point), not an ndarray
 
 
 def _random_sweep(rng: np.random.Generator, size: int, axes: int, keys: int, failures: int) -> Sweep:
@@ -136,11 +96,11 @@ def test_bytes_are_the_previous_writers(encoder: str, size: int, axes: int, keys
     sweep = _random_sweep(rng, size, axes, keys, failures)
     out = io.StringIO()
     write_csv(sweep, out)
-    assert out.getvalue() == _reference_csv(sweep)
+    assert out.getvalue() == reference_csv(sweep)
     for source in (None, "dir/f.ad"):
         out = io.StringIO()
         write_json_lines(sweep, out, source)
-        assert out.getvalue() == _reference_json_lines(sweep, source)
+        assert out.getvalue() == reference_json_lines(sweep, source)
 
 
 def test_the_command_writes_what_it_computed(encoder: str) -> None:
