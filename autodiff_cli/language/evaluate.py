@@ -569,12 +569,17 @@ class Graph:
         ]
         # A span starts and ends at a token, so " ".join(label.split()) can
         # change it only where it holds two spaces or other whitespace, and
-        # every whitespace character but " " is unprintable.
-        odd = [
-            index
-            for index, (name, label) in enumerate(zip(names, result))
-            if name is None and (len(label) > LABEL_LIMIT or "  " in label or not label.isprintable())
-        ]
+        # every whitespace character but " " is unprintable.  Checked on all the
+        # labels joined first: only where that finds something is each looked at.
+        joined = " ".join(result)
+        if "  " not in joined and joined.isprintable() and max(map(len, result), default=0) <= LABEL_LIMIT:
+            odd = []
+        else:
+            odd = [
+                index
+                for index, (name, label) in enumerate(zip(names, result))
+                if name is None and (len(label) > LABEL_LIMIT or "  " in label or not label.isprintable())
+            ]
         for special in (self.formulas, self.call_labels):
             if special:
                 odd += [node_id - start for node_id in special if start <= node_id < stop and names[node_id - start] is None]
