@@ -60,8 +60,9 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     # a string of about 100 MB each, the run's peak.
     separator = ""
     shown = report.shown_gradients()
+    spell = _column_speller(len(names))
     while pairs := list(islice(variables, _CHUNK)):
-        write(separator + _variables_text(pairs, shown))
+        write(separator + _variables_text(pairs, shown, spell))
         separator = ", "
     write("}")
     for member, view in (
@@ -89,23 +90,23 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     write("]}\n")
 
 
-def _variables_text(pairs: list[tuple[str, Value]], shown: dict[int, float]) -> str:
-    """Some members of "variables", numbers by repr() and fixed as the nodes' are (`_write_nodes`).
+def _variables_text(pairs: list[tuple[str, Value]], shown: dict[int, float], spell: _Speller) -> str:
+    """Some members of "variables", numbers spelled a column at a time as the nodes' are (`_write_nodes`).
 
     `shown`: node id -> the gradient shown in place of `node.grad` (forward mode's inputs').
     """
-    total = sum([node.data for _, node in pairs])
     grads = [shown.get(node.id, node.grad) for _, node in pairs] if shown else [node.grad for _, node in pairs]
-    if total - total != 0.0:  # a value JSON spells otherwise (or values summing past a double): the exact path
+    values = spell([node.data for _, node in pairs], False)
+    grad_texts = spell(grads, True)
+    if values is None or grad_texts is None:  # a number JSON spells otherwise: the exact path
         return ", ".join(
             [
                 f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(grad)}}}'
                 for (name, node), grad in zip(pairs, grads)
             ]
         )
-    return _fixed(
-        ", ".join([f'{quote(name)}: {{"value": {node.data!r}, "grad": {grad!r}}}' for (name, node), grad in zip(pairs, grads)])
-    )
+    names = map(quote, [name for name, _ in pairs])
+    return ", ".join([f'{name}: {{"value": {value}, "grad": {grad}}}' for name, value, grad in zip(names, values, grad_texts)])
 
 
 def _hessian(report: Report, write: Callable[[str], object]) -> None:
@@ -203,17 +204,6 @@ def _contributions(report: Report, write: Callable[[str], object]) -> None:
 #: Nodes formatted per write: one call per node was a fifth of a big run's time.
 _CHUNK = 4096
 
-#: What repr() gives for a gradient JSON spells otherwise (a constant's None, non-finite
-#: numbers), as the text around it in a node or a variable. `quote` escapes every '"' inside a label, so
-#: these patterns, whose quotes are not escaped, can only be the document's own.
-_FIXES = (
-    ('"grad": None}', '"grad": null}'),
-    ('"grad": nan}', '"grad": "nan"}'),
-    ('"grad": inf}', '"grad": "inf"}'),
-    ('"grad": -inf}', '"grad": "-inf"}'),
-)
-
-
 def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     """The "nodes" array, the hot loop of a big document: no Python call per node.
 
@@ -260,7 +250,11 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
         write((", " if start else "") + ", ".join(parts))
 
 
-def _column_speller(size: int) -> Callable[[list[float | None], bool], list[str] | None]:
+#: Spells a column of numbers (`_repr_spelled`): a list of texts, or None for the exact path.
+_Speller = Callable[[list[float | None], bool], "list[str] | None"]
+
+
+def _column_speller(size: int) -> _Speller:
     """How a chunk's numbers are spelled: by orjson for a big graph when it is installed, else by repr.
 
     orjson (the `sweep` extra) is imported only for a graph of more than
@@ -306,14 +300,6 @@ def _spelled(encode: Callable[[list[float | None]], str], numbers: list[float | 
             if spelling[-2] == "-" or "0.0000" in spelling:
                 texts[index] = repr(numbers[index])
     return texts
-
-
-def _fixed(text: str) -> str:
-    """`text` with the gradients repr() spells otherwise than JSON (`_FIXES`) respelled."""
-    for wrong, right in _FIXES:
-        if wrong in text:
-            text = text.replace(wrong, right)
-    return text
 
 
 def _inputs(children: tuple[Value, ...]) -> str:
