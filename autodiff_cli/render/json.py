@@ -53,7 +53,8 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     write(f'"output": {quote(result.output_name)}, "value": {json_number(result.value)}, ')
     names = graph.names
     # An input whose name was rebound is a variable under its key.
-    shadowed = [(key, graph.nodes[node_id]) for node_id, key in sorted(report.keys.items()) if key not in names]
+    rebound = sorted([(node_id, key) for node_id, key in report.keys.items() if key not in names])
+    shadowed = [(key, graph.nodes[node_id]) for node_id, key in rebound]
     variables = chain(names.items(), shadowed)
     write('"variables": {')
     # In chunks, as the nodes: a million names joined at once were a list and
@@ -213,9 +214,11 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     repr (a value or gradient that is not finite) is written by the exact path.
     """
     graph = report.result.graph
-    keyed = sorted(report.keys.items())  # an input is named by its key: (id, key), in id order
-    next_key = 0
     nodes = graph.nodes
+    # An input is named by its key: (id, key), in id order.  Most keys are the input's own name,
+    # which is its label already: only the others (an input whose name was rebound) replace one.
+    keyed = sorted([(node_id, key) for node_id, key in report.keys.items() if key is not nodes[node_id].name])
+    next_key = 0
     shown = report.shown_gradients()  # forward mode's inputs' gradients, in place of theirs (else empty)
     spell = _column_speller(len(nodes))
     for start in range(0, len(nodes), _CHUNK):
@@ -297,7 +300,9 @@ def _spelled(encode: Callable[[list[float | None]], str], numbers: list[float | 
         # numbers there (exponents of two digits or more, as 1.5e-30) are repr's digit for digit.
         for index in [index for index, x in enumerate(numbers) if x and -1e-4 < x < 1e-4]:  # type: ignore[operator]
             spelling = texts[index]
-            if spelling[-2] == "-" or "0.0000" in spelling:
+            if spelling[-2] == "-":  # the same digits, the exponent without repr's leading zero
+                texts[index] = spelling[:-1] + "0" + spelling[-1]
+            elif "0.0000" in spelling:
                 texts[index] = repr(numbers[index])
     return texts
 
