@@ -55,6 +55,9 @@ class Subject:
 
     def non_finite(self) -> list[Value]:
         """Nodes whose gradient, as shown, is nan or infinite (for a warning)."""
+        if not self.shown_gradients():  # the common case, inline: the loop runs once a node
+            # x - x is 0.0 for every finite float and nan for inf and nan.
+            return [node for node in self.result.order if (value := node.grad) is not None and value - value != 0.0]
         grad = self.grad
         return [node for node in self.result.order if (value := grad(node)) is not None and not math.isfinite(value)]
 

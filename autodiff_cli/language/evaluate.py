@@ -562,25 +562,28 @@ class Graph:
         it names otherwise (a long span, a formula, a function call's inside).
         """
         text = self.source.text
-        names = [node.name for node in self.nodes[start:stop]]
+        nodes = self.nodes[start:stop]
         result = [
-            text[first:last] if name is None else name
-            for name, first, last in zip(names, self.starts[start:stop], self.ends[start:stop])
+            text[first:last] if (name := node.name) is None else name
+            for node, first, last in zip(nodes, self.starts[start:stop], self.ends[start:stop])
         ]
         # A span starts and ends at a token, so " ".join(label.split()) can
         # change it only where it holds two spaces or other whitespace, and
-        # every whitespace character but " " is unprintable.
-        odd = [
-            index
-            for index, (name, label) in enumerate(zip(names, result))
-            if name is None and (len(label) > LABEL_LIMIT or "  " in label or not label.isprintable())
-        ]
+        # every whitespace character but " " is unprintable.  Checked on all the
+        # labels joined first: only where that finds something is each looked at.
+        joined = " ".join(result)
+        odd: list[int] = []
+        if "  " in joined or not joined.isprintable() or max(map(len, result), default=0) > LABEL_LIMIT:
+            odd = [
+                index
+                for index, (node, label) in enumerate(zip(nodes, result))
+                if node.name is None and (len(label) > LABEL_LIMIT or "  " in label or not label.isprintable())
+            ]
         for special in (self.formulas, self.call_labels):
             if special:
-                odd += [node_id - start for node_id in special if start <= node_id < stop and names[node_id - start] is None]
-        nodes = self.nodes
+                odd += [node_id - start for node_id in special if start <= node_id < stop and nodes[node_id - start].name is None]
         for index in odd:
-            result[index] = self.label(nodes[start + index])
+            result[index] = self.label(nodes[index])
         return result
 
     def span(self, node: Value) -> tuple[int, int]:

@@ -62,6 +62,37 @@ def _fast_encoder() -> Callable[[Any], list[str]] | None:
     return _encoder  # type: ignore[return-value]
 
 
+_list_encoder: Callable[[list[float | None]], str] | None | bool = False  # False: not looked for yet
+
+
+def float_list_encoder() -> Callable[[list[float | None]], str] | None:
+    """orjson's spelling of a list of floats (None as null), comma-separated, if it spells the probe as repr does.
+
+    For the JSON document's node array, which holds Python floats, not an
+    array: no NumPy is imported.  The caller respells |x| < 1e-4 and
+    non-finite numbers, which orjson writes otherwise.
+    """
+    global _list_encoder
+    if _list_encoder is False:
+        _list_encoder = None
+        try:
+            import orjson
+        except ImportError:
+            return None
+        dumps = orjson.dumps
+
+        def encode(numbers: list[float | None]) -> str:
+            return dumps(numbers)[1:-1].decode("ascii")  # type: ignore[no-any-return]
+
+        try:
+            agrees = encode(_PROBE).split(",") == list(map(repr, _PROBE)) and encode([None]) == "null"  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - any surprise from an odd build means: do not use it
+            agrees = False
+        if agrees:
+            _list_encoder = encode
+    return _list_encoder  # type: ignore[return-value]
+
+
 def spelled(column: Any, nonfinite: Callable[[float], str] | None = None) -> list[str]:
     """Each number of `column` (a slice of an ndarray, or a list) as repr writes it.
 

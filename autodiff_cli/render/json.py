@@ -53,15 +53,17 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     write(f'"output": {quote(result.output_name)}, "value": {json_number(result.value)}, ')
     names = graph.names
     # An input whose name was rebound is a variable under its key.
-    shadowed = [(key, graph.nodes[node_id]) for node_id, key in sorted(report.keys.items()) if key not in names]
+    rebound = sorted([(node_id, key) for node_id, key in report.keys.items() if key not in names])
+    shadowed = [(key, graph.nodes[node_id]) for node_id, key in rebound]
     variables = chain(names.items(), shadowed)
     write('"variables": {')
     # In chunks, as the nodes: a million names joined at once were a list and
     # a string of about 100 MB each, the run's peak.
     separator = ""
     shown = report.shown_gradients()
+    spell = _column_speller(len(names))
     while pairs := list(islice(variables, _CHUNK)):
-        write(separator + _variables_text(pairs, shown))
+        write(separator + _variables_text(pairs, shown, spell))
         separator = ", "
     write("}")
     for member, view in (
@@ -89,23 +91,23 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     write("]}\n")
 
 
-def _variables_text(pairs: list[tuple[str, Value]], shown: dict[int, float]) -> str:
-    """Some members of "variables", numbers by repr() and fixed as the nodes' are (`_write_nodes`).
+def _variables_text(pairs: list[tuple[str, Value]], shown: dict[int, float], spell: _Speller) -> str:
+    """Some members of "variables", numbers spelled a column at a time as the nodes' are (`_write_nodes`).
 
     `shown`: node id -> the gradient shown in place of `node.grad` (forward mode's inputs').
     """
-    total = sum([node.data for _, node in pairs])
     grads = [shown.get(node.id, node.grad) for _, node in pairs] if shown else [node.grad for _, node in pairs]
-    if total - total != 0.0:  # a value JSON spells otherwise (or values summing past a double): the exact path
+    values = spell([node.data for _, node in pairs], False)
+    grad_texts = spell(grads, True)
+    if values is None or grad_texts is None:  # a number JSON spells otherwise: the exact path
         return ", ".join(
             [
                 f'{quote(name)}: {{"value": {json_number(node.data)}, "grad": {json_number(grad)}}}'
                 for (name, node), grad in zip(pairs, grads)
             ]
         )
-    return _fixed(
-        ", ".join([f'{quote(name)}: {{"value": {node.data!r}, "grad": {grad!r}}}' for (name, node), grad in zip(pairs, grads)])
-    )
+    names = map(quote, [name for name, _ in pairs])
+    return ", ".join([f'{name}: {{"value": {value}, "grad": {grad}}}' for name, value, grad in zip(names, values, grad_texts)])
 
 
 def _hessian(report: Report, write: Callable[[str], object]) -> None:
@@ -203,30 +205,22 @@ def _contributions(report: Report, write: Callable[[str], object]) -> None:
 #: Nodes formatted per write: one call per node was a fifth of a big run's time.
 _CHUNK = 4096
 
-#: What repr() gives for a gradient JSON spells otherwise (a constant's None, non-finite
-#: numbers), as the text around it in a node or a variable. `quote` escapes every '"' inside a label, so
-#: these patterns, whose quotes are not escaped, can only be the document's own.
-_FIXES = (
-    ('"grad": None}', '"grad": null}'),
-    ('"grad": nan}', '"grad": "nan"}'),
-    ('"grad": inf}', '"grad": "inf"}'),
-    ('"grad": -inf}', '"grad": "-inf"}'),
-)
-
-
 def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
     """The "nodes" array, the hot loop of a big document: no Python call per node.
 
-    Labels come from one batch call and numbers from repr(); the few values
-    JSON spells differently (a constant's null, a gradient that is not
-    finite) are fixed in the chunk's text.  repr() of the two floats is about
-    a third of the time, and both writers pay it.
+    Labels come from one batch call; each chunk's numbers are spelled a
+    column at a time (`_spelled`), and each node's text is one `str.format`
+    mapped over the columns.  A chunk with a number JSON spells otherwise than
+    repr (a value or gradient that is not finite) is written by the exact path.
     """
     graph = report.result.graph
-    keyed = sorted(report.keys.items())  # an input is named by its key: (id, key), in id order
-    next_key = 0
     nodes = graph.nodes
+    # An input is named by its key: (id, key), in id order.  Most keys are the input's own name,
+    # which is its label already: only the others (an input whose name was rebound) replace one.
+    keyed = sorted([(node_id, key) for node_id, key in report.keys.items() if key is not nodes[node_id].name])
+    next_key = 0
     shown = report.shown_gradients()  # forward mode's inputs' gradients, in place of theirs (else empty)
+    spell = _column_speller(len(nodes))
     for start in range(0, len(nodes), _CHUNK):
         chunk = nodes[start : start + _CHUNK]
         stop = start + len(chunk)
@@ -235,37 +229,82 @@ def _write_nodes(report: Report, write: Callable[[str], object]) -> None:
             node_id, key = keyed[next_key]
             labels[node_id - start] = key
             next_key += 1
-        parts: list[str] = []
-        add = parts.append
-        finite = True
-        for node, label in zip(chunk, map(quote, labels)):
-            a, b = node.a, node.b
-            if b is None:
-                inputs = "" if a is None else str(a.id)
-            elif a is not None:
-                inputs = f"{a.id}, {b.id}"  # type: ignore[union-attr]
-            else:
-                inputs = _inputs(b)  # type: ignore[arg-type]
-            op = node.op
-            data = node.data
-            if finite and (data - data != 0.0 or data.__class__ is not float):  # JSON spells it otherwise
-                finite = False
-            grad = shown.get(node.id, node.grad) if shown else node.grad
-            add(
-                f'{{"id": {node.id}, "label": {label}, "op": "{op if op.__class__ is str else op.name}", '  # type: ignore[union-attr]
-                f'"inputs": [{inputs}], "value": {data!r}, "grad": {grad!r}}}'
-            )
-        if not finite:  # never in a graph the evaluator built (its values are finite floats); kept exact anyway
-            parts = [_node_text(node, label, shown.get(node.id, node.grad)) for node, label in zip(chunk, map(quote, labels))]
-        write((", " if start else "") + _fixed(", ".join(parts)))
+        grads = [shown.get(node.id, node.grad) for node in chunk] if shown else [node.grad for node in chunk]
+        values = spell([node.data for node in chunk], False)
+        grad_texts = spell(grads, True)
+        if values is None or grad_texts is None:  # never in a graph the evaluator built; kept exact anyway
+            parts = [_node_text(node, label, grad) for node, label, grad in zip(chunk, map(quote, labels), grads)]
+        else:
+            inputs = [
+                (f"{a.id}, {b.id}" if (b := node.b) is not None else str(a.id))  # type: ignore[union-attr]
+                if (a := node.a) is not None
+                else ("" if (b := node.b) is None else _inputs(b))  # type: ignore[arg-type]
+                for node in chunk
+            ]
+            ops = [op if op.__class__ is str else op.name for op in [node.op for node in chunk]]  # type: ignore[union-attr]
+            # A graph's node ids are their positions in it.  One f-string a node over the columns: the
+            # fastest way found to join them (str.format or a join of the interleaved columns took twice as long).
+            parts = [
+                f'{{"id": {node_id}, "label": {label}, "op": "{op}", "inputs": [{ids}], "value": {value}, "grad": {grad}}}'
+                for node_id, label, op, ids, value, grad in zip(
+                    range(start, stop), map(quote, labels), ops, inputs, values, grad_texts
+                )
+            ]
+        write((", " if start else "") + ", ".join(parts))
 
 
-def _fixed(text: str) -> str:
-    """`text` with the gradients repr() spells otherwise than JSON (`_FIXES`) respelled."""
-    for wrong, right in _FIXES:
-        if wrong in text:
-            text = text.replace(wrong, right)
-    return text
+#: Spells a column of numbers (`_repr_spelled`): a list of texts, or None for the exact path.
+_Speller = Callable[[list[float | None], bool], "list[str] | None"]
+
+
+def _column_speller(size: int) -> _Speller:
+    """How a chunk's numbers are spelled: by orjson for a big graph when it is installed, else by repr.
+
+    orjson (the `sweep` extra) is imported only for a graph of more than
+    one chunk, so a small document, the common case, never pays its import.
+    """
+    if size > _CHUNK:
+        from .columns import float_list_encoder
+
+        encode = float_list_encoder()
+        if encode is not None:
+            return lambda numbers, nullable: _spelled(encode, numbers, nullable)
+    return _repr_spelled
+
+
+def _repr_spelled(numbers: list[float | None], nullable: bool) -> list[str] | None:
+    """Each number by repr, None as null; None if one is not finite (JSON spells it otherwise)."""
+    present = [x for x in numbers if x is not None] if nullable and None in numbers else numbers
+    if None in present or not _FLOAT_OR_NONE.issuperset(map(type, present)):
+        return None
+    total = sum(present)  # type: ignore[arg-type]
+    if total - total != 0.0:  # a number that is not finite, or finite ones summing past a double: the exact path
+        return None
+    return ["null" if x is None else repr(x) for x in numbers] if present is not numbers else list(map(repr, numbers))
+
+
+_FLOAT_OR_NONE = frozenset({float, type(None)})
+
+
+def _spelled(encode: Callable[[list[float | None]], str], numbers: list[float | None], nullable: bool) -> list[str] | None:
+    """`_repr_spelled` by orjson's C encoder, whose digits are repr's but for |x| < 1e-4 and non-finite numbers."""
+    if not _FLOAT_OR_NONE.issuperset(map(type, numbers)):  # an int, a bool: JSON spells it otherwise
+        return None
+    text = encode(numbers)
+    # orjson writes null for None, nan and ±inf: any null that is not a None is a number to spell otherwise.
+    if text.count("null") != (numbers.count(None) if nullable else 0):
+        return None
+    texts = text.split(",")
+    if "0.0000" in text or "e-" in text:
+        # orjson writes 0.00001 and 1e-7 for repr's 1e-05 and 1e-07, all below 1e-4; its other
+        # numbers there (exponents of two digits or more, as 1.5e-30) are repr's digit for digit.
+        for index in [index for index, x in enumerate(numbers) if x and -1e-4 < x < 1e-4]:  # type: ignore[operator]
+            spelling = texts[index]
+            if spelling[-2] == "-":  # the same digits, the exponent without repr's leading zero
+                texts[index] = spelling[:-1] + "0" + spelling[-1]
+            elif "0.0000" in spelling:
+                texts[index] = repr(numbers[index])
+    return texts
 
 
 def _inputs(children: tuple[Value, ...]) -> str:
