@@ -323,9 +323,31 @@ class Generator:
             if r.random() < 0.08:
                 separator = f"  # {r.choice(('note', 'x = 1', '; y', 'ünï'))}\n"
             text += statement + separator
+        if r.random() < 0.1:
+            text += self.vectors(names)
         if r.random() < 0.08:
             text = self.broken(text)
         return text
+
+    def vectors(self, names: list[str]) -> str:
+        """Statements of vectors over the program's names: literals, indexing (in range or not), element-wise
+        operations with broadcasting, dot, sum, len, a function of a vector, and sometimes a vector as the output."""
+        r = self.random
+        pick = lambda: r.choice(names) if names else r.choice(LITERALS)  # noqa: E731
+        statements = [f"v = [{pick()}, {pick()}, {r.choice(('1', '2.5', pick()))}]"]
+        for _ in range(r.randint(1, 4)):
+            statements.append(r.choice((
+                f"w = [{pick()}, {pick()}]" if r.random() < 0.5 else f"w = [{pick()}, {pick()}, 3]",
+                f"u = v * {pick()} + 1",
+                "s = dot(v, w)",
+                f"t = sum(v) + v[{r.choice(('0', '1', '2', '5', '-1', '01'))}]",
+                "m = tanh(v) - v / 2",
+                "n = len(v) * v[0]",
+                "f(q) = q * [1, 2, 3]; z = f(v)",
+                "v",
+            )))
+        statements.append(r.choice(("out = sum(v)", f"out = v[0] * {pick()}", "out = dot(v, v)", "out = sum(v * v)")))
+        return "; ".join(statements) + "\n"
 
     def broken(self, text: str) -> str:
         """The text with one mistake: a character dropped, doubled or replaced, or cut short."""
@@ -354,7 +376,8 @@ class Generator:
         r = self.random
         names = self.names_in(text)
         args: list[str] = []
-        fmt = r.choices(formats, weights=[8 if f in ("table", "json") else (1 if f == "html" else 3) for f in formats])[0]
+        weights = [8 if f in ("table", "json") else (1 if f in ("html", "parquet") else 3) for f in formats]
+        fmt = r.choices(formats, weights=weights)[0]
         if fmt != "table" or r.random() < 0.3:
             args += ["--format", fmt]
         name = lambda: r.choice(names) if r.random() < 0.9 else r.choice(("nope", "pi", "sin", "x@1", "a@2", "", "f", "3"))  # noqa: E731
@@ -386,6 +409,14 @@ class Generator:
             args += ["--emit", r.choice(("python", "c"))]
         if fmt == "latex" and r.random() < 0.3:
             args += ["--standalone"]
+        if r.random() < 0.05:
+            args += ["--descend", ",".join(r.sample(names, min(len(names), r.randint(1, 2)))) if r.random() < 0.9 else name()]
+            if r.random() < 0.5:
+                args += ["--lr", r.choice(("0.1", "-1", "1e308", "0", "nan", "1e-3"))]
+            if r.random() < 0.5:
+                args += ["--steps", r.choice(("0", "1", "3", "-1", "200"))]
+            if r.random() < 0.2:
+                args += ["--plot=-"]
         return args
 
 
@@ -438,12 +469,13 @@ def run_in_process(text: str, args: list[str]) -> Outcome:
 
 
 def json_problem(args: list[str], outcome: Outcome) -> str | None:
-    """With --format json, stdout is exactly one JSON document (a sweep: one a line), or nothing when the run failed early."""
+    """With --format json, stdout is exactly one JSON document (a sweep or a descent: one a line, docs/sweeps.md and
+    docs/descend.md), or nothing when the run failed early."""
     import json
 
     if "json" not in args or "--emit" in args or not outcome.stdout:
         return None
-    lines = outcome.stdout.splitlines() if "--sweep" in args else [outcome.stdout]
+    lines = outcome.stdout.splitlines() if "--sweep" in args or "--descend" in args else [outcome.stdout]
     for line in lines:
         try:
             json.loads(line)
