@@ -115,12 +115,17 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 
 
 def catch_termination() -> None:
-    """SIGTERM and SIGHUP raise `Terminated` instead of ending the process on the spot (unless ignored, as by nohup)."""
-    import signal
+    """SIGTERM and SIGHUP raise `Terminated` instead of ending the process on the spot (unless ignored, as by nohup).
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) is signal.SIG_DFL:
-            signal.signal(signum, _terminated)
+    Through `_signal`, the C module `signal` wraps: `signal` itself builds its
+    enums on import (half a millisecond of every one-shot start), and these
+    four names are the same functions and numbers.
+    """
+    import _signal  # type: ignore[import-not-found]  # no stubs: typeshed describes `signal`
+
+    for signum in (_signal.SIGTERM, _signal.SIGHUP):
+        if _signal.getsignal(signum) == _signal.SIG_DFL:
+            _signal.signal(signum, _terminated)
 
 
 def finish(command: Callable[[], Any]) -> NoReturn:
