@@ -30,30 +30,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- sweep benchmark: begin -->", "<!-- sweep benchmark: end -->"
 
-#: 2 inputs and 18 statements, every kind of operation, kinks included.
-PROGRAM = """\
-x = 0.5
-y = 1.5
-s1 = sin(x) * y
-s2 = exp(-x * x) + s1
-s3 = tanh(s2 * y - x)
-s4 = sqrt(x * x + y * y + 1)
-s5 = log(s4 + 1) / s4
-s6 = sigmoid(s3 - s5)
-s7 = s6 * s6 + cos(y * s1)
-s8 = max(s7, s3) + min(x, y)
-s9 = relu(s8 - 0.5) + abs(x - y)
-s10 = s9 ** 2 / (1 + s4)
-s11 = s10 * s5 - s2 / (2 + s7)
-s12 = tan(s6 - 0.5) + s11
-s13 = pow(s4, 0.5) * s12
-s14 = s13 - s9 * s1
-s15 = exp(-s14 * s14) + s3 * s8
-s16 = s15 * x + s14 * y
-s17 = tanh(s16) + sigmoid(s15 - s16)
-f = s17 * s13 + s16 / s4
-"""
-
+sys.path.insert(0, str(HERE.parent))  # the tests' helpers: the program is written once, there
+from tests.sweep_bound import TWENTY as PROGRAM  # noqa: E402  # 2 inputs and 18 statements, every kind of operation
 
 #: The whole-command benchmark's program: 2 inputs, 18 statements of tanh(x*k + y) * exp(-x*x), summed.
 SUM_PROGRAM = "x = 0.5\ny = 1.5\ns1 = tanh(x*1 + y) * exp(-x*x)\n" + "".join(
